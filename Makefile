@@ -1,0 +1,31 @@
+# The front door. `make run` and `make test` are the two commands in the README.
+BUILD_DIR ?= build
+PRESET    ?= release
+JOBS      ?= $(shell nproc)
+ATTNLAB   := $(BUILD_DIR)/attnlab
+CMAKE_EXTRA := $(if $(filter true,$(CI)),-DATTNLAB_WERROR=ON,)
+
+.PHONY: deps build run test bench format clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset $(PRESET) $(CMAKE_EXTRA) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The default experiment: the reverse task with and without attention.
+run: build
+	$(ATTNLAB) sweep default --jobs $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	$(BUILD_DIR)/attnlab_bench
+
+format:
+	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

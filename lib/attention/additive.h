@@ -1,0 +1,23 @@
+// Bahdanau's additive scoring (Bahdanau, Cho, Bengio 2015, appendix A.1.2):
+//   e(s, h_j) = v_a^T tanh(W_a s + U_a h_j)
+// U_a h_j depends only on the source, so it is the projected key; the
+// attention size equals the query size.
+#pragma once
+
+#include "attention/scorer.h"
+
+namespace attnlab::attention {
+
+class AdditiveScorerImpl : public ScorerImpl {
+ public:
+  explicit AdditiveScorerImpl(const ScorerOptions& options);
+  torch::Tensor project_keys(const torch::Tensor& memory) override;
+  torch::Tensor score(const torch::Tensor& query, const torch::Tensor& keys) override;
+
+ private:
+  torch::nn::Linear w_a_{nullptr};  // Hq -> A, with bias
+  torch::nn::Linear u_a_{nullptr};  // Hm -> A, no bias (W_a's bias serves both)
+  torch::nn::Linear v_a_{nullptr};  // A -> 1, no bias
+};
+
+}  // namespace attnlab::attention

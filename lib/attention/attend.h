@@ -1,0 +1,22 @@
+// Masked softmax and the weighted sum: the only place attention weights are
+// made, so every scorer shares the same masking guarantee.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace attnlab::attention {
+
+struct AttentionResult {
+  torch::Tensor context;  // [B, Hm] weighted sum of memory
+  torch::Tensor weights;  // [B, S] non-negative, sum to one over unmasked positions
+};
+
+// Softmax over S of energies [B, S] where mask [B, S] is true; masked
+// positions get exactly zero weight. REQUIRES: every row has a true.
+torch::Tensor masked_softmax(const torch::Tensor& energies, const torch::Tensor& mask);
+
+// Weights from energies and mask, context as their weighted sum of memory [B, S, Hm].
+AttentionResult attend(const torch::Tensor& energies, const torch::Tensor& memory,
+                       const torch::Tensor& mask);
+
+}  // namespace attnlab::attention

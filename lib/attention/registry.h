@@ -1,0 +1,21 @@
+// The table of attention settings. 'none' is a setting without a scorer: the
+// decoder then sees only the encoder's final state (the plain
+// encoder-decoder of the seed).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attention/scorer.h"
+
+namespace attnlab::attention {
+
+// Every valid attention name, 'none' included, in table order.
+std::vector<std::string> attention_names();
+
+// The scorer for `name`, or nullptr for 'none'. Throws std::invalid_argument
+// naming the valid settings when `name` is unknown.
+std::shared_ptr<ScorerImpl> make_scorer(const std::string& name, const ScorerOptions& options);
+
+}  // namespace attnlab::attention

@@ -1,0 +1,336 @@
+// Defaults-list composition and override application.
+#include "config/compose.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "config/errors.h"
+
+namespace attnlab::config {
+namespace fs = std::filesystem;
+namespace {
+
+std::string position(const fs::path& file, const YAML::Mark& mark) {
+  std::ostringstream out;
+  out << file.string();
+  if (!mark.is_null()) out << ":" << mark.line + 1 << ":" << mark.column + 1;
+  return out.str();
+}
+
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::stringstream in(key);
+  std::string part;
+  while (std::getline(in, part, '.'))
+    parts.push_back(part);
+  return parts;
+}
+
+void record_origins(const YAML::Node& node, const std::string& prefix, const fs::path& file,
+                    std::map<std::string, std::string>* origin) {
+  if (!prefix.empty()) (*origin)[prefix] = position(file, node.Mark());
+  if (!node.IsMap()) return;
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    record_origins(item.second, prefix.empty() ? key : prefix + "." + key, file, origin);
+  }
+}
+
+// Deep merge: maps merge key by key, anything else replaces.
+void merge_into(YAML::Node target, const YAML::Node& source) {
+  for (const auto& item : source) {
+    const std::string key = item.first.as<std::string>();
+    YAML::Node existing = target[key];
+    if (existing.IsMap() && item.second.IsMap()) {
+      merge_into(existing, item.second);
+    } else {
+      target[key] = YAML::Clone(item.second);
+    }
+  }
+}
+
+// Returns the node at `parts` or an undefined node.
+YAML::Node find(const YAML::Node& root, const std::vector<std::string>& parts) {
+  YAML::Node current;
+  current.reset(root);
+  for (const auto& part : parts) {
+    if (!current.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    YAML::Node next = current[part];
+    if (!next.IsDefined()) return next;
+    current.reset(next);
+  }
+  return current;
+}
+
+std::vector<std::string> map_keys(const YAML::Node& node) {
+  std::vector<std::string> keys;
+  if (node.IsMap()) {
+    for (const auto& item : node)
+      keys.push_back(item.first.as<std::string>());
+  }
+  return keys;
+}
+
+struct DefaultsEntry {
+  std::string group;   // "" for _self_
+  std::string option;  // "" when the group is disabled with null
+  bool is_override = false;
+  std::string where;
+};
+
+std::vector<DefaultsEntry> read_defaults(const YAML::Node& defaults, const fs::path& file) {
+  std::vector<DefaultsEntry> entries;
+  if (!defaults.IsDefined()) return entries;
+  if (!defaults.IsSequence()) {
+    throw ConfigError(position(file, defaults.Mark()) +
+                      ": 'defaults' must be a list, as in\n  defaults:\n    - task: reverse\n"
+                      "    - _self_");
+  }
+  for (const auto& item : defaults) {
+    DefaultsEntry entry;
+    entry.where = position(file, item.Mark());
+    if (item.IsScalar() && item.Scalar() == "_self_") {
+      entries.push_back(entry);
+      continue;
+    }
+    if (!item.IsMap() || item.size() != 1) {
+      throw ConfigError(entry.where +
+                        ": a defaults entry is '_self_' or 'group: option' (or, in an "
+                        "experiment, 'override /group: option')");
+    }
+    std::string group = item.begin()->first.as<std::string>();
+    if (group.rfind("override ", 0) == 0) {
+      entry.is_override = true;
+      group = group.substr(9);
+    }
+    if (!group.empty() && group.front() == '/') group = group.substr(1);
+    entry.group = group;
+    const YAML::Node option = item.begin()->second;
+    entry.option = option.IsNull() ? "" : option.as<std::string>();
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
+bool is_group(const fs::path& config_dir, const std::string& name) {
+  return !name.empty() && name.find('.') == std::string::npos &&
+         fs::is_directory(config_dir / name);
+}
+
+void check_option(const fs::path& config_dir, const std::string& group, const std::string& option,
+                  const std::string& where) {
+  if (option.empty() || fs::is_regular_file(config_dir / group / (option + ".yaml"))) return;
+  const auto options = group_options(config_dir, group);
+  throw ConfigError(where + ": Could not find '" + group + "/" + option + "'" +
+                    did_you_mean(option, options) + "\nAvailable options in '" + group +
+                    "': " + join(options));
+}
+
+void apply_value_override(const Override& o, Composed* composed) {
+  const auto parts = split_key(o.key);
+  const std::string where = "override '" + o.text + "'";
+  YAML::Node existing = find(composed->root, parts);
+  const bool exists = existing.IsDefined();
+  switch (o.action) {
+    case OverrideAction::kSet:
+      if (!exists) {
+        // Find the deepest existing parent to suggest siblings.
+        std::vector<std::string> parent(parts.begin(), parts.end() - 1);
+        const YAML::Node p = find(composed->root, parent);
+        throw ConfigError("Could not override '" + o.key + "'. To append to your config use +" +
+                          o.text + "\nKey '" + o.key + "' is not in the config" +
+                          did_you_mean(parts.back(), map_keys(p)) +
+                          (p.IsMap() ? "; valid keys here: " + join(map_keys(p)) : ""));
+      }
+      break;
+    case OverrideAction::kAdd:
+      if (exists) {
+        throw ConfigError("Could not append to config. An item is already at '" + o.key +
+                          "'. Use " + o.key + "=" + render_value(o.value) + " or ++" + o.key + "=" +
+                          render_value(o.value));
+      }
+      break;
+    case OverrideAction::kForceAdd:
+      break;
+    case OverrideAction::kDelete: {
+      if (!exists)
+        throw ConfigError("Could not delete from config. '" + o.key + "' does not exist.");
+      if (o.has_value && render_value(o.value) != render_value(existing)) {
+        throw ConfigError("Could not delete from config. The value of '" + o.key + "' is " +
+                          render_value(existing) + " and not " + render_value(o.value) + ".");
+      }
+      YAML::Node parent = find(composed->root, {parts.begin(), parts.end() - 1});
+      parent.remove(parts.back());
+      composed->origin.erase(o.key);
+      return;
+    }
+  }
+  YAML::Node current;
+  current.reset(composed->root);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = current[parts[i]];
+    if (next.IsDefined() && !next.IsMap()) {
+      throw ConfigError("Could not override '" + o.key + "': '" + parts[i] +
+                        "' holds a value, not a group of keys");
+    }
+    if (!next.IsDefined()) current[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    current.reset(current[parts[i]]);
+  }
+  current[parts.back()] = YAML::Clone(o.value);
+  composed->origin[o.key] = where;
+}
+
+}  // namespace
+
+std::string Composed::where(const std::string& key) const {
+  std::string k = key;
+  while (!k.empty()) {
+    const auto it = origin.find(k);
+    if (it != origin.end()) return it->second;
+    const auto dot = k.rfind('.');
+    if (dot == std::string::npos) break;
+    k = k.substr(0, dot);
+  }
+  return "";
+}
+
+YAML::Node load_yaml_file(const fs::path& file) {
+  if (!fs::is_regular_file(file)) throw ConfigError(file.string() + ": no such file");
+  try {
+    YAML::Node node = YAML::LoadFile(file.string());
+    if (node.IsNull()) return YAML::Node(YAML::NodeType::Map);
+    if (!node.IsMap()) {
+      throw ConfigError(position(file, node.Mark()) + ": a config file must be a map of keys");
+    }
+    return node;
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(position(file, e.mark) + ": malformed YAML: " + e.msg);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(file.string() + ": cannot be read");
+  }
+}
+
+std::vector<std::string> group_options(const fs::path& config_dir, const std::string& group) {
+  std::vector<std::string> options;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(config_dir / group, ec)) {
+    if (entry.path().extension() == ".yaml") options.push_back(entry.path().stem().string());
+  }
+  std::sort(options.begin(), options.end());
+  return options;
+}
+
+std::vector<std::string> experiment_names(const fs::path& experiment_dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(experiment_dir, ec)) {
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Composed compose(const ComposeRequest& request) {
+  const fs::path primary_file = request.config_dir / "config.yaml";
+  if (!fs::is_regular_file(primary_file)) {
+    throw ConfigError(primary_file.string() +
+                      ": no such file (use --config-dir to point at the folder that holds "
+                      "config.yaml)");
+  }
+  YAML::Node primary = load_yaml_file(primary_file);
+  std::vector<DefaultsEntry> defaults = read_defaults(primary["defaults"], primary_file);
+  primary.remove("defaults");
+  if (std::none_of(defaults.begin(), defaults.end(),
+                   [](const DefaultsEntry& e) { return e.group.empty(); })) {
+    defaults.push_back(DefaultsEntry{});  // _self_ goes last unless placed
+  }
+
+  Composed composed;
+  composed.root = YAML::Node(YAML::NodeType::Map);
+  for (const auto& entry : defaults) {
+    if (entry.is_override) {
+      throw ConfigError(entry.where + ": 'override' belongs in an experiment, not in config.yaml");
+    }
+    if (!entry.group.empty()) {
+      if (!is_group(request.config_dir, entry.group)) {
+        throw ConfigError(entry.where + ": no config group '" + entry.group + "' (no folder " +
+                          (request.config_dir / entry.group).string() + ")");
+      }
+      composed.choices[entry.group] = entry.option;
+    }
+  }
+
+  // The experiment: group choices first, its values after the primary config.
+  YAML::Node experiment_body;
+  fs::path experiment_file;
+  if (!request.experiment.empty()) {
+    experiment_file = request.experiment_dir / (request.experiment + ".yaml");
+    if (!fs::is_regular_file(experiment_file)) {
+      const auto names = experiment_names(request.experiment_dir);
+      throw ConfigError("no experiment '" + request.experiment + "' (no file " +
+                        experiment_file.string() + ")" + did_you_mean(request.experiment, names) +
+                        "\nAvailable experiments: " + (names.empty() ? "none" : join(names)));
+    }
+    experiment_body = load_yaml_file(experiment_file);
+    for (const auto& entry : read_defaults(experiment_body["defaults"], experiment_file)) {
+      if (entry.group.empty()) continue;
+      if (!entry.is_override || composed.choices.count(entry.group) == 0) {
+        std::vector<std::string> groups;
+        for (const auto& choice : composed.choices)
+          groups.push_back(choice.first);
+        throw ConfigError(entry.where + ": an experiment changes a group with 'override /" +
+                          entry.group + ": OPTION'; valid groups: " + join(groups));
+      }
+      check_option(request.config_dir, entry.group, entry.option, entry.where);
+      composed.choices[entry.group] = entry.option;
+    }
+    experiment_body.remove("defaults");
+    composed.experiment_sweep = experiment_body["sweep"];
+    experiment_body.remove("sweep");
+  }
+
+  // Command-line group choices win over the config and the experiment.
+  std::vector<const Override*> value_overrides;
+  for (const auto& o : request.overrides) {
+    if (o.is_sweep()) {
+      throw ConfigError("override '" + o.text +
+                        "' is a sweep; use `attnlab sweep` to run every value, or quote the "
+                        "value to pass it as one string");
+    }
+    if (o.action == OverrideAction::kSet && is_group(request.config_dir, o.key)) {
+      const std::string option = o.value.IsNull() ? "" : o.value.Scalar();
+      check_option(request.config_dir, o.key, option, "override '" + o.text + "'");
+      composed.choices[o.key] = option;
+    } else {
+      value_overrides.push_back(&o);
+    }
+    composed.overrides.push_back(o.text);
+  }
+
+  for (const auto& entry : defaults) {
+    if (entry.group.empty()) {
+      merge_into(composed.root, primary);
+      record_origins(primary, "", primary_file, &composed.origin);
+      continue;
+    }
+    const std::string option = composed.choices[entry.group];
+    if (option.empty()) continue;
+    check_option(request.config_dir, entry.group, option, entry.where);
+    const fs::path file = request.config_dir / entry.group / (option + ".yaml");
+    YAML::Node body = load_yaml_file(file);
+    YAML::Node wrapped;
+    wrapped[entry.group] = body;
+    merge_into(composed.root, wrapped);
+    record_origins(body, entry.group, file, &composed.origin);
+  }
+  if (experiment_body.IsDefined()) {
+    merge_into(composed.root, experiment_body);
+    record_origins(experiment_body, "", experiment_file, &composed.origin);
+  }
+  for (const Override* o : value_overrides)
+    apply_value_override(*o, &composed);
+  return composed;
+}
+
+}  // namespace attnlab::config

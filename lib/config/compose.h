@@ -1,0 +1,54 @@
+// Composition of a run's configuration, Hydra style: configs/config.yaml holds
+// a `defaults:` list naming one option per config group (a folder; an option
+// is a file in it) and `_self_`; an experiment (experiments/NAME.yaml) may
+// change group choices with `override /group: option` and set values; then
+// the command-line overrides apply, in order.
+//
+// Every key of the result remembers where it came from (file:line:column or
+// the override), so that later validation errors can point at it.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/override.h"
+
+namespace attnlab::config {
+
+struct ComposeRequest {
+  std::filesystem::path config_dir = "configs";  // holds config.yaml and the group folders
+  std::filesystem::path experiment_dir = "experiments";
+  std::string experiment;           // experiment name; "" for none
+  std::vector<Override> overrides;  // applied last, in order; no sweeps
+};
+
+struct Composed {
+  YAML::Node root;                             // the composed tree, `defaults` removed
+  std::map<std::string, std::string> origin;   // dotted key -> where its value was set
+  std::map<std::string, std::string> choices;  // group -> chosen option
+  std::vector<std::string> overrides;          // the overrides as typed
+  YAML::Node experiment_sweep;                 // the experiment's `sweep:` map (key -> value)
+
+  // Where `key` was set, or "" if unknown. Looks up parents for nested keys.
+  std::string where(const std::string& key) const;
+};
+
+// Composes the configuration. Throws ConfigError naming the file, position or
+// override at fault, with the valid choices.
+Composed compose(const ComposeRequest& request);
+
+// The options of a group: file names under config_dir/group without ".yaml".
+std::vector<std::string> group_options(const std::filesystem::path& config_dir,
+                                       const std::string& group);
+
+// The experiments available: names of experiment_dir/*.yaml.
+std::vector<std::string> experiment_names(const std::filesystem::path& experiment_dir);
+
+// Loads a YAML file; a syntax error becomes a ConfigError with file:line:column.
+YAML::Node load_yaml_file(const std::filesystem::path& file);
+
+}  // namespace attnlab::config

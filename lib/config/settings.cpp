@@ -1,0 +1,245 @@
+// Validation of the composed tree into RunSettings. A small Reader walks one
+// map, converts each known key with range checks, and at the end reports any
+// key it was not asked about.
+#include "config/settings.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "config/errors.h"
+#include "config/sha256.h"
+
+namespace attnlab::config {
+namespace {
+
+class Reader {
+ public:
+  Reader(const Composed& composed, YAML::Node node, std::string path)
+      : composed_(composed), node_(std::move(node)), path_(std::move(path)) {
+    if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
+      fail(path_, "expected a group of keys");
+    }
+  }
+
+  long long integer(const std::string& key, long long fallback, long long min, long long max) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined()) return fallback;
+    long long out = 0;
+    if (!value.IsScalar() || value.Tag() == "!" || !parse_int(value.Scalar(), &out) || out < min ||
+        out > max) {
+      fail(full(key), "expected an integer in [" + std::to_string(min) + ", " +
+                          std::to_string(max) + "], got " + render_value(value));
+    }
+    return out;
+  }
+
+  double real(const std::string& key, double fallback, double min, double max) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined()) return fallback;
+    double out = 0;
+    if (!value.IsScalar() || value.Tag() == "!" || !parse_float(value.Scalar(), &out) ||
+        !std::isfinite(out) || out < min || out > max) {
+      std::ostringstream range;
+      range << "[" << min << ", " << max << "]";
+      fail(full(key), "expected a number in " + range.str() + ", got " + render_value(value));
+    }
+    return out;
+  }
+
+  std::string text(const std::string& key, const std::string& fallback) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined()) return fallback;
+    if (!value.IsScalar() || value.Scalar().empty()) {
+      fail(full(key), "expected a name, got " + render_value(value));
+    }
+    return value.Scalar();
+  }
+
+  bool boolean(const std::string& key, bool fallback) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined()) return fallback;
+    if (value.IsScalar() && value.Tag() != "!") {
+      if (value.Scalar() == "true" || value.Scalar() == "True") return true;
+      if (value.Scalar() == "false" || value.Scalar() == "False") return false;
+    }
+    fail(full(key), "expected true or false, got " + render_value(value));
+  }
+
+  std::string choice(const std::string& key, const std::string& fallback,
+                     const std::vector<std::string>& valid) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined()) return fallback;
+    const std::string text = value.IsScalar() ? value.Scalar() : render_value(value);
+    for (const auto& v : valid) {
+      if (v == text) return text;
+    }
+    fail(full(key),
+         "'" + text + "' is not available" + did_you_mean(text, valid) + "; valid: " + join(valid));
+  }
+
+  std::array<int, 2> length_range(const std::string& key, std::array<int, 2> fallback) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined()) return fallback;
+    long long lo = 0, hi = 0;
+    if (!value.IsSequence() || value.size() != 2 || !value[0].IsScalar() || !value[1].IsScalar() ||
+        !parse_int(value[0].Scalar(), &lo) || !parse_int(value[1].Scalar(), &hi) || lo < 1 ||
+        hi < lo || hi > 1000) {
+      fail(full(key),
+           "expected [min, max] lengths with 1 <= min <= max <= 1000, got " + render_value(value));
+    }
+    return {static_cast<int>(lo), static_cast<int>(hi)};
+  }
+
+  Reader child(const std::string& key) { return Reader(composed_, take(key), full(key)); }
+
+  // Fails on any key nobody asked for.
+  void finish() const {
+    if (!node_.IsMap()) return;
+    for (const auto& item : node_) {
+      const std::string key = item.first.as<std::string>();
+      if (seen_.count(key) != 0) continue;
+      const std::vector<std::string> known(seen_.begin(), seen_.end());
+      fail(full(key), "unknown key" + did_you_mean(key, known) + "; valid keys" +
+                          (path_.empty() ? "" : " in '" + path_ + "'") + ": " + join(known));
+    }
+  }
+
+ private:
+  YAML::Node take(const std::string& key) {
+    seen_.insert(key);
+    if (!node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    return node_[key];
+  }
+
+  std::string full(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    const std::string where = composed_.where(key);
+    throw ConfigError((where.empty() ? "" : where + ": ") + key + ": " + what);
+  }
+
+  const Composed& composed_;
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+RunSettings parse_settings(const Composed& composed) {
+  RunSettings s;
+  Reader root(composed, composed.root, "");
+
+  Reader task = root.child("task");
+  s.task.name = task.text("name", s.task.name);
+  s.task.vocab_size = static_cast<int>(task.integer("vocab_size", s.task.vocab_size, 2, 10000));
+  s.task.train_lengths = task.length_range("train_lengths", s.task.train_lengths);
+  s.task.test_lengths = task.length_range("test_lengths", s.task.test_lengths);
+  s.task.eval_examples =
+      static_cast<int>(task.integer("eval_examples", s.task.eval_examples, 1, 1000000));
+  task.finish();
+
+  Reader model = root.child("model");
+  s.model.name = model.choice("name", s.model.name, {"rnn"});
+  s.model.cell = model.choice("cell", s.model.cell, {"gru"});
+  s.model.decoder = model.choice("decoder", s.model.decoder, {"luong"});
+  s.model.embedding_size =
+      static_cast<int>(model.integer("embedding_size", s.model.embedding_size, 1, 65536));
+  s.model.hidden_size =
+      static_cast<int>(model.integer("hidden_size", s.model.hidden_size, 1, 65536));
+  s.model.layers = static_cast<int>(model.integer("layers", s.model.layers, 1, 1));
+  s.model.bidirectional = model.boolean("bidirectional", s.model.bidirectional);
+  if (s.model.bidirectional) {
+    throw ConfigError(composed.where("model.bidirectional") +
+                      ": model.bidirectional: true is not available yet; valid: false");
+  }
+  model.finish();
+
+  Reader attention = root.child("attention");
+  s.attention.name = attention.text("name", s.attention.name);
+  attention.finish();
+
+  Reader train = root.child("train");
+  s.train.steps = static_cast<int>(train.integer("steps", s.train.steps, 0, 100000000));
+  s.train.batch_size = static_cast<int>(train.integer("batch_size", s.train.batch_size, 1, 65536));
+  s.train.lr = train.real("lr", s.train.lr, 1e-12, 10.0);
+  s.train.clip_norm = train.real("clip_norm", s.train.clip_norm, 0.0, 1e9);
+  s.train.log_every = static_cast<int>(train.integer("log_every", s.train.log_every, 1, 100000000));
+  train.finish();
+
+  s.seed = static_cast<std::uint64_t>(
+      root.integer("seed", static_cast<long long>(s.seed), 0, (1LL << 53)));
+  s.threads = static_cast<int>(root.integer("threads", s.threads, 0, 1024));
+  s.device = root.choice("device", s.device, {"cpu", "cuda", "auto"});
+  root.finish();
+  return s;
+}
+
+namespace {
+
+nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
+  nlohmann::ordered_json j;
+  j["task"] = {{"name", s.task.name},
+               {"vocab_size", s.task.vocab_size},
+               {"train_lengths", s.task.train_lengths},
+               {"test_lengths", s.task.test_lengths},
+               {"eval_examples", s.task.eval_examples}};
+  j["model"] = {{"name", s.model.name},
+                {"cell", s.model.cell},
+                {"decoder", s.model.decoder},
+                {"embedding_size", s.model.embedding_size},
+                {"hidden_size", s.model.hidden_size},
+                {"layers", s.model.layers},
+                {"bidirectional", s.model.bidirectional}};
+  j["attention"] = {{"name", s.attention.name}};
+  j["train"] = {{"steps", s.train.steps},
+                {"batch_size", s.train.batch_size},
+                {"lr", s.train.lr},
+                {"clip_norm", s.train.clip_norm},
+                {"log_every", s.train.log_every}};
+  j["seed"] = s.seed;
+  j["threads"] = s.threads;
+  j["device"] = s.device;
+  return j;
+}
+
+void emit(YAML::Emitter& out, const nlohmann::ordered_json& j) {
+  if (j.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [key, value] : j.items()) {
+      out << YAML::Key << key << YAML::Value;
+      emit(out, value);
+    }
+    out << YAML::EndMap;
+  } else if (j.is_array()) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const auto& value : j)
+      emit(out, value);
+    out << YAML::EndSeq;
+  } else if (j.is_string()) {
+    out << j.get<std::string>();
+  } else {
+    out << j.dump();
+  }
+}
+
+}  // namespace
+
+std::string canonical_json(const RunSettings& settings) {
+  // nlohmann::json (unordered) keeps object keys sorted: canonical order.
+  return nlohmann::json(to_ordered_json(settings)).dump();
+}
+
+std::string to_yaml(const RunSettings& settings) {
+  YAML::Emitter out;
+  emit(out, to_ordered_json(settings));
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string config_hash(const RunSettings& settings, const std::string& code_version) {
+  return sha256_hex(canonical_json(settings) + "\n" + code_version);
+}
+
+}  // namespace attnlab::config

@@ -1,0 +1,70 @@
+// Typed, validated run settings. YAML stops here: everything below the config
+// layer sees these structs, never a YAML node or a string key. Every field has
+// the default documented beside it; the shipped configs/ set them explicitly.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/compose.h"
+
+namespace attnlab::config {
+
+struct TaskSettings {
+  std::string name = "reverse";             // the task (configs/task/), checked by the data layer
+  int vocab_size = 20;                      // distinct content symbols, besides pad/bos/eos
+  std::array<int, 2> train_lengths{1, 10};  // [min, max] source lengths seen in training
+  std::array<int, 2> test_lengths{1, 15};   // [min, max] source lengths evaluated
+  int eval_examples = 100;                  // evaluation examples per source length
+};
+
+struct ModelSettings {
+  std::string name = "rnn";       // 'rnn': recurrent encoder-decoder
+  std::string cell = "gru";       // recurrent cell
+  std::string decoder = "luong";  // 'luong': current state, attentional vector, input feeding
+  int embedding_size = 32;        // E
+  int hidden_size = 64;           // H
+  int layers = 1;                 // recurrent layers in the encoder
+  bool bidirectional = false;     // bidirectional encoder
+};
+
+struct AttentionSettings {
+  std::string name = "additive";  // scoring function (configs/attention/); 'none' = no attention
+};
+
+struct TrainSettings {
+  int steps = 1000;        // optimiser steps
+  int batch_size = 64;     // examples per step
+  double lr = 1e-3;        // Adam learning rate
+  double clip_norm = 1.0;  // gradient clipping by global norm; 0 disables
+  int log_every = 50;      // steps between recorded training losses
+};
+
+struct RunSettings {
+  TaskSettings task;
+  ModelSettings model;
+  AttentionSettings attention;
+  TrainSettings train;
+  std::uint64_t seed = 1;      // every random choice derives from it
+  int threads = 1;             // LibTorch intra-op threads; 0 = one per core
+  std::string device = "cpu";  // 'cpu', 'cuda' or 'auto'
+};
+
+// Reads and validates the composed tree. Names that lower layers own (the
+// task, the attention setting) are checked there, against their tables. Throws ConfigError naming
+// the full key path, where it was set, and what would be valid; unknown keys get a "did you mean".
+RunSettings parse_settings(const Composed& composed);
+
+// Canonical JSON of the settings: sorted keys, typed values; the same settings
+// give the same text however they were written.
+std::string canonical_json(const RunSettings& settings);
+
+// Human-readable YAML of the settings, in the order of the structs above.
+std::string to_yaml(const RunSettings& settings);
+
+// The identity of a run: SHA-256 (hex) of the canonical JSON and the code version.
+std::string config_hash(const RunSettings& settings, const std::string& code_version);
+
+}  // namespace attnlab::config

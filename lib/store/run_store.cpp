@@ -1,0 +1,289 @@
+// Run repository queries. Column lists are spelt out once per query so that
+// reading code and schema side by side is easy.
+#include "store/run_store.h"
+
+#include <ctime>
+
+#include "store/schema.h"
+
+namespace attnlab::store {
+namespace {
+
+constexpr const char* kRunColumns =
+    "run_id, sweep_id, config_hash, config_yaml, overrides, seed, task, model, attention, "
+    "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
+    "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname";
+
+RunRecord read_run(const Statement& s) {
+  RunRecord r;
+  int c = 0;
+  r.run_id = s.column_text(c++);
+  r.run.sweep_id = s.column_text(c++);
+  r.run.config_hash = s.column_text(c++);
+  r.run.config_yaml = s.column_text(c++);
+  r.run.overrides_json = s.column_text(c++);
+  r.run.seed = static_cast<std::uint64_t>(s.column_int(c++));
+  r.run.task = s.column_text(c++);
+  r.run.model = s.column_text(c++);
+  r.run.attention = s.column_text(c++);
+  r.run.hidden_size = static_cast<int>(s.column_int(c++));
+  r.run.train_min_length = static_cast<int>(s.column_int(c++));
+  r.run.train_max_length = static_cast<int>(s.column_int(c++));
+  r.status = s.column_text(c++);
+  r.error = s.column_text(c++);
+  r.started_at = s.column_text(c++);
+  r.finished_at = s.column_text(c++);
+  r.wall_seconds = s.column_double(c++);
+  r.run.environment.git_commit = s.column_text(c++);
+  r.run.environment.torch_version = s.column_text(c++);
+  r.run.environment.threads = static_cast<int>(s.column_int(c++));
+  r.run.environment.cpu = s.column_text(c++);
+  r.run.environment.device = s.column_text(c++);
+  r.run.environment.hostname = s.column_text(c++);
+  return r;
+}
+
+Value text_or_null(const std::string& s) {
+  return s.empty() ? Value{std::monostate{}} : Value{s};
+}
+
+}  // namespace
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+RunStore::RunStore(const std::filesystem::path& file, OpenMode mode) : db_(file, mode) {
+  if (mode == OpenMode::kReadWrite) migrate(db_);
+}
+
+std::string RunStore::begin_run(const NewRun& run) {
+  Transaction txn(db_);
+  const std::string base = run.config_hash.substr(0, 10);
+  Statement count = db_.prepare("SELECT count(*) FROM runs WHERE run_id = ?1 OR run_id LIKE ?2");
+  count.bind(1, base).bind(2, base + "-%");
+  count.step();
+  const std::int64_t existing = count.column_int(0);
+  const std::string run_id = existing == 0 ? base : base + "-" + std::to_string(existing + 1);
+
+  Statement insert = db_.prepare(
+      std::string("INSERT INTO runs (") + kRunColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
+      "NULL, ?14, ?15, ?16, ?17, ?18, ?19)");
+  insert.bind(1, run_id)
+      .bind(2, text_or_null(run.sweep_id))
+      .bind(3, run.config_hash)
+      .bind(4, run.config_yaml)
+      .bind(5, run.overrides_json)
+      .bind(6, static_cast<std::int64_t>(run.seed))
+      .bind(7, run.task)
+      .bind(8, run.model)
+      .bind(9, run.attention)
+      .bind(10, std::int64_t{run.hidden_size})
+      .bind(11, std::int64_t{run.train_min_length})
+      .bind(12, std::int64_t{run.train_max_length})
+      .bind(13, utc_now())
+      .bind(14, run.environment.git_commit)
+      .bind(15, run.environment.torch_version)
+      .bind(16, std::int64_t{run.environment.threads})
+      .bind(17, run.environment.cpu)
+      .bind(18, run.environment.device)
+      .bind(19, run.environment.hostname);
+  insert.step();
+  txn.commit();
+  return run_id;
+}
+
+void RunStore::log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) {
+  Transaction txn(db_);
+  Statement insert = db_.prepare(
+      "INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?1, ?2, ?3, ?4)");
+  for (const auto& p : points) {
+    insert.bind(1, run_id).bind(2, std::int64_t{p.step}).bind(3, p.name).bind(4, p.value);
+    insert.step();
+    insert.reset();
+  }
+  txn.commit();
+}
+
+void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,
+                          double wall_seconds) {
+  Transaction txn(db_);
+  Statement insert = db_.prepare(
+      "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  for (const auto& e : evals) {
+    insert.bind(1, run_id)
+        .bind(2, std::int64_t{e.length})
+        .bind(3, std::int64_t{e.n})
+        .bind(4, e.token_accuracy)
+        .bind(5, e.sequence_accuracy);
+    insert.step();
+    insert.reset();
+  }
+  Statement update = db_.prepare(
+      "UPDATE runs SET status = 'completed', finished_at = ?2, wall_seconds = ?3, error = NULL "
+      "WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, utc_now()).bind(3, wall_seconds);
+  update.step();
+  txn.commit();
+}
+
+void RunStore::fail_run(const std::string& run_id, const std::string& error, double wall_seconds) {
+  Transaction txn(db_);
+  Statement update = db_.prepare(
+      "UPDATE runs SET status = 'failed', finished_at = ?2, wall_seconds = ?3, error = ?4 "
+      "WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, utc_now()).bind(3, wall_seconds).bind(4, error);
+  update.step();
+  txn.commit();
+}
+
+std::string RunStore::begin_sweep(const std::string& name, const std::string& overrides_json,
+                                  const std::vector<PlannedJob>& jobs) {
+  Transaction txn(db_);
+  const std::string now = utc_now();
+  // "default-20261124T040506Z"; a suffix keeps two sweeps in one second apart.
+  std::string base = name + "-";
+  for (char c : now) {
+    if (c != '-' && c != ':') base += c;
+  }
+  std::string sweep_id = base;
+  for (int k = 2;; ++k) {
+    Statement exists = db_.prepare("SELECT 1 FROM sweeps WHERE sweep_id = ?1");
+    exists.bind(1, sweep_id);
+    if (!exists.step()) break;
+    sweep_id = base + "-" + std::to_string(k);
+  }
+  Statement insert = db_.prepare(
+      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, 'running', ?5)");
+  insert.bind(1, sweep_id).bind(2, name).bind(3, overrides_json);
+  insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, now);
+  insert.step();
+  Statement job = db_.prepare(
+      "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    job.bind(1, sweep_id)
+        .bind(2, static_cast<std::int64_t>(i))
+        .bind(3, jobs[i].overrides_json)
+        .bind(4, jobs[i].config_hash);
+    job.step();
+    job.reset();
+  }
+  txn.commit();
+  return sweep_id;
+}
+
+void RunStore::finish_sweep(const std::string& sweep_id, bool ok) {
+  Statement update =
+      db_.prepare("UPDATE sweeps SET status = ?2, finished_at = ?3 WHERE sweep_id = ?1");
+  update.bind(1, sweep_id).bind(2, std::string(ok ? "completed" : "failed")).bind(3, utc_now());
+  update.step();
+}
+
+std::optional<RunRecord> RunStore::find_run(const std::string& id_or_prefix) {
+  Statement s = db_.prepare(std::string("SELECT ") + kRunColumns +
+                            " FROM runs WHERE run_id = ?1 OR run_id LIKE ?2 ORDER BY run_id = ?1 "
+                            "DESC LIMIT 2");
+  s.bind(1, id_or_prefix).bind(2, id_or_prefix + "%");
+  if (!s.step()) return std::nullopt;
+  RunRecord first = read_run(s);
+  if (first.run_id != id_or_prefix && s.step()) {
+    throw StoreError("run id '" + id_or_prefix + "' is ambiguous: it starts " + first.run_id +
+                     ", " + s.column_text(0) + ", ...; give more of it");
+  }
+  return first;
+}
+
+std::optional<std::string> RunStore::completed_run_with_hash(const std::string& config_hash) {
+  Statement s = db_.prepare(
+      "SELECT run_id FROM runs WHERE config_hash = ?1 AND status = 'completed' "
+      "ORDER BY started_at LIMIT 1");
+  s.bind(1, config_hash);
+  if (!s.step()) return std::nullopt;
+  return s.column_text(0);
+}
+
+std::vector<RunRecord> RunStore::list_runs() {
+  Statement s =
+      db_.prepare(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY started_at, rowid");
+  std::vector<RunRecord> runs;
+  while (s.step())
+    runs.push_back(read_run(s));
+  return runs;
+}
+
+std::vector<RunRecord> RunStore::sweep_runs(const std::string& sweep_id) {
+  // For each job, rank its runs: completed ones first, then the newest.
+  Statement s = db_.prepare(std::string("SELECT ") + kRunColumns + R"sql(
+      FROM (SELECT r.*, j.job_index AS job_index,
+                   row_number() OVER (PARTITION BY j.job_index
+                                      ORDER BY r.status = 'completed' DESC, r.rowid DESC) AS rank
+            FROM sweep_jobs j JOIN runs r ON r.config_hash = j.config_hash
+            WHERE j.sweep_id = ?1)
+      WHERE rank = 1 ORDER BY job_index)sql");
+  s.bind(1, sweep_id);
+  std::vector<RunRecord> runs;
+  while (s.step())
+    runs.push_back(read_run(s));
+  return runs;
+}
+
+std::vector<SweepRecord> RunStore::list_sweeps() {
+  Statement s = db_.prepare(
+      "SELECT sweep_id, name, overrides, n_jobs, status, created_at, coalesce(finished_at, '') "
+      "FROM sweeps ORDER BY created_at, rowid");
+  std::vector<SweepRecord> sweeps;
+  while (s.step()) {
+    SweepRecord w;
+    w.sweep_id = s.column_text(0);
+    w.name = s.column_text(1);
+    w.overrides_json = s.column_text(2);
+    w.n_jobs = static_cast<int>(s.column_int(3));
+    w.status = s.column_text(4);
+    w.created_at = s.column_text(5);
+    w.finished_at = s.column_text(6);
+    sweeps.push_back(w);
+  }
+  for (auto& w : sweeps) {
+    for (const auto& run : sweep_runs(w.sweep_id)) {
+      w.completed += run.status == "completed";
+      w.failed += run.status == "failed";
+      w.running += run.status == "running";
+    }
+  }
+  return sweeps;
+}
+
+std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
+  Statement s = db_.prepare(
+      "SELECT length, n, token_accuracy, sequence_accuracy FROM evals WHERE run_id = ?1 "
+      "ORDER BY length");
+  s.bind(1, run_id);
+  std::vector<LengthEval> out;
+  while (s.step()) {
+    out.push_back({static_cast<int>(s.column_int(0)), static_cast<int>(s.column_int(1)),
+                   s.column_double(2), s.column_double(3)});
+  }
+  return out;
+}
+
+std::vector<MetricPoint> RunStore::metrics(const std::string& run_id) {
+  Statement s =
+      db_.prepare("SELECT step, name, value FROM metrics WHERE run_id = ?1 ORDER BY name, step");
+  s.bind(1, run_id);
+  std::vector<MetricPoint> out;
+  while (s.step()) {
+    out.push_back({static_cast<int>(s.column_int(0)), s.column_text(1), s.column_double(2)});
+  }
+  return out;
+}
+
+}  // namespace attnlab::store

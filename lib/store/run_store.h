@@ -1,0 +1,126 @@
+// The run repository: everything attnlab records about sweeps and runs goes
+// through here. Each public write is one transaction, so a crash at any point
+// leaves the database whole: a run is either 'running' (never finished),
+// 'failed' (with its error) or 'completed' with all its evaluations.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+
+namespace attnlab::store {
+
+struct Environment {
+  std::string git_commit;
+  std::string torch_version;
+  int threads = 1;
+  std::string cpu;
+  std::string device;
+  std::string hostname;
+};
+
+struct NewRun {
+  std::string sweep_id;  // "" when the run belongs to no sweep
+  std::string config_hash;
+  std::string config_yaml;
+  std::string overrides_json;  // JSON array of strings
+  std::uint64_t seed = 0;
+  std::string task;
+  std::string model;
+  std::string attention;
+  int hidden_size = 0;
+  int train_min_length = 0;
+  int train_max_length = 0;
+  Environment environment;
+};
+
+struct RunRecord {
+  std::string run_id;
+  NewRun run;
+  std::string status;  // running | completed | failed
+  std::string error;
+  std::string started_at;  // ISO 8601, UTC
+  std::string finished_at;
+  double wall_seconds = 0;
+};
+
+struct LengthEval {
+  int length = 0;
+  int n = 0;
+  double token_accuracy = 0;
+  double sequence_accuracy = 0;
+};
+
+struct MetricPoint {
+  int step = 0;
+  std::string name;
+  double value = 0;
+};
+
+struct PlannedJob {
+  std::string overrides_json;  // JSON array of strings
+  std::string config_hash;
+};
+
+struct SweepRecord {
+  std::string sweep_id;
+  std::string name;
+  std::string overrides_json;
+  int n_jobs = 0;
+  std::string status;
+  std::string created_at;
+  std::string finished_at;
+  int completed = 0;  // jobs whose run completed
+  int failed = 0;     // jobs whose latest run failed (none completed)
+  int running = 0;    // jobs whose latest run is still running
+};
+
+class RunStore {
+ public:
+  // Opens (and creates or migrates, for kReadWrite) the database at `file`.
+  RunStore(const std::filesystem::path& file, OpenMode mode);
+
+  // Records a new run as 'running' and returns its id: the first 10 hex digits
+  // of the config hash, with "-2", "-3", ... when that hash already has runs.
+  std::string begin_run(const NewRun& run);
+  void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
+  // Stores the evaluations and marks the run completed, atomically.
+  void finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,
+                  double wall_seconds);
+  void fail_run(const std::string& run_id, const std::string& error, double wall_seconds);
+
+  // Records a sweep and its plan, one row per job, in one transaction.
+  std::string begin_sweep(const std::string& name, const std::string& overrides_json,
+                          const std::vector<PlannedJob>& jobs);
+  void finish_sweep(const std::string& sweep_id, bool ok);
+
+  // A run by exact id, or by a unique prefix of its id. Throws StoreError when
+  // a prefix is ambiguous.
+  std::optional<RunRecord> find_run(const std::string& id_or_prefix);
+  // The id of a completed run with this config hash, if any.
+  std::optional<std::string> completed_run_with_hash(const std::string& config_hash);
+  // Every run, oldest first.
+  std::vector<RunRecord> list_runs();
+  // The run of each job of a sweep, in job order: a completed run with the
+  // job's hash (from any sweep), else the latest run with it. Jobs without
+  // any run are left out.
+  std::vector<RunRecord> sweep_runs(const std::string& sweep_id);
+  std::vector<SweepRecord> list_sweeps();
+  std::vector<LengthEval> evals(const std::string& run_id);
+  std::vector<MetricPoint> metrics(const std::string& run_id);
+
+  Database& database() { return db_; }
+
+ private:
+  Database db_;
+};
+
+// The current time as ISO 8601 UTC with seconds ("2026-11-24T04:05:06Z").
+std::string utc_now();
+
+}  // namespace attnlab::store

@@ -1,0 +1,57 @@
+#include "train/environment.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace attnlab::train {
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string code_version() {
+  return ATTNLAB_GIT_COMMIT;
+}
+
+std::string resolve_device(const std::string& requested) {
+  const bool cuda = torch::cuda::is_available();
+  if (requested == "auto") return cuda ? "cuda" : "cpu";
+  if (requested == "cuda" && !cuda) {
+    throw std::invalid_argument(
+        "device: 'cuda' was asked for, but this build of LibTorch sees no usable GPU; use "
+        "device=cpu or device=auto");
+  }
+  return requested;
+}
+
+store::Environment configure_environment(int threads, const std::string& device) {
+  const int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  torch::set_num_threads(std::max(1, n));
+  store::Environment env;
+  env.git_commit = code_version();
+  env.torch_version = TORCH_VERSION;
+  env.threads = torch::get_num_threads();
+  env.cpu = cpu_model();
+  env.device = device;
+  char host[256] = {0};
+  env.hostname = gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
+  return env;
+}
+
+}  // namespace attnlab::train

@@ -1,0 +1,23 @@
+// Where a run ran: recorded with every run so that numbers can be traced to
+// the code, library, threads and machine that produced them.
+#pragma once
+
+#include <string>
+
+#include "store/run_store.h"
+
+namespace attnlab::train {
+
+// The code version compiled into this binary (git commit, or "unknown").
+std::string code_version();
+
+// Sets LibTorch's thread count (0 = one per core) and reports the environment.
+// LibTorch starts with one intra-op thread, so this is always called before
+// training. REQUIRES: device is "cpu" or "cuda".
+store::Environment configure_environment(int threads, const std::string& device);
+
+// Resolves "auto" to "cuda" when a GPU is usable, else "cpu". Throws
+// std::invalid_argument when "cuda" is asked for and none is available.
+std::string resolve_device(const std::string& requested);
+
+}  // namespace attnlab::train

@@ -1,0 +1,61 @@
+// The training loop: Adam, gradient clipping by global norm, a fixed step
+// budget, then evaluation per source length. The trainer knows nothing of
+// the database or the terminal; it reports through callbacks.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "config/settings.h"
+#include "data/task.h"
+#include "models/seq2seq.h"
+#include "store/run_store.h"
+
+namespace attnlab::train {
+
+// Thrown when should_stop() asked the loop to end early (a signal).
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TrainCallbacks {
+  // Called every settings.train.log_every steps with that window's metrics.
+  std::function<void(const std::vector<store::MetricPoint>&)> on_metrics;
+  // Polled every step; returning true ends training with Interrupted.
+  std::function<bool()> should_stop;
+};
+
+struct TrainResult {
+  std::vector<store::LengthEval> evals;
+  double final_loss = 0;  // mean training loss over the last logging window
+  double train_seconds = 0;
+  double steps_per_second = 0;
+};
+
+class Trainer {
+ public:
+  // Seeds LibTorch from settings.seed and builds task and model on `device`.
+  Trainer(const config::RunSettings& settings, const torch::Device& device);
+
+  TrainResult run(const TrainCallbacks& callbacks);
+
+ private:
+  double train_step(std::int64_t step);
+
+  config::RunSettings settings_;
+  torch::Device device_;
+  std::unique_ptr<data::Task> task_;
+  models::Seq2Seq model_{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+};
+
+// Checks that the names in `settings` (task, attention) exist in this build.
+// Throws std::invalid_argument naming the key and the valid names.
+void check_names(const config::RunSettings& settings);
+
+}  // namespace attnlab::train

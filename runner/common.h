@@ -1,0 +1,72 @@
+// What the subcommands share: global options, exit codes, and turning
+// overrides into validated settings.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/compose.h"
+#include "config/settings.h"
+#include "store/run_store.h"
+
+namespace attnlab::runner {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;
+constexpr int kExitUsage = 2;
+
+struct GlobalOptions {
+  std::filesystem::path db = "results/attnlab.db";
+  std::filesystem::path config_dir = "configs";
+  int verbosity = 0;  // -1 quiet, 0 normal, 1 verbose
+
+  // Experiments live beside the config folder: <config_dir>/../experiments.
+  std::filesystem::path experiment_dir() const;
+  // Per-run folders live beside the database: <db folder>/runs/<run_id>.
+  std::filesystem::path results_dir() const;
+};
+
+// Bad usage or bad input: exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A run or sweep that failed: exit code 1.
+class RunFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Job {
+  config::Composed composed;
+  config::RunSettings settings;
+  std::string hash;
+};
+
+// Composes and validates one job (no sweep values allowed). Throws
+// ConfigError for anything a user can fix.
+Job compose_job(const GlobalOptions& globals, const std::string& experiment,
+                const std::vector<std::string>& overrides);
+
+// Opens the results database for reading; a missing or unreadable file is a
+// usage error (exit 2) naming it.
+store::RunStore open_results_read_only(const GlobalOptions& globals);
+
+// Splits leading positional words into an experiment name and overrides: the
+// first word is the experiment when it is a bare name (no '=', '~' or '+').
+void split_experiment(std::vector<std::string>* words, std::string* experiment);
+
+// Each subcommand adds itself to the app; its callback throws on failure.
+void add_run_command(CLI::App& app, GlobalOptions& globals);
+void add_sweep_command(CLI::App& app, GlobalOptions& globals);
+void add_config_command(CLI::App& app, GlobalOptions& globals);
+void add_ls_command(CLI::App& app, GlobalOptions& globals);
+void add_show_command(CLI::App& app, GlobalOptions& globals);
+void add_query_command(CLI::App& app, GlobalOptions& globals);
+void add_report_command(CLI::App& app, GlobalOptions& globals);
+
+}  // namespace attnlab::runner

@@ -1,0 +1,130 @@
+// `attnlab query`: read-only SQL over the results database. The connection
+// is opened read-only, so a stray UPDATE cannot change anything.
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "runner/common.h"
+#include "store/run_store.h"
+
+namespace attnlab::runner {
+namespace {
+
+struct QueryOptions {
+  std::string sql;
+  std::string format = "table";
+};
+
+std::string text_of(const store::Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return "";
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) {
+    std::ostringstream out;
+    out.precision(6);
+    out << *d;
+    return out.str();
+  }
+  return std::get<std::string>(v);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s)
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void query(const GlobalOptions& globals, const QueryOptions& options) {
+  store::RunStore results = open_results_read_only(globals);
+  store::Database& db = results.database();
+  std::vector<std::string> columns;
+  std::vector<std::vector<store::Value>> rows;
+  try {
+    store::Statement s = db.prepare(options.sql);
+    for (int i = 0; i < s.column_count(); ++i)
+      columns.push_back(s.column_name(i));
+    while (s.step()) {
+      std::vector<store::Value> row;
+      for (int i = 0; i < s.column_count(); ++i)
+        row.push_back(s.column(i));
+      rows.push_back(std::move(row));
+    }
+  } catch (const store::StoreError& e) {
+    throw UsageError(std::string("query failed: ") + e.what() +
+                     "\n(the database is opened read-only; tables: sweeps, runs, metrics, "
+                     "evals; view: length_accuracy)");
+  }
+  if (options.format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& row : rows) {
+      nlohmann::json object = nlohmann::json::object();
+      for (size_t i = 0; i < columns.size(); ++i) {
+        std::visit(
+            [&](const auto& v) {
+              using T = std::decay_t<decltype(v)>;
+              if constexpr (std::is_same_v<T, std::monostate>) {
+                object[columns[i]] = nullptr;
+              } else {
+                object[columns[i]] = v;
+              }
+            },
+            row[i]);
+      }
+      out.push_back(object);
+    }
+    std::cout << out.dump(2) << "\n";
+  } else if (options.format == "csv") {
+    for (size_t i = 0; i < columns.size(); ++i)
+      std::cout << (i ? "," : "") << csv_field(columns[i]);
+    std::cout << "\n";
+    for (const auto& row : rows) {
+      for (size_t i = 0; i < row.size(); ++i)
+        std::cout << (i ? "," : "") << csv_field(text_of(row[i]));
+      std::cout << "\n";
+    }
+  } else {
+    std::vector<size_t> width(columns.size());
+    for (size_t i = 0; i < columns.size(); ++i)
+      width[i] = columns[i].size();
+    for (const auto& row : rows) {
+      for (size_t i = 0; i < row.size(); ++i)
+        width[i] = std::max(width[i], text_of(row[i]).size());
+    }
+    const auto print_row = [&](const std::vector<std::string>& cells) {
+      for (size_t i = 0; i < cells.size(); ++i) {
+        std::cout << (i ? "  " : "") << cells[i] << std::string(width[i] - cells[i].size(), ' ');
+      }
+      std::cout << "\n";
+    };
+    print_row(columns);
+    std::vector<std::string> rule;
+    for (size_t w : width)
+      rule.push_back(std::string(w, '-'));
+    print_row(rule);
+    for (const auto& row : rows) {
+      std::vector<std::string> cells;
+      for (const auto& v : row)
+        cells.push_back(text_of(v));
+      print_row(cells);
+    }
+  }
+}
+
+}  // namespace
+
+void add_query_command(CLI::App& app, GlobalOptions& globals) {
+  auto options = std::make_shared<QueryOptions>();
+  CLI::App* cmd = app.add_subcommand("query", "Run read-only SQL over the results database.");
+  cmd->add_option("sql", options->sql, "one SQL statement")->required();
+  cmd->add_option("--format", options->format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  cmd->footer(
+      "Example:\n"
+      "  attnlab query \"SELECT attention, length, sequence_accuracy FROM length_accuracy\n"
+      "                 WHERE length = train_max_length\"");
+  cmd->callback([&globals, options] { query(globals, *options); });
+}
+
+}  // namespace attnlab::runner

@@ -1,0 +1,66 @@
+// `attnlab show RUN_ID`: one run in full.
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "runner/common.h"
+#include "store/run_store.h"
+
+namespace attnlab::runner {
+namespace {
+
+void show(const GlobalOptions& globals, const std::string& id) {
+  store::RunStore store = open_results_read_only(globals);
+  const auto found = store.find_run(id);
+  if (!found)
+    throw UsageError("no run '" + id + "' in " + globals.db.string() +
+                     " (list them with `attnlab ls runs`)");
+  const auto& r = *found;
+  const auto& env = r.run.environment;
+  std::cout << "run:          " << r.run_id << "\n"
+            << "status:       " << r.status << (r.error.empty() ? "" : " (" + r.error + ")") << "\n"
+            << "sweep:        " << (r.run.sweep_id.empty() ? "-" : r.run.sweep_id) << "\n"
+            << "config hash:  " << r.run.config_hash << "\n"
+            << "overrides:    " << r.run.overrides_json << "\n"
+            << "started:      " << r.started_at << "\n"
+            << "finished:     " << (r.finished_at.empty() ? "-" : r.finished_at) << "\n"
+            << "wall seconds: " << std::fixed << std::setprecision(1) << r.wall_seconds << "\n"
+            << "environment:  attnlab " << env.git_commit << ", LibTorch " << env.torch_version
+            << ", " << env.threads << " thread(s) on " << env.device << ", " << env.cpu << ", host "
+            << env.hostname << "\n"
+            << "config:\n";
+  std::istringstream config(r.run.config_yaml);
+  for (std::string line; std::getline(config, line);)
+    std::cout << "  " << line << "\n";
+  const auto metrics = store.metrics(r.run_id);
+  const store::MetricPoint* last_loss = nullptr;
+  for (const auto& m : metrics) {
+    if (m.name == "train_loss") last_loss = &m;
+  }
+  if (last_loss != nullptr) {
+    std::cout << "final train loss: " << std::setprecision(4) << last_loss->value << " (step "
+              << last_loss->step << ")\n";
+  }
+  const auto evals = store.evals(r.run_id);
+  if (!evals.empty()) {
+    std::cout << "per-length accuracy (free-running greedy decoding):\n"
+              << "  length     n   token acc   exact match\n";
+    for (const auto& e : evals) {
+      std::cout << "  " << std::setw(6) << e.length << std::setw(6) << e.n << std::setprecision(1)
+                << std::setw(11) << 100 * e.token_accuracy << "%" << std::setw(13)
+                << 100 * e.sequence_accuracy << "%\n";
+    }
+  }
+}
+
+}  // namespace
+
+void add_show_command(CLI::App& app, GlobalOptions& globals) {
+  auto id = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "show", "Show one run: config, environment, metrics and per-length accuracy.");
+  cmd->add_option("run_id", *id, "the run's id, or a unique prefix of it")->required();
+  cmd->callback([&globals, id] { show(globals, *id); });
+}
+
+}  // namespace attnlab::runner

@@ -1,0 +1,249 @@
+// `attnlab sweep`: expand, validate every job up front, skip jobs whose config
+// hash already has a completed run, run the rest as separate `attnlab run`
+// processes (so a crash in one never takes the sweep down), then draw the
+// report from the database.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "config/sweep.h"
+#include "report/length_figure.h"
+#include "runner/common.h"
+#include "store/run_store.h"
+
+namespace attnlab::runner {
+namespace {
+
+std::atomic<int> g_sweep_signal{0};
+extern "C" void remember_sweep_signal(int signal) {
+  g_sweep_signal = signal;
+}
+
+struct SweepOptions {
+  std::vector<std::string> words;  // [EXPERIMENT] OVERRIDE...
+  int jobs = 1;
+  bool dry_run = false;
+  std::string launcher = "local";
+};
+
+struct PlannedJob {
+  int index = 0;
+  std::vector<std::string> overrides;
+  Job job;
+  std::string done_run_id;  // set when a completed run already has this hash
+};
+
+std::string describe(const std::vector<std::string>& overrides) {
+  std::string out;
+  for (const auto& o : overrides)
+    out += (out.empty() ? "" : " ") + o;
+  return out;
+}
+
+struct Child {
+  const PlannedJob* job = nullptr;
+  std::filesystem::path log;
+  std::streamoff printed = 0;
+};
+
+pid_t spawn(const GlobalOptions& globals, const std::string& experiment,
+            const std::string& sweep_id, const PlannedJob& job, const std::filesystem::path& log) {
+  std::vector<std::string> args = {"/proc/self/exe",
+                                   "--db",
+                                   globals.db.string(),
+                                   "--config-dir",
+                                   globals.config_dir.string(),
+                                   "run",
+                                   "--sweep-id",
+                                   sweep_id};
+  if (!experiment.empty()) {
+    args.push_back("--experiment");
+    args.push_back(experiment);
+  }
+  args.push_back("--");
+  for (const auto& o : job.overrides)
+    args.push_back(o);
+  const pid_t pid = fork();
+  if (pid < 0) throw RunFailed(std::string("cannot start a job: fork failed: ") + strerror(errno));
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Prints the lines a child appended to its log since last time.
+void forward_log(Child& child, int total, bool quiet) {
+  std::ifstream in(child.log);
+  in.seekg(child.printed);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a partial line: wait for the rest
+    child.printed = in.tellg();
+    if (!quiet) std::cout << "[" << child.job->index << "/" << total << "] " << line << std::endl;
+  }
+}
+
+void sweep(const GlobalOptions& globals, const SweepOptions& options) {
+  if (options.launcher != "local") {
+    throw UsageError("--launcher " + options.launcher +
+                     " is not available in this build; valid: local");
+  }
+  if (options.jobs < 1) throw UsageError("--jobs must be at least 1");
+  std::vector<std::string> words = options.words;
+  std::string experiment;
+  split_experiment(&words, &experiment);
+
+  // The experiment's own sweep comes from composing it once without sweeps.
+  std::vector<std::string> fixed;
+  for (const auto& w : words) {
+    if (!config::parse_override(w).is_sweep()) fixed.push_back(w);
+  }
+  const Job base = compose_job(globals, experiment, fixed);
+  const auto expanded = config::expand_sweep(base.composed.experiment_sweep, words);
+
+  std::vector<PlannedJob> plan;
+  for (const auto& e : expanded) {
+    PlannedJob p;
+    p.index = static_cast<int>(plan.size()) + 1;
+    p.overrides = e.overrides;
+    p.job = compose_job(globals, experiment, e.overrides);
+    plan.push_back(std::move(p));
+  }
+  if (options.dry_run) {
+    for (const auto& p : plan)
+      std::cout << "#" << p.index - 1 << " : " << describe(p.overrides) << "\n";
+    return;
+  }
+
+  store::RunStore store(globals.db, store::OpenMode::kReadWrite);
+  int to_run = 0;
+  for (auto& p : plan) {
+    if (auto done = store.completed_run_with_hash(p.job.hash)) p.done_run_id = *done;
+    to_run += p.done_run_id.empty() ? 1 : 0;
+  }
+  const std::string name = experiment.empty() ? "sweep" : experiment;
+  std::vector<store::PlannedJob> frozen;
+  for (const auto& p : plan) {
+    frozen.push_back({nlohmann::json(p.overrides).dump(), p.job.hash});
+  }
+  const std::string sweep_id =
+      store.begin_sweep(name, nlohmann::json(options.words).dump(), frozen);
+  const auto log_dir = globals.results_dir() / "sweeps" / sweep_id;
+  std::filesystem::create_directories(log_dir);
+  const int total = static_cast<int>(plan.size());
+  const bool quiet = globals.verbosity < 0;
+  std::cout << "sweep " << sweep_id << ": " << total << " job(s), " << to_run << " to run, "
+            << total - to_run << " already completed; " << options.jobs << " at a time; logs in "
+            << log_dir.string() << std::endl;
+
+  std::signal(SIGINT, remember_sweep_signal);
+  std::signal(SIGTERM, remember_sweep_signal);
+  std::map<pid_t, Child> running;
+  int failed = 0;
+  const auto started = std::chrono::steady_clock::now();
+  size_t next = 0;
+  while (next < plan.size() || !running.empty()) {
+    while (g_sweep_signal == 0 && next < plan.size() &&
+           static_cast<int>(running.size()) < options.jobs) {
+      const PlannedJob& p = plan[next++];
+      if (!p.done_run_id.empty()) {
+        std::cout << "[" << p.index << "/" << total << "] " << describe(p.overrides)
+                  << ": already completed as run " << p.done_run_id << ", skipped" << std::endl;
+        continue;
+      }
+      Child child{&p, log_dir / ("job-" + std::to_string(p.index) + ".log"), 0};
+      std::cout << "[" << p.index << "/" << total << "] start " << describe(p.overrides)
+                << std::endl;
+      running[spawn(globals, experiment, sweep_id, p, child.log)] = child;
+    }
+    if (g_sweep_signal != 0 && next < plan.size()) next = plan.size();  // launch nothing more
+    if (running.empty()) break;
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    for (auto& [_, child] : running)
+      forward_log(child, total, quiet);
+    if (pid <= 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    Child child = running[pid];
+    running.erase(pid);
+    forward_log(child, total, quiet);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok) {
+      ++failed;
+      std::cout << "[" << child.job->index << "/" << total << "] FAILED "
+                << describe(child.job->overrides) << " ("
+                << (WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                        : "exit code " + std::to_string(WEXITSTATUS(status)))
+                << "); log: " << child.log.string() << std::endl;
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const bool interrupted = g_sweep_signal != 0;
+  store.finish_sweep(sweep_id, failed == 0 && !interrupted);
+
+  const auto summary = report::sweep_summary(store, sweep_id);
+  if (!summary.empty()) {
+    const auto page = report::write_sweep_report(store, sweep_id, "reports/" + name);
+    std::cout << "\n"
+              << report::summary_table(summary) << "\nreport: " << page.string()
+              << " (figure: " << (page.parent_path() / "accuracy_vs_length.png").string() << ")\n";
+  }
+  std::cout << "sweep " << sweep_id << " finished in " << static_cast<int>(seconds)
+            << " s: " << total - failed << " of " << total << " job(s) completed" << std::endl;
+  if (interrupted) throw RunFailed("sweep " + sweep_id + " interrupted by signal");
+  if (failed > 0) {
+    throw RunFailed("sweep " + sweep_id + ": " + std::to_string(failed) +
+                    " job(s) failed; rerun the same command to retry only those");
+  }
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
+  auto options = std::make_shared<SweepOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Expand a sweep, run every job not yet completed, and draw its report.");
+  cmd->add_option("words", options->words,
+                  "[EXPERIMENT] OVERRIDE...; a sweep value is a,b,c or choice(a,b) or "
+                  "range(start,stop[,step])");
+  cmd->add_option("--jobs,-j", options->jobs, "jobs run at once (each one process)")
+      ->capture_default_str();
+  cmd->add_option("--launcher", options->launcher, "where jobs run: local")->capture_default_str();
+  cmd->add_flag("--dry-run", options->dry_run, "print one line per job and train nothing");
+  cmd->footer(
+      "Examples:\n"
+      "  attnlab sweep default                       # the shipped experiment\n"
+      "  attnlab sweep attention=none,dot,general,additive train.steps=500\n"
+      "  attnlab sweep model.hidden_size=range(32,129,32) --dry-run\n"
+      "Jobs are the Cartesian product of the swept keys, the last key varying fastest.\n"
+      "A job whose composed config already has a completed run is skipped, so rerunning a\n"
+      "sweep resumes it. The report goes to reports/EXPERIMENT/ (reports/sweep/ without one).\n"
+      "Exit codes: 0 all jobs completed, 1 a job failed, 2 bad config or usage.");
+  cmd->callback([&globals, options] { sweep(globals, *options); });
+}
+
+}  // namespace attnlab::runner

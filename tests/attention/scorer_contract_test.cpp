@@ -1,0 +1,117 @@
+// One contract, every registered scorer: shapes, weights that sum to one with
+// exactly zero on padding, gradients that reach every parameter, and the same
+// numbers from the same seed. Plus golden values for the parameter-free dot.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "attention/attend.h"
+#include "attention/registry.h"
+
+namespace attnlab::attention {
+namespace {
+
+constexpr int kB = 3, kS = 5, kH = 8;
+
+struct Inputs {
+  torch::Tensor query, memory, mask;
+};
+
+Inputs make_inputs() {
+  torch::manual_seed(3);
+  Inputs in;
+  in.query = torch::randn({kB, kH});
+  in.memory = torch::randn({kB, kS, kH});
+  // Lengths 5, 3, 1: the last two rows have padding.
+  in.mask = torch::arange(kS).unsqueeze(0).lt(torch::tensor({5, 3, 1}).unsqueeze(1));
+  in.memory = in.memory.masked_fill(in.mask.logical_not().unsqueeze(2), 0.0);
+  return in;
+}
+
+std::vector<std::string> scorer_names() {
+  std::vector<std::string> names;
+  for (const auto& n : attention_names()) {
+    if (n != "none") names.push_back(n);
+  }
+  return names;
+}
+
+class ScorerContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::shared_ptr<ScorerImpl> make() {
+    torch::manual_seed(1);
+    return make_scorer(GetParam(), ScorerOptions{kH, kH});
+  }
+};
+
+TEST_P(ScorerContract, WeightsSumToOneWithExactZerosOnPadding) {
+  auto scorer = make();
+  const Inputs in = make_inputs();
+  const auto energies = scorer->score(in.query, scorer->project_keys(in.memory));
+  EXPECT_EQ(energies.sizes(), (std::vector<std::int64_t>{kB, kS}));
+  const AttentionResult r = attend(energies, in.memory, in.mask);
+  EXPECT_EQ(r.context.sizes(), (std::vector<std::int64_t>{kB, kH}));
+  EXPECT_TRUE(torch::allclose(r.weights.sum(1), torch::ones({kB})));
+  EXPECT_TRUE(r.weights.ge(0).all().item<bool>());
+  // Exactly zero, not merely small.
+  EXPECT_EQ(r.weights.masked_select(in.mask.logical_not()).abs().max().item<float>(), 0.0f);
+  EXPECT_FLOAT_EQ(r.weights[2][0].item<float>(), 1.0f);  // one real token takes it all
+}
+
+TEST_P(ScorerContract, GradientsReachEveryParameter) {
+  auto scorer = make();
+  const Inputs in = make_inputs();
+  const auto query = in.query.clone().requires_grad_(true);
+  const auto r = attend(scorer->score(query, scorer->project_keys(in.memory)), in.memory, in.mask);
+  r.context.pow(2).sum().backward();
+  EXPECT_GT(query.grad().abs().sum().item<float>(), 0.0f);
+  for (const auto& p : scorer->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_GT(p.value().grad().abs().sum().item<float>(), 0.0f) << p.key();
+  }
+}
+
+TEST_P(ScorerContract, SameSeedSameNumbers) {
+  const Inputs in = make_inputs();
+  auto a = make();
+  auto b = make();
+  const auto ea = a->score(in.query, a->project_keys(in.memory));
+  const auto eb = b->score(in.query, b->project_keys(in.memory));
+  EXPECT_TRUE(torch::equal(ea, eb));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllScorers, ScorerContract, ::testing::ValuesIn(scorer_names()),
+                         [](const auto& p) { return p.param; });
+
+TEST(Registry, NoneHasNoScorerAndUnknownNamesListTheValidOnes) {
+  EXPECT_EQ(make_scorer("none", ScorerOptions{4, 4}), nullptr);
+  try {
+    make_scorer("luong", ScorerOptions{4, 4});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "unknown attention 'luong'; valid: none, dot, general, additive");
+  }
+  EXPECT_EQ(attention_names(), (std::vector<std::string>{"none", "dot", "general", "additive"}));
+}
+
+TEST(DotScorer, GoldenValues) {
+  auto dot = make_scorer("dot", ScorerOptions{2, 2});
+  const auto query = torch::tensor({{1.0f, 2.0f}});
+  const auto memory = torch::tensor({{{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}}});
+  const auto mask = torch::tensor({{true, true, false}});
+  const auto energies = dot->score(query, dot->project_keys(memory));
+  EXPECT_TRUE(torch::equal(energies, torch::tensor({{1.0f, 2.0f, 3.0f}})));
+  const auto r = attend(energies, memory, mask);
+  const float e = std::exp(1.0f);  // softmax(1, 2) = (1, e) / (1 + e)
+  EXPECT_NEAR(r.weights[0][0].item<float>(), 1 / (1 + e), 1e-6);
+  EXPECT_NEAR(r.weights[0][1].item<float>(), e / (1 + e), 1e-6);
+  EXPECT_NEAR(r.context[0][1].item<float>(), e / (1 + e), 1e-6);
+  EXPECT_THROW(make_scorer("dot", ScorerOptions{2, 3}), c10::Error);
+}
+
+TEST(MaskedSoftmax, RejectsMismatchedShapes) {
+  EXPECT_THROW(masked_softmax(torch::zeros({2, 3}), torch::ones({2, 4}, torch::kBool)), c10::Error);
+}
+
+}  // namespace
+}  // namespace attnlab::attention

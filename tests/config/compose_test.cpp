@@ -1,0 +1,95 @@
+// Composition: defaults list, group choices, experiments, value overrides,
+// and the errors a user sees, with file positions.
+#include "config/compose.h"
+
+#include <gtest/gtest.h>
+
+#include "config/errors.h"
+#include "config/settings.h"
+
+namespace attnlab::config {
+namespace {
+
+const std::filesystem::path kData = ATTNLAB_TEST_DATA;
+
+Composed compose_with(const std::vector<std::string>& overrides,
+                      const std::string& experiment = "") {
+  ComposeRequest request;
+  request.config_dir = kData / "configs";
+  request.experiment_dir = kData / "experiments";
+  request.experiment = experiment;
+  for (const auto& o : overrides)
+    request.overrides.push_back(parse_override(o));
+  return compose(request);
+}
+
+std::string error_of(const std::vector<std::string>& overrides,
+                     const std::string& experiment = "") {
+  try {
+    compose_with(overrides, experiment);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Compose, MergesTheDefaultsListUnderGroupKeys) {
+  const Composed c = compose_with({});
+  EXPECT_EQ(c.root["task"]["vocab_size"].as<int>(), 10);
+  EXPECT_EQ(c.root["attention"]["name"].as<std::string>(), "additive");
+  EXPECT_EQ(c.root["seed"].as<int>(), 7);
+  EXPECT_FALSE(c.root["defaults"].IsDefined());
+  EXPECT_EQ(c.choices.at("attention"), "additive");
+  EXPECT_EQ(c.where("task.vocab_size"), (kData / "configs/task/reverse.yaml").string() + ":2:13");
+}
+
+TEST(Compose, GroupAndValueOverridesApplyInOrder) {
+  const Composed c = compose_with({"attention=dot", "train.lr=0.5", "+extra.note=hi", "~seed"});
+  EXPECT_EQ(c.root["attention"]["name"].as<std::string>(), "dot");
+  EXPECT_EQ(c.root["train"]["lr"].as<double>(), 0.5);
+  EXPECT_EQ(c.root["extra"]["note"].as<std::string>(), "hi");
+  EXPECT_FALSE(c.root["seed"].IsDefined());
+  EXPECT_EQ(c.where("train.lr"), "override 'train.lr=0.5'");
+  EXPECT_EQ(compose_with({"++seed=9"}).root["seed"].as<int>(), 9);
+}
+
+TEST(Compose, ExperimentOverridesGroupsAndValuesBeforeTheCommandLine) {
+  const Composed c = compose_with({}, "short");
+  EXPECT_EQ(c.root["attention"]["name"].as<std::string>(), "dot");
+  EXPECT_EQ(c.root["train"]["steps"].as<int>(), 5);
+  EXPECT_EQ(c.experiment_sweep["attention"].as<std::string>(), "none,dot");
+  EXPECT_FALSE(c.root["sweep"].IsDefined());
+  EXPECT_EQ(compose_with({"attention=none"}, "short").root["attention"]["name"].as<std::string>(),
+            "none");
+}
+
+TEST(Compose, ErrorsNameTheKeyTheOptionAndTheValidChoices) {
+  EXPECT_EQ(error_of({"train.lrr=1"}),
+            "Could not override 'train.lrr'. To append to your config use +train.lrr=1\n"
+            "Key 'train.lrr' is not in the config (did you mean 'lr'?); valid keys here: steps, "
+            "batch_size, lr, clip_norm, log_every");
+  EXPECT_EQ(error_of({"attention=dott"}),
+            "override 'attention=dott': Could not find 'attention/dott' (did you mean 'dot'?)\n"
+            "Available options in 'attention': additive, bogus, dot, none");
+  EXPECT_NE(error_of({"+seed=1"}).find("An item is already at 'seed'"), std::string::npos);
+  EXPECT_NE(error_of({"~nothing"}).find("'nothing' does not exist"), std::string::npos);
+  EXPECT_NE(error_of({"attention=none,dot"}).find("is a sweep; use `attnlab sweep`"),
+            std::string::npos);
+  EXPECT_NE(error_of({}, "nope").find("no experiment 'nope'"), std::string::npos);
+}
+
+TEST(Compose, MalformedYamlNamesFileLineAndColumn) {
+  ComposeRequest request;
+  request.config_dir = kData / "bad_yaml";
+  try {
+    compose(request);
+    FAIL() << "malformed YAML was accepted";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind((kData / "bad_yaml/config.yaml").string() + ":4:", 0), 0u) << message;
+    EXPECT_NE(message.find("malformed YAML"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace attnlab::config

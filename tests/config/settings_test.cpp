@@ -1,0 +1,100 @@
+// Typed settings: values, validation errors with positions, and the hash.
+#include "config/settings.h"
+
+#include <gtest/gtest.h>
+
+#include "config/errors.h"
+
+namespace attnlab::config {
+namespace {
+
+const std::filesystem::path kData = ATTNLAB_TEST_DATA;
+
+RunSettings settings_with(const std::vector<std::string>& overrides) {
+  ComposeRequest request;
+  request.config_dir = kData / "configs";
+  for (const auto& o : overrides)
+    request.overrides.push_back(parse_override(o));
+  return parse_settings(compose(request));
+}
+
+std::string error_of(const std::vector<std::string>& overrides) {
+  try {
+    settings_with(overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Settings, ReadsEveryField) {
+  const RunSettings s = settings_with({"model.hidden_size=48", "task.train_lengths=[2,9]"});
+  EXPECT_EQ(s.task.name, "reverse");
+  EXPECT_EQ(s.task.vocab_size, 10);
+  EXPECT_EQ(s.task.train_lengths, (std::array<int, 2>{2, 9}));
+  EXPECT_EQ(s.task.test_lengths, (std::array<int, 2>{1, 6}));
+  EXPECT_EQ(s.model.hidden_size, 48);
+  EXPECT_EQ(s.model.embedding_size, 16);
+  EXPECT_EQ(s.attention.name, "additive");
+  EXPECT_EQ(s.train.steps, 20);
+  EXPECT_DOUBLE_EQ(s.train.lr, 0.003);
+  EXPECT_EQ(s.seed, 7u);
+}
+
+TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
+  EXPECT_EQ(error_of({"+train.stpes=3"}),
+            "override '+train.stpes=3': train.stpes: unknown key (did you mean 'steps'?); valid "
+            "keys in 'train': batch_size, clip_norm, log_every, lr, steps");
+  EXPECT_EQ(error_of({"train.steps=many"}),
+            "override 'train.steps=many': train.steps: expected an integer in [0, 100000000], "
+            "got many");
+  EXPECT_EQ(error_of({"train.steps='10'"}),
+            "override 'train.steps='10'': train.steps: expected an integer in [0, 100000000], "
+            "got '10'");
+  EXPECT_NE(error_of({"task.train_lengths=[5,2]"}).find("expected [min, max] lengths"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of({"device=tpu"})
+          .find("device: 'tpu' is not available (did you mean 'cpu'?); valid: cpu, cuda, auto"),
+      std::string::npos);
+  EXPECT_NE(error_of({"train.lr=-1"}).find("train.lr: expected a number in"), std::string::npos);
+}
+
+TEST(Settings, FilePositionsAppearForValuesFromFiles) {
+  ComposeRequest request;
+  request.config_dir = kData / "configs";
+  Composed composed = compose(request);
+  composed.root["train"]["batch_size"] = "lots";  // as if the file said so
+  try {
+    parse_settings(composed);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(
+        std::string(e.what()).rfind((kData / "configs/train/default.yaml").string() + ":2:", 0), 0u)
+        << e.what();
+  }
+}
+
+TEST(Settings, HashIgnoresHowValuesWereWritten) {
+  const auto a = config_hash(settings_with({"train.lr=0.001"}), "v1");
+  const auto b = config_hash(settings_with({"train.lr=1e-3"}), "v1");
+  const auto c = config_hash(settings_with({"train.lr=1_0e-4"}), "v1");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a, c);
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_NE(a, config_hash(settings_with({"train.lr=0.002"}), "v1"));
+  EXPECT_NE(a, config_hash(settings_with({"train.lr=0.001"}), "v2"));
+  EXPECT_EQ(canonical_json(settings_with({})).substr(0, 32),
+            "{\"attention\":{\"name\":\"additive\"}");
+}
+
+TEST(Settings, YamlRoundTripsThroughComposition) {
+  const RunSettings s = settings_with({"attention=dot", "seed=42"});
+  const YAML::Node node = YAML::Load(to_yaml(s));
+  EXPECT_EQ(node["attention"]["name"].as<std::string>(), "dot");
+  EXPECT_EQ(node["seed"].as<int>(), 42);
+  EXPECT_EQ(node["task"]["train_lengths"][1].as<int>(), 5);
+}
+
+}  // namespace
+}  // namespace attnlab::config

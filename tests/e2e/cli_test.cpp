@@ -1,0 +1,191 @@
+// The real binary, as a user drives it: exit codes and messages for bad
+// input, and a tiny run and sweep through to the database and the figure.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kBinary = ATTNLAB_BINARY;
+const fs::path kData = ATTNLAB_TEST_DATA;
+
+struct Result {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("attnlab-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs attnlab in the test's folder with the small test configs.
+  Result attnlab(const std::string& args, const std::string& prefix = "") {
+    const std::string command = "cd '" + dir_.string() + "' && " + prefix + " '" +
+                                kBinary.string() + "' --db results/t.db --config-dir '" +
+                                (kData / "configs").string() + "' " + args + " 2>&1";
+    Result r;
+    FILE* pipe = popen(command.c_str(), "r");
+    std::array<char, 4096> buffer{};
+    size_t n = 0;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+      r.output.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+  }
+
+  fs::path dir_;
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST_F(Cli, HelpListsTheSubcommands) {
+  const Result r = attnlab("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* sub : {"run", "sweep", "ls", "show", "query", "report", "config"}) {
+    EXPECT_TRUE(contains(r.output, sub)) << sub;
+  }
+  EXPECT_EQ(attnlab("sweep --help").exit_code, 0);
+  EXPECT_EQ(attnlab("frobnicate").exit_code, 2);
+  EXPECT_EQ(attnlab("").exit_code, 2);
+}
+
+TEST_F(Cli, BadConfigsExitTwoAndSayWhatIsWrong) {
+  Result r = attnlab("run train.stpes=3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output,
+                       "Could not override 'train.stpes'. To append to your config use "
+                       "+train.stpes=3"))
+      << r.output;
+  r = attnlab("run attention=bogus");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output,
+                       "attention/bogus.yaml:1:7: attention.name: 'bogus' is not "
+                       "available; valid: none, dot, general, additive"))
+      << r.output;
+  r = attnlab("run attention=none,dot");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "use `attnlab sweep`")) << r.output;
+  r = attnlab("run 'train.lr=(1'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "unclosed '('")) << r.output;
+  r = attnlab("run --config-dir '" + (kData / "bad_yaml").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "bad_yaml/config.yaml:4:")) << r.output;
+  r = attnlab("--config-dir /nonexistent run");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "/nonexistent/config.yaml: no such file")) << r.output;
+  r = attnlab("run device=cuda");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "no usable GPU")) << r.output;
+  // Nothing was recorded for any of them.
+  EXPECT_FALSE(fs::exists(dir_ / "results/t.db"));
+}
+
+TEST_F(Cli, ReadCommandsOnAMissingDatabaseExitTwo) {
+  for (const char* args : {"ls", "show abc", "query 'SELECT 1'", "report default"}) {
+    const Result r = attnlab(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_TRUE(contains(r.output, "no such database")) << r.output;
+  }
+}
+
+TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
+  Result r = attnlab("run train.steps=20 attention=dot");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(contains(r.output, "completed")) << r.output;
+  const std::string run_id = r.output.substr(4, r.output.find(':') - 4);
+  EXPECT_EQ(run_id.size(), 10u) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "results/runs" / run_id / "config.yaml"));
+  EXPECT_TRUE(fs::exists(dir_ / "results/runs" / run_id / "overrides.yaml"));
+
+  r = attnlab(
+      "query --format csv 'SELECT attention, count(*) AS lengths, min(length) AS lo, "
+      "max(length) AS hi, sum(n) AS n FROM length_accuracy'");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.output, "attention,lengths,lo,hi,n\ndot,6,1,6,300\n");
+
+  r = attnlab("query --format json 'SELECT status, threads FROM runs'");
+  EXPECT_EQ(r.output, "[\n  {\n    \"status\": \"completed\",\n    \"threads\": 1\n  }\n]\n");
+
+  r = attnlab("show " + run_id.substr(0, 6));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(contains(r.output, "status:       completed")) << r.output;
+  EXPECT_TRUE(contains(r.output, "LibTorch 1.")) << r.output;
+  EXPECT_TRUE(contains(r.output, "name: dot")) << r.output;
+
+  r = attnlab("ls runs");
+  EXPECT_TRUE(contains(r.output, run_id)) << r.output;
+  EXPECT_EQ(attnlab("show nothing-like-this").exit_code, 2);
+
+  r = attnlab("query 'DELETE FROM runs'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "readonly")) << r.output;
+  r = attnlab("query 'SELECT * FROM no_such_table'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "no such table: no_such_table")) << r.output;
+  EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) FROM runs'").output, "count(*)\n1\n");
+}
+
+TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
+  const Result r = attnlab("sweep short model.hidden_size=4,12 --dry-run");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "#0 : attention=none model.hidden_size=4\n#1 : attention=none model.hidden_size=12\n"
+            "#2 : attention=dot model.hidden_size=4\n#3 : attention=dot model.hidden_size=12\n");
+  EXPECT_FALSE(fs::exists(dir_ / "results/t.db"));
+  // A bad value in any job stops the sweep before anything runs.
+  const Result bad = attnlab("sweep model.hidden_size=8,zero");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.output, "model.hidden_size: expected an integer")) << bad.output;
+}
+
+TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
+  Result r = attnlab("sweep short model.hidden_size=8 --jobs 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "2 job(s), 2 to run")) << r.output;
+  EXPECT_TRUE(fs::file_size(dir_ / "reports/short/accuracy_vs_length.png") > 1000);
+  EXPECT_TRUE(fs::exists(dir_ / "reports/short/accuracy_vs_length.svg"));
+  EXPECT_TRUE(fs::exists(dir_ / "reports/short/index.md"));
+  r = attnlab("query --format csv 'SELECT attention, status FROM runs ORDER BY attention'");
+  EXPECT_EQ(r.output, "attention,status\ndot,completed\nnone,completed\n");
+
+  r = attnlab("sweep short model.hidden_size=8");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "2 job(s), 0 to run, 2 already completed")) << r.output;
+  r = attnlab("query --format csv 'SELECT count(*) AS runs FROM runs'");
+  EXPECT_EQ(r.output, "runs\n2\n");
+
+  fs::remove_all(dir_ / "reports");
+  r = attnlab("report short");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "reports/short/accuracy_vs_length.png"));
+  EXPECT_EQ(attnlab("report nothing").exit_code, 2);
+  r = attnlab("ls sweeps");
+  EXPECT_TRUE(contains(r.output, "completed")) << r.output;
+}
+
+TEST_F(Cli, AKilledRunIsRecordedAsFailedAndExitsOne) {
+  const Result r = attnlab("run train.steps=100000000", "timeout --preserve-status -s TERM 4");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "interrupted by signal 15")) << r.output;
+  const Result q = attnlab("query --format csv 'SELECT status FROM runs'");
+  EXPECT_EQ(q.output, "status\nfailed\n");
+}
+
+}  // namespace

@@ -1,0 +1,173 @@
+// The run repository against a real SQLite file in a temporary folder.
+#include "store/run_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "store/schema.h"
+
+namespace attnlab::store {
+namespace {
+
+class RunStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("attnlab-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static NewRun sample_run(const std::string& hash, const std::string& attention) {
+    NewRun run;
+    run.config_hash = hash;
+    run.config_yaml = "attention:\n  name: " + attention + "\n";
+    run.overrides_json = "[\"attention=" + attention + "\"]";
+    run.seed = 3;
+    run.task = "reverse";
+    run.model = "rnn";
+    run.attention = attention;
+    run.hidden_size = 64;
+    run.train_min_length = 1;
+    run.train_max_length = 15;
+    run.environment = {"abc123", "1.13.0", 2, "Test CPU", "cpu", "host"};
+    return run;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(RunStoreTest, CreatesFolderAndSchema) {
+  RunStore store(dir_ / "nested" / "results.db", OpenMode::kReadWrite);
+  Statement s = store.database().prepare("PRAGMA user_version");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_int(0), schema_version());
+  Statement mode = store.database().prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");
+}
+
+TEST_F(RunStoreTest, RoundTripsACompletedRun) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  const std::string sweep =
+      store.begin_sweep("default", "[]", {{"[\"attention=additive\"]", "0123456789abcdef"}});
+  NewRun run = sample_run("0123456789abcdef", "additive");
+  run.sweep_id = sweep;
+  const std::string id = store.begin_run(run);
+  EXPECT_EQ(id, "0123456789");
+  store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
+  store.finish_run(id, {{1, 200, 1.0, 1.0}, {15, 200, 0.9, 0.75}}, 12.5);
+  store.finish_sweep(sweep, true);
+
+  const auto found = store.find_run("012345");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(found->run.sweep_id, sweep);
+  EXPECT_EQ(found->run.config_yaml, "attention:\n  name: additive\n");
+  EXPECT_EQ(found->run.environment.cpu, "Test CPU");
+  EXPECT_EQ(found->run.environment.threads, 2);
+  EXPECT_DOUBLE_EQ(found->wall_seconds, 12.5);
+  const auto evals = store.evals(id);
+  ASSERT_EQ(evals.size(), 2u);
+  EXPECT_EQ(evals[1].length, 15);
+  EXPECT_DOUBLE_EQ(evals[1].sequence_accuracy, 0.75);
+  const auto metrics = store.metrics(id);
+  ASSERT_EQ(metrics.size(), 2u);
+  EXPECT_DOUBLE_EQ(metrics[1].value, 0.25);
+  EXPECT_EQ(store.completed_run_with_hash("0123456789abcdef"), id);
+
+  Statement view = store.database().prepare(
+      "SELECT sweep_id, run_id, attention, model, hidden_size, train_max_length, length, n, "
+      "token_accuracy, sequence_accuracy FROM length_accuracy ORDER BY length");
+  ASSERT_TRUE(view.step());
+  EXPECT_EQ(view.column_text(0), sweep);
+  EXPECT_EQ(view.column_text(2), "additive");
+  EXPECT_EQ(view.column_int(5), 15);
+  EXPECT_EQ(view.column_int(6), 1);
+  ASSERT_TRUE(view.step());
+  EXPECT_DOUBLE_EQ(view.column_double(8), 0.9);
+  EXPECT_FALSE(view.step());
+
+  const auto sweeps = store.list_sweeps();
+  ASSERT_EQ(sweeps.size(), 1u);
+  EXPECT_EQ(sweeps[0].status, "completed");
+  EXPECT_EQ(sweeps[0].n_jobs, 1);
+  EXPECT_EQ(sweeps[0].completed, 1);
+}
+
+TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  const std::vector<PlannedJob> plan = {{"[\"attention=none\"]", "hash-none-000"},
+                                        {"[\"attention=dot\"]", "hash-dot-0000"},
+                                        {"[\"attention=general\"]", "hash-general-"}};
+  const std::string first = store.begin_sweep("demo", "[]", plan);
+  NewRun none = sample_run("hash-none-000", "none");
+  none.sweep_id = first;
+  store.finish_run(store.begin_run(none), {{1, 10, 1.0, 1.0}}, 1.0);
+  NewRun dot = sample_run("hash-dot-0000", "dot");
+  dot.sweep_id = first;
+  store.fail_run(store.begin_run(dot), "crashed", 1.0);
+
+  // The resumed sweep reuses the completed run and retries the failed job.
+  const std::string second = store.begin_sweep("demo", "[]", plan);
+  EXPECT_NE(first, second);
+  dot.sweep_id = second;
+  const std::string retried = store.begin_run(dot);
+  store.finish_run(retried, {{1, 10, 0.5, 0.5}}, 1.0);
+
+  const auto runs = store.sweep_runs(second);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].run.attention, "none");
+  EXPECT_EQ(runs[0].run.sweep_id, first);
+  EXPECT_EQ(runs[1].run_id, retried);
+  EXPECT_EQ(runs[1].status, "completed");
+  const auto sweeps = store.list_sweeps();
+  ASSERT_EQ(sweeps.size(), 2u);
+  EXPECT_EQ(sweeps[1].n_jobs, 3);
+  EXPECT_EQ(sweeps[1].completed, 2);
+  EXPECT_EQ(sweeps[1].failed, 0);
+}
+
+TEST_F(RunStoreTest, RepeatedHashesGetNumberedIdsAndFailuresAreKept) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  const std::string first = store.begin_run(sample_run("aaaaaaaaaaaa", "dot"));
+  const std::string second = store.begin_run(sample_run("aaaaaaaaaaaa", "dot"));
+  EXPECT_EQ(first, "aaaaaaaaaa");
+  EXPECT_EQ(second, "aaaaaaaaaa-2");
+  store.fail_run(second, "training diverged", 1.0);
+  EXPECT_EQ(store.find_run(second)->status, "failed");
+  EXPECT_EQ(store.find_run(second)->error, "training diverged");
+  EXPECT_EQ(store.find_run(first)->status, "running");
+  EXPECT_FALSE(store.completed_run_with_hash("aaaaaaaaaaaa").has_value());
+  EXPECT_THROW(store.find_run("aaa"), StoreError);  // ambiguous prefix
+  EXPECT_FALSE(store.find_run("zzz").has_value());
+  // Failed runs stay out of the view.
+  Statement view = store.database().prepare("SELECT count(*) FROM length_accuracy");
+  view.step();
+  EXPECT_EQ(view.column_int(0), 0);
+}
+
+TEST_F(RunStoreTest, RejectsOutOfRangeAccuracyAtomically) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  const std::string id = store.begin_run(sample_run("bbbbbbbbbbbb", "general"));
+  EXPECT_THROW(store.finish_run(id, {{1, 10, 1.0, 1.0}, {2, 10, 1.5, 0.5}}, 1.0), StoreError);
+  EXPECT_TRUE(store.evals(id).empty());  // the first row was rolled back too
+  EXPECT_EQ(store.find_run(id)->status, "running");
+}
+
+TEST_F(RunStoreTest, ReadOnlyOpenOfAMissingFileFails) {
+  EXPECT_THROW(RunStore(dir_ / "missing.db", OpenMode::kReadOnly), StoreError);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "missing.db"));
+}
+
+TEST_F(RunStoreTest, ReopeningDoesNotMigrateTwice) {
+  { RunStore store(dir_ / "r.db", OpenMode::kReadWrite); }
+  RunStore again(dir_ / "r.db", OpenMode::kReadWrite);
+  Statement s = again.database().prepare("SELECT count(*) FROM sqlite_master WHERE name = 'runs'");
+  s.step();
+  EXPECT_EQ(s.column_int(0), 1);
+}
+
+}  // namespace
+}  // namespace attnlab::store
