@@ -2,21 +2,15 @@
 // hash already has a completed run, run the rest as separate `attnlab run`
 // processes (so a crash in one never takes the sweep down), then draw the
 // report from the database.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "config/sweep.h"
+#include "launch/local_pool.h"
 #include "report/length_figure.h"
 #include "runner/common.h"
 #include "store/run_store.h"
@@ -48,60 +42,6 @@ std::string describe(const std::vector<std::string>& overrides) {
   for (const auto& o : overrides)
     out += (out.empty() ? "" : " ") + o;
   return out;
-}
-
-struct Child {
-  const PlannedJob* job = nullptr;
-  std::filesystem::path log;
-  std::streamoff printed = 0;
-};
-
-pid_t spawn(const GlobalOptions& globals, const std::string& experiment,
-            const std::string& sweep_id, const PlannedJob& job, const std::filesystem::path& log) {
-  std::vector<std::string> args = {"/proc/self/exe",
-                                   "--db",
-                                   globals.db.string(),
-                                   "--config-dir",
-                                   globals.config_dir.string(),
-                                   "run",
-                                   "--sweep-id",
-                                   sweep_id};
-  if (!experiment.empty()) {
-    args.push_back("--experiment");
-    args.push_back(experiment);
-  }
-  args.push_back("--");
-  for (const auto& o : job.overrides)
-    args.push_back(o);
-  const pid_t pid = fork();
-  if (pid < 0) throw RunFailed(std::string("cannot start a job: fork failed: ") + strerror(errno));
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-      close(fd);
-    }
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// Prints the lines a child appended to its log since last time.
-void forward_log(Child& child, int total, bool quiet) {
-  std::ifstream in(child.log);
-  in.seekg(child.printed);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // a partial line: wait for the rest
-    child.printed = in.tellg();
-    if (!quiet) std::cout << "[" << child.job->index << "/" << total << "] " << line << std::endl;
-  }
 }
 
 void sweep(const GlobalOptions& globals, const SweepOptions& options) {
@@ -157,49 +97,55 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
             << total - to_run << " already completed; " << options.jobs << " at a time; logs in "
             << log_dir.string() << std::endl;
 
-  std::signal(SIGINT, remember_sweep_signal);
-  std::signal(SIGTERM, remember_sweep_signal);
-  std::map<pid_t, Child> running;
-  int failed = 0;
-  const auto started = std::chrono::steady_clock::now();
-  size_t next = 0;
-  while (next < plan.size() || !running.empty()) {
-    while (g_sweep_signal == 0 && next < plan.size() &&
-           static_cast<int>(running.size()) < options.jobs) {
-      const PlannedJob& p = plan[next++];
-      if (!p.done_run_id.empty()) {
-        std::cout << "[" << p.index << "/" << total << "] " << describe(p.overrides)
-                  << ": already completed as run " << p.done_run_id << ", skipped" << std::endl;
-        continue;
-      }
-      Child child{&p, log_dir / ("job-" + std::to_string(p.index) + ".log"), 0};
-      std::cout << "[" << p.index << "/" << total << "] start " << describe(p.overrides)
-                << std::endl;
-      running[spawn(globals, experiment, sweep_id, p, child.log)] = child;
-    }
-    if (g_sweep_signal != 0 && next < plan.size()) next = plan.size();  // launch nothing more
-    if (running.empty()) break;
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, WNOHANG);
-    for (auto& [_, child] : running)
-      forward_log(child, total, quiet);
-    if (pid <= 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::vector<launch::ProcessJob> to_launch;
+  for (const auto& p : plan) {
+    if (!p.done_run_id.empty()) {
+      std::cout << "[" << p.index << "/" << total << "] " << describe(p.overrides)
+                << ": already completed as run " << p.done_run_id << ", skipped" << std::endl;
       continue;
     }
-    Child child = running[pid];
-    running.erase(pid);
-    forward_log(child, total, quiet);
-    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok) {
-      ++failed;
-      std::cout << "[" << child.job->index << "/" << total << "] FAILED "
-                << describe(child.job->overrides) << " ("
-                << (WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
-                                        : "exit code " + std::to_string(WEXITSTATUS(status)))
-                << "); log: " << child.log.string() << std::endl;
-    }
+    launch::ProcessJob job;
+    job.index = p.index;
+    job.argv = {"/proc/self/exe",
+                "--db",
+                globals.db.string(),
+                "--config-dir",
+                globals.config_dir.string(),
+                "run",
+                "--sweep-id",
+                sweep_id};
+    if (!experiment.empty()) job.argv.insert(job.argv.end(), {"--experiment", experiment});
+    job.argv.push_back("--");
+    job.argv.insert(job.argv.end(), p.overrides.begin(), p.overrides.end());
+    job.log = log_dir / ("job-" + std::to_string(p.index) + ".log");
+    to_launch.push_back(std::move(job));
   }
+
+  std::signal(SIGINT, remember_sweep_signal);
+  std::signal(SIGTERM, remember_sweep_signal);
+  const auto prefix = [total](const launch::ProcessJob& job) {
+    return "[" + std::to_string(job.index) + "/" + std::to_string(total) + "] ";
+  };
+  const auto overrides_of = [&plan](const launch::ProcessJob& job) {
+    return describe(plan[static_cast<size_t>(job.index - 1)].overrides);
+  };
+  launch::PoolCallbacks callbacks;
+  callbacks.on_start = [&](const launch::ProcessJob& job) {
+    std::cout << prefix(job) << "start " << overrides_of(job) << std::endl;
+  };
+  callbacks.on_line = [&](const launch::ProcessJob& job, const std::string& line) {
+    if (!quiet) std::cout << prefix(job) << line << std::endl;
+  };
+  int failed = 0;
+  callbacks.on_finish = [&](const launch::ProcessJob& job, const launch::ProcessOutcome& outcome) {
+    if (outcome.ok) return;
+    ++failed;
+    std::cout << prefix(job) << "FAILED " << overrides_of(job) << " (" << outcome.status
+              << "); log: " << job.log.string() << std::endl;
+  };
+  callbacks.stop_requested = [] { return g_sweep_signal != 0; };
+  const auto started = std::chrono::steady_clock::now();
+  launch::run_local(to_launch, options.jobs, callbacks);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const bool interrupted = g_sweep_signal != 0;
@@ -212,8 +158,11 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
               << report::summary_table(summary) << "\nreport: " << page.string()
               << " (figure: " << (page.parent_path() / "accuracy_vs_length.png").string() << ")\n";
   }
+  int completed = 0;
+  for (const auto& run : store.sweep_runs(sweep_id))
+    completed += run.status == "completed";
   std::cout << "sweep " << sweep_id << " finished in " << static_cast<int>(seconds)
-            << " s: " << total - failed << " of " << total << " job(s) completed" << std::endl;
+            << " s: " << completed << " of " << total << " job(s) completed" << std::endl;
   if (interrupted) throw RunFailed("sweep " + sweep_id + " interrupted by signal");
   if (failed > 0) {
     throw RunFailed("sweep " + sweep_id + ": " + std::to_string(failed) +

@@ -181,9 +181,20 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
 }
 
 TEST_F(Cli, AKilledRunIsRecordedAsFailedAndExitsOne) {
-  const Result r = attnlab("run train.steps=100000000", "timeout --preserve-status -s TERM 4");
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_TRUE(contains(r.output, "interrupted by signal 15")) << r.output;
+  // SIGTERM once training has started, then report the run's exit code.
+  const std::string script = "('" + kBinary.string() + "' --db results/t.db --config-dir '" +
+                             (kData / "configs").string() +
+                             "' run train.steps=100000000 train.log_every=10 > run.log 2>&1 & "
+                             "pid=$!; until grep -q step run.log; do sleep 0.1; done; "
+                             "kill -TERM $pid; wait $pid; echo exit=$?)";
+  FILE* pipe = popen(("cd '" + dir_.string() + "' && " + script).c_str(), "r");
+  char buffer[64] = {};
+  const std::string out = fgets(buffer, sizeof buffer, pipe) ? buffer : "";
+  pclose(pipe);
+  EXPECT_EQ(out, "exit=1\n");
+  std::ifstream log(dir_ / "run.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(text, "interrupted by signal 15")) << text;
   const Result q = attnlab("query --format csv 'SELECT status FROM runs'");
   EXPECT_EQ(q.output, "status\nfailed\n");
 }
