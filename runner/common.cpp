@@ -1,7 +1,11 @@
 #include "runner/common.h"
 
+#include <iomanip>
+#include <iostream>
+
 #include "config/errors.h"
 #include "config/override.h"
+#include "config/sweep.h"
 #include "train/environment.h"
 #include "train/trainer.h"
 
@@ -46,14 +50,37 @@ store::RunStore open_results_read_only(const GlobalOptions& globals) {
   }
 }
 
-void split_experiment(std::vector<std::string>* words, std::string* experiment) {
-  if (words->empty()) return;
-  const std::string& first = words->front();
-  if (first.find('=') != std::string::npos || first.empty() || first[0] == '~' || first[0] == '+') {
-    return;
+Expansion expand_words(const GlobalOptions& globals, const std::vector<std::string>& words) {
+  Expansion out;
+  std::vector<std::string> overrides = words;
+  if (!overrides.empty() && !overrides.front().empty() &&
+      overrides.front().find('=') == std::string::npos && overrides.front()[0] != '~' &&
+      overrides.front()[0] != '+') {
+    out.experiment = overrides.front();
+    overrides.erase(overrides.begin());
   }
-  *experiment = first;
-  words->erase(words->begin());
+  // The experiment's own sweep comes from composing it once without sweeps.
+  std::vector<std::string> fixed;
+  for (const auto& o : overrides) {
+    if (!config::parse_override(o).is_sweep()) fixed.push_back(o);
+  }
+  const Job base = compose_job(globals, out.experiment, fixed);
+  out.is_sweep = fixed.size() != overrides.size() || base.composed.experiment_sweep.IsDefined();
+  for (auto& job : config::expand_sweep(base.composed.experiment_sweep, overrides)) {
+    out.jobs.push_back(std::move(job.overrides));
+  }
+  return out;
+}
+
+void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max) {
+  std::cout << "  length     n   token acc   exact match\n";
+  for (const auto& e : evals) {
+    const bool trained = e.length >= train_min && e.length <= train_max;
+    std::cout << "  " << std::setw(6) << e.length << std::setw(6) << e.n << std::fixed
+              << std::setprecision(1) << std::setw(11) << 100 * e.token_accuracy << "%"
+              << std::setw(13) << 100 * e.sequence_accuracy << "%"
+              << (trained ? "" : "   (beyond training)") << "\n";
+  }
 }
 
 }  // namespace attnlab::runner

@@ -56,9 +56,19 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
 // usage error (exit 2) naming it.
 store::RunStore open_results_read_only(const GlobalOptions& globals);
 
-// Splits leading positional words into an experiment name and overrides: the
-// first word is the experiment when it is a bare name (no '=', '~' or '+').
-void split_experiment(std::vector<std::string>* words, std::string* experiment);
+struct Expansion {
+  std::string experiment;                      // "" when none was named
+  std::vector<std::vector<std::string>> jobs;  // each job's plain overrides
+  bool is_sweep = false;                       // several values somewhere (or an experiment sweep)
+};
+
+// Reads `[EXPERIMENT] OVERRIDE...` (the first word is the experiment when it is
+// a bare name: no '=', '~' or '+') and expands the experiment's sweep and the
+// overrides' sweep values into jobs.
+Expansion expand_words(const GlobalOptions& globals, const std::vector<std::string>& words);
+
+// Prints per-length accuracy, marking lengths outside [train_min, train_max].
+void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max);
 
 // Each subcommand adds itself to the app; its callback throws on failure.
 void add_run_command(CLI::App& app, GlobalOptions& globals);

@@ -3,33 +3,21 @@
 #include <iostream>
 #include <memory>
 
-#include "config/override.h"
-#include "config/sweep.h"
+#include "config/errors.h"
 #include "runner/common.h"
 
 namespace attnlab::runner {
 namespace {
 
-void print_config(const GlobalOptions& globals, std::vector<std::string> words) {
-  std::string experiment;
-  split_experiment(&words, &experiment);
-  std::vector<std::string> fixed;
-  for (const auto& w : words) {
-    if (!config::parse_override(w).is_sweep()) fixed.push_back(w);
-  }
-  const Job base = compose_job(globals, experiment, fixed);
-  const auto jobs = config::expand_sweep(base.composed.experiment_sweep, words);
-  const Job first = compose_job(globals, experiment, jobs.front().overrides);
+void print_config(const GlobalOptions& globals, const std::vector<std::string>& words) {
+  const Expansion expansion = expand_words(globals, words);
+  const Job first = compose_job(globals, expansion.experiment, expansion.jobs.front());
   std::cout << config::to_yaml(first.settings);
-  if (jobs.size() > 1 || base.composed.experiment_sweep.IsDefined()) {
-    std::cout << "# sweep: " << jobs.size() << " job(s); the config above is job #0\n";
-    for (size_t i = 0; i < jobs.size(); ++i) {
-      compose_job(globals, experiment, jobs[i].overrides);  // validates every job
-      std::string line;
-      for (const auto& o : jobs[i].overrides)
-        line += (line.empty() ? "" : " ") + o;
-      std::cout << "# #" << i << " : " << line << "\n";
-    }
+  if (!expansion.is_sweep) return;
+  std::cout << "# sweep: " << expansion.jobs.size() << " job(s); the config above is job #0\n";
+  for (size_t i = 0; i < expansion.jobs.size(); ++i) {
+    compose_job(globals, expansion.experiment, expansion.jobs[i]);  // validates every job
+    std::cout << "# #" << i << " : " << config::join(expansion.jobs[i], " ") << "\n";
   }
 }
 

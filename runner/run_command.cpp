@@ -40,17 +40,6 @@ void write_run_folder(const std::filesystem::path& dir, const config::RunSetting
     out << "- " << nlohmann::json(o).dump() << "\n";
 }
 
-void print_evals(const std::vector<store::LengthEval>& evals, const config::RunSettings& s) {
-  std::cout << "  length     n   token acc   exact match\n";
-  for (const auto& e : evals) {
-    const bool trained = e.length >= s.task.train_lengths[0] && e.length <= s.task.train_lengths[1];
-    std::cout << "  " << std::setw(6) << e.length << std::setw(6) << e.n << std::fixed
-              << std::setprecision(1) << std::setw(11) << 100 * e.token_accuracy << "%"
-              << std::setw(13) << 100 * e.sequence_accuracy << "%"
-              << (trained ? "" : "   (beyond training)") << "\n";
-  }
-}
-
 void run(const GlobalOptions& globals, const RunOptions& options) {
   const Job job = compose_job(globals, options.experiment, options.overrides);
   const auto& s = job.settings;
@@ -120,7 +109,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     std::cout << "run " << run_id << " completed in " << std::fixed << std::setprecision(1)
               << elapsed() << " s (" << result.steps_per_second << " steps/s); final loss "
               << std::setprecision(4) << result.final_loss << "\n";
-    print_evals(result.evals, s);
+    print_length_table(result.evals, s.task.train_lengths[0], s.task.train_lengths[1]);
   } else {
     std::cout << run_id << "\n";
   }

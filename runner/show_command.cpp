@@ -43,13 +43,8 @@ void show(const GlobalOptions& globals, const std::string& id) {
   }
   const auto evals = store.evals(r.run_id);
   if (!evals.empty()) {
-    std::cout << "per-length accuracy (free-running greedy decoding):\n"
-              << "  length     n   token acc   exact match\n";
-    for (const auto& e : evals) {
-      std::cout << "  " << std::setw(6) << e.length << std::setw(6) << e.n << std::setprecision(1)
-                << std::setw(11) << 100 * e.token_accuracy << "%" << std::setw(13)
-                << 100 * e.sequence_accuracy << "%\n";
-    }
+    std::cout << "per-length accuracy (free-running greedy decoding):\n";
+    print_length_table(evals, r.run.train_min_length, r.run.train_max_length);
   }
 }
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "config/sweep.h"
+#include "config/errors.h"
 #include "launch/local_pool.h"
 #include "report/length_figure.h"
 #include "runner/common.h"
@@ -38,10 +38,7 @@ struct PlannedJob {
 };
 
 std::string describe(const std::vector<std::string>& overrides) {
-  std::string out;
-  for (const auto& o : overrides)
-    out += (out.empty() ? "" : " ") + o;
-  return out;
+  return overrides.empty() ? "(no overrides)" : config::join(overrides, " ");
 }
 
 void sweep(const GlobalOptions& globals, const SweepOptions& options) {
@@ -50,29 +47,19 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
                      " is not available in this build; valid: local");
   }
   if (options.jobs < 1) throw UsageError("--jobs must be at least 1");
-  std::vector<std::string> words = options.words;
-  std::string experiment;
-  split_experiment(&words, &experiment);
-
-  // The experiment's own sweep comes from composing it once without sweeps.
-  std::vector<std::string> fixed;
-  for (const auto& w : words) {
-    if (!config::parse_override(w).is_sweep()) fixed.push_back(w);
-  }
-  const Job base = compose_job(globals, experiment, fixed);
-  const auto expanded = config::expand_sweep(base.composed.experiment_sweep, words);
-
+  const Expansion expansion = expand_words(globals, options.words);
+  const std::string& experiment = expansion.experiment;
   std::vector<PlannedJob> plan;
-  for (const auto& e : expanded) {
+  for (const auto& overrides : expansion.jobs) {
     PlannedJob p;
     p.index = static_cast<int>(plan.size()) + 1;
-    p.overrides = e.overrides;
-    p.job = compose_job(globals, experiment, e.overrides);
+    p.overrides = overrides;
+    p.job = compose_job(globals, experiment, overrides);
     plan.push_back(std::move(p));
   }
   if (options.dry_run) {
     for (const auto& p : plan)
-      std::cout << "#" << p.index - 1 << " : " << describe(p.overrides) << "\n";
+      std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
     return;
   }
 
