@@ -66,7 +66,11 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
   }
   const Job base = compose_job(globals, out.experiment, fixed);
   out.is_sweep = fixed.size() != overrides.size() || base.composed.experiment_sweep.IsDefined();
-  for (auto& job : config::expand_sweep(base.composed.experiment_sweep, overrides)) {
+  config::ParseContext context;
+  context.group_options = [&globals](const std::string& group) {
+    return config::group_options(globals.config_dir, group);
+  };
+  for (auto& job : config::expand_sweep(base.composed.experiment_sweep, overrides, context)) {
     out.jobs.push_back(std::move(job.overrides));
   }
   return out;

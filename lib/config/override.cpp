@@ -1,10 +1,15 @@
-// The override parser. Hand-written rather than generated: the grammar is
-// small, and hand-written code gives exact caret positions in errors.
+// The override parser: a small recursive-descent parser over the value, so
+// that nested lists, function calls and interpolations are read as units and
+// every error can put a caret under the exact position.
 #include "config/override.h"
+
+#include <fnmatch.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 
@@ -25,150 +30,580 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string strip(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  const auto end = s.find_last_not_of(" \t");
-  return s.substr(begin, end - begin + 1);
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
 }
 
 bool valid_key_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
-         c == '/' || c == '@' || c == '[' || c == ']';
+         c == '/' || c == '@';
 }
 
 YAML::Node string_node(const std::string& s) {
   YAML::Node node(s);
-  node.SetTag("!");  // quoted: never typed later
+  node.SetTag("!");  // a string for sure: never typed later
   return node;
 }
 
-// Splits `body` at commas outside quotes and brackets. `offset` is the
-// position of body in the override text, for error carets.
-std::vector<std::pair<std::string, size_t>> split_top_level(const std::string& text,
-                                                            const std::string& body,
-                                                            size_t offset) {
-  std::vector<std::pair<std::string, size_t>> parts;
-  std::vector<char> open;
-  char quote = 0;
-  size_t start = 0;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (quote != 0) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-      continue;
-    }
-    if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '[' || c == '{' || c == '(') {
-      open.push_back(c);
-    } else if (c == ']' || c == '}' || c == ')') {
-      const char expected = c == ']' ? '[' : c == '}' ? '{' : '(';
-      if (open.empty() || open.back() != expected) {
-        fail(text, offset + i, std::string("unbalanced '") + c + "'");
-      }
-      open.pop_back();
-    } else if (c == ',' && open.empty()) {
-      parts.emplace_back(body.substr(start, i - start), offset + start);
-      start = i + 1;
-    }
-  }
-  if (quote != 0) fail(text, offset + body.size(), std::string("unterminated quote ") + quote);
-  if (!open.empty())
-    fail(text, offset + body.size(), std::string("unclosed '") + open.back() + "'");
-  parts.emplace_back(body.substr(start), offset + start);
-  return parts;
-}
-
-std::string unquote(const std::string& text, const std::string& quoted, size_t offset) {
-  std::string out;
-  const char quote = quoted.front();
-  for (size_t i = 1; i + 1 < quoted.size(); ++i) {
-    if (quoted[i] == '\\' && i + 2 < quoted.size()) {
-      out += quoted[++i];
-    } else if (quoted[i] == quote) {
-      fail(text, offset + i, "unexpected quote inside a quoted value");
-    } else {
-      out += quoted[i];
-    }
-  }
-  return out;
-}
-
-YAML::Node parse_element(const std::string& text, const std::string& raw, size_t offset) {
-  const std::string value = strip(raw);
-  const size_t lead = raw.find_first_not_of(" \t");
-  const size_t at = offset + (lead == std::string::npos ? 0 : lead);
-  if (value.empty()) return string_node("");
-  const char first = value.front();
-  if (first == '\'' || first == '"') {
-    if (value.size() < 2 || value.back() != first) fail(text, at, "unterminated quoted value");
-    return string_node(unquote(text, value, at));
-  }
-  if (first == '[' || first == '{') {
-    try {
-      return YAML::Load(value);
-    } catch (const YAML::Exception& e) {
-      fail(text, at + (e.mark.is_null() ? 0 : e.mark.pos), "malformed list or dict: " + e.msg);
-    }
-  }
-  const std::string l = lower(value);
-  if (l == "null") return YAML::Node(YAML::NodeType::Null);
-  if (l == "true" || l == "false") return YAML::Node(l);
+bool is_string(const YAML::Node& n) {
   long long i = 0;
-  if (parse_int(value, &i)) return YAML::Node(std::to_string(i));
   double f = 0;
-  if (parse_float(value, &f)) {
-    if (std::isnan(f)) return YAML::Node(".nan");
-    if (std::isinf(f)) return YAML::Node(f > 0 ? ".inf" : "-.inf");
+  if (!n.IsScalar()) return false;
+  if (n.Tag() == "!") return true;
+  const std::string l = lower(n.Scalar());
+  return !(parse_int(n.Scalar(), &i) || parse_float(n.Scalar(), &f) || l == "true" || l == "false");
+}
+
+std::string number_text(double v) {
+  std::ostringstream s;
+  s.precision(15);
+  s << v;
+  std::string t = s.str();
+  // Keep a float a float when it has an integral value ("2.0", not "2").
+  if (t.find_first_of(".eEn") == std::string::npos) t += ".0";
+  return t;
+}
+
+// The result of parsing an element or a function: one value, or a sweep.
+struct Parsed {
+  bool sweep = false;
+  std::vector<YAML::Node> items;  // the sweep's values
+  YAML::Node node;                // the single value
+  size_t at = 0;                  // where it started, for errors
+
+  std::vector<YAML::Node> values() const { return sweep ? items : std::vector<YAML::Node>{node}; }
+};
+
+constexpr const char* kFunctions = "choice, range, glob, sort, shuffle, int, float, str, bool";
+
+class ValueParser {
+ public:
+  ValueParser(const std::string& text, size_t begin, const std::string& key,
+              const ParseContext& context)
+      : text_(text), pos_(begin), key_(key), context_(context) {}
+
+  // value := element (',' element)*  -- several elements make a simple sweep.
+  Parsed parse() {
+    skip_spaces();
+    if (at_end()) return Parsed{false, {}, string_node(""), pos_};
+    Parsed first = element(/*top_level=*/true);
+    skip_spaces();
+    if (at_end()) return first;
+    if (peek() != ',') fail(text_, pos_, std::string("unexpected '") + peek() + "'");
+    if (first.sweep) fail(text_, pos_, "a sweep function cannot be part of a comma list");
+    Parsed sweep{true, {first.node}, YAML::Node(), first.at};
+    while (!at_end() && peek() == ',') {
+      ++pos_;
+      skip_spaces();
+      Parsed next = element(/*top_level=*/true);
+      if (next.sweep) fail(text_, next.at, "a sweep function cannot be part of a comma list");
+      sweep.items.push_back(next.node);
+      skip_spaces();
+      if (!at_end() && peek() != ',') fail(text_, pos_, std::string("unexpected '") + peek() + "'");
+    }
+    return sweep;
+  }
+
+ private:
+  bool at_end() const { return pos_ >= text_.size(); }
+  char peek() const { return text_[pos_]; }
+  void skip_spaces() {
+    while (!at_end() && is_space(peek()))
+      ++pos_;
+  }
+  void expect(char c) {
+    if (at_end() || peek() != c) {
+      fail(text_, pos_,
+           std::string("expected '") + c + "'" +
+               (at_end() ? " before the end" : std::string(", got '") + peek() + "'"));
+    }
+    ++pos_;
+  }
+
+  Parsed single(YAML::Node node, size_t at) { return Parsed{false, {}, std::move(node), at}; }
+
+  Parsed element(bool top_level) {
+    skip_spaces();
+    const size_t at = pos_;
+    if (at_end()) fail(text_, pos_, "expected a value");
+    const char c = peek();
+    if (c == '\'' || c == '"') return single(quoted(), at);
+    if (c == '[') return single(list(), at);
+    if (c == '{') return single(dict(), at);
+    // A name directly followed by '(' is a function call.
+    size_t end = pos_;
+    while (end < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_')) {
+      ++end;
+    }
+    if (end > pos_ && end < text_.size() && text_[end] == '(') {
+      const std::string name = text_.substr(pos_, end - pos_);
+      pos_ = end + 1;
+      Parsed result = function(name, at);
+      if (result.sweep && !top_level) {
+        fail(text_, at, "a sweep cannot be nested inside a list, a dict or a cast");
+      }
+      return result;
+    }
+    return single(primitive(/*in_dict_key=*/false), at);
+  }
+
+  YAML::Node quoted() {
+    const char quote = peek();
+    const size_t open = pos_++;
+    std::string out;
+    while (!at_end() && peek() != quote) {
+      if (peek() == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      out += text_[pos_++];
+    }
+    if (at_end()) fail(text_, open, std::string("unterminated quote ") + quote);
+    ++pos_;
+    return string_node(out);
+  }
+
+  YAML::Node list() {
+    expect('[');
+    YAML::Node node(YAML::NodeType::Sequence);
+    skip_spaces();
+    if (!at_end() && peek() == ']') {
+      ++pos_;
+      return node;
+    }
+    for (;;) {
+      node.push_back(element(false).node);
+      skip_spaces();
+      if (!at_end() && peek() == ',') {
+        ++pos_;
+        continue;
+      }
+      if (at_end()) fail(text_, pos_, "unclosed '['");
+      expect(']');
+      return node;
+    }
+  }
+
+  YAML::Node dict() {
+    const size_t open = pos_;
+    expect('{');
+    YAML::Node node(YAML::NodeType::Map);
+    skip_spaces();
+    if (!at_end() && peek() == '}') {
+      ++pos_;
+      return node;
+    }
+    for (;;) {
+      skip_spaces();
+      const size_t key_at = pos_;
+      const YAML::Node key = primitive(/*in_dict_key=*/true);
+      if (!key.IsScalar() || key.Scalar().empty()) fail(text_, key_at, "expected a dict key");
+      skip_spaces();
+      expect(':');
+      node[key.Scalar()] = element(false).node;
+      skip_spaces();
+      if (!at_end() && peek() == ',') {
+        ++pos_;
+        continue;
+      }
+      if (at_end()) fail(text_, open, "unclosed '{'");
+      expect('}');
+      return node;
+    }
+  }
+
+  // Unquoted text up to a delimiter; '${...}' is one unit; '\x' is a literal x.
+  YAML::Node primitive(bool in_dict_key) {
+    std::string out;
+    size_t last_literal = 0;  // length of `out` up to its last escaped char
+    while (!at_end()) {
+      const char c = peek();
+      if (c == '\\' && pos_ + 1 < text_.size()) {
+        out += text_[pos_ + 1];
+        pos_ += 2;
+        last_literal = out.size();
+        continue;
+      }
+      if (c == '$' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '{') {
+        const size_t open = pos_;
+        out += "${";
+        pos_ += 2;
+        int depth = 1;
+        while (!at_end() && depth > 0) {
+          if (peek() == '{') ++depth;
+          if (peek() == '}') --depth;
+          out += text_[pos_++];
+        }
+        if (depth > 0) fail(text_, open, "unclosed interpolation '${'");
+        continue;
+      }
+      if (c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || c == '(' || c == ')' ||
+          c == '\'' || c == '"' || (in_dict_key && c == ':')) {
+        break;
+      }
+      out += c;
+      ++pos_;
+    }
+    // Outer whitespace goes; escaped characters stay.
+    size_t keep = out.size();
+    while (keep > last_literal && is_space(out[keep - 1]))
+      --keep;
+    out.resize(keep);
+    if (last_literal > 0 || out.find("${") != std::string::npos) return string_node(out);
+    return typed(out);
+  }
+
+  static YAML::Node typed(const std::string& value) {
+    const std::string l = lower(value);
+    if (value.empty()) return string_node("");
+    if (l == "null") return YAML::Node(YAML::NodeType::Null);
+    if (l == "true" || l == "false") return YAML::Node(l);
+    long long i = 0;
+    if (parse_int(value, &i)) return YAML::Node(std::to_string(i));
+    double f = 0;
+    if (parse_float(value, &f)) {
+      if (std::isnan(f)) return YAML::Node(".nan");
+      if (std::isinf(f)) return YAML::Node(f > 0 ? ".inf" : "-.inf");
+      std::string cleaned;
+      for (char c : value) {
+        if (c != '_') cleaned += c;
+      }
+      return YAML::Node(cleaned);
+    }
     return YAML::Node(value);
   }
-  return YAML::Node(value);
-}
 
-std::vector<YAML::Node> parse_range(const std::string& text, const std::string& args,
-                                    size_t offset) {
-  std::vector<double> numbers;
-  bool all_ints = true;
-  for (const auto& [part, at] : split_top_level(text, args, offset)) {
-    const std::string arg = strip(part);
+  struct Argument {
+    std::string name;  // "" for positional
+    Parsed value;
+  };
+
+  std::vector<Argument> arguments() {
+    std::vector<Argument> args;
+    skip_spaces();
+    if (!at_end() && peek() == ')') {
+      ++pos_;
+      return args;
+    }
+    for (;;) {
+      skip_spaces();
+      Argument arg;
+      size_t end = pos_;
+      while (end < text_.size() &&
+             (std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_')) {
+        ++end;
+      }
+      size_t after = end;
+      while (after < text_.size() && is_space(text_[after]))
+        ++after;
+      if (end > pos_ && after < text_.size() && text_[after] == '=') {
+        arg.name = text_.substr(pos_, end - pos_);
+        pos_ = after + 1;
+      }
+      arg.value = element(/*top_level=*/true);
+      args.push_back(std::move(arg));
+      skip_spaces();
+      if (at_end()) fail(text_, pos_, "expected ')'");
+      if (peek() == ',') {
+        ++pos_;
+        continue;
+      }
+      expect(')');
+      return args;
+    }
+  }
+
+  // Items of the arguments: one list argument gives its elements; otherwise
+  // every (possibly swept) argument contributes its values.
+  static std::vector<YAML::Node> items_of(const std::vector<Argument>& positional, bool* was_list) {
+    *was_list = positional.size() == 1 && !positional[0].value.sweep &&
+                positional[0].value.node.IsSequence();
+    std::vector<YAML::Node> items;
+    if (*was_list) {
+      for (const auto& n : positional[0].value.node)
+        items.push_back(n);
+      return items;
+    }
+    for (const auto& a : positional) {
+      for (const auto& v : a.value.values())
+        items.push_back(v);
+    }
+    return items;
+  }
+
+  Parsed function(const std::string& name, size_t at) {
+    const std::vector<Argument> args = arguments();
+    std::vector<Argument> positional;
+    std::vector<Argument> named;
+    for (const auto& a : args)
+      (a.name.empty() ? positional : named).push_back(a);
+    const auto named_value = [&](const std::string& arg_name) -> const Parsed* {
+      for (const auto& a : named) {
+        if (a.name == arg_name) return &a.value;
+      }
+      return nullptr;
+    };
+    const auto allow_named = [&](const std::vector<std::string>& allowed) {
+      for (const auto& a : named) {
+        if (std::find(allowed.begin(), allowed.end(), a.name) == allowed.end()) {
+          fail(text_, a.value.at,
+               name + "() has no argument '" + a.name + "'" +
+                   (allowed.empty() ? "" : "; valid: " + join(allowed)));
+        }
+      }
+    };
+
+    if (name == "choice") {
+      allow_named({});
+      if (positional.empty()) fail(text_, at, "choice() needs at least one value");
+      Parsed out{true, {}, YAML::Node(), at};
+      for (const auto& a : positional) {
+        for (const auto& v : a.value.values())
+          out.items.push_back(v);
+      }
+      return out;
+    }
+    if (name == "range") return range(positional, named, at);
+    if (name == "glob") return glob(positional, named, at);
+    if (name == "sort" || name == "shuffle") {
+      allow_named({name == "sort" ? "reverse" : "seed"});
+      if (positional.empty()) fail(text_, at, name + "() needs values");
+      bool was_list = false;
+      std::vector<YAML::Node> items = items_of(positional, &was_list);
+      if (name == "sort") {
+        const Parsed* reverse = named_value("reverse");
+        sort_values(&items, reverse != nullptr && lower(reverse->node.Scalar()) == "true");
+      } else {
+        const Parsed* seed = named_value("seed");
+        long long s = 0;
+        if (seed != nullptr && !parse_int(seed->node.Scalar(), &s)) {
+          fail(text_, seed->at, "shuffle() seed must be an integer");
+        }
+        shuffle_values(&items, static_cast<std::uint64_t>(s));
+      }
+      if (was_list) {
+        YAML::Node list_node(YAML::NodeType::Sequence);
+        for (const auto& n : items)
+          list_node.push_back(n);
+        return single(list_node, at);
+      }
+      return Parsed{true, items, YAML::Node(), at};
+    }
+    if (name == "int" || name == "float" || name == "str" || name == "bool") {
+      allow_named({});
+      if (positional.size() != 1) fail(text_, at, name + "() takes one argument");
+      const Parsed& in = positional[0].value;
+      if (in.sweep) {
+        Parsed out{true, {}, YAML::Node(), at};
+        for (const auto& v : in.items)
+          out.items.push_back(cast(name, v, in.at));
+        return out;
+      }
+      return single(cast(name, in.node, in.at), at);
+    }
+    if (name == "interval") {
+      fail(text_, at,
+           "interval() describes a continuous search space, which a grid sweep cannot "
+           "enumerate; use range(start, stop, step) or choice(...)");
+    }
+    fail(text_, at, "unknown function '" + name + "'; valid: " + kFunctions);
+  }
+
+  Parsed range(const std::vector<Argument>& positional, const std::vector<Argument>& named,
+               size_t at) {
+    const std::vector<std::string> names = {"start", "stop", "step"};
+    if (positional.size() > 3) fail(text_, at, "range() takes at most 3 arguments");
+    std::vector<const Parsed*> slots(3, nullptr);
+    for (size_t i = 0; i < positional.size(); ++i)
+      slots[i] = &positional[i].value;
+    for (const auto& a : named) {
+      const auto it = std::find(names.begin(), names.end(), a.name);
+      if (it == names.end()) {
+        fail(text_, a.value.at,
+             "range() has no argument '" + a.name + "'; valid: start, stop, step");
+      }
+      const size_t i = static_cast<size_t>(it - names.begin());
+      if (slots[i] != nullptr) fail(text_, a.value.at, "range() got '" + a.name + "' twice");
+      slots[i] = &a.value;
+    }
+    // range(stop) counts from 0, as in Python.
+    if (slots[0] != nullptr && slots[1] == nullptr && positional.size() == 1 && named.empty()) {
+      slots[1] = slots[0];
+      slots[0] = nullptr;
+    }
+    if (slots[1] == nullptr) fail(text_, at, "range() needs a stop: range(start, stop[, step])");
+    double number[3] = {0, 0, 1};
+    bool all_ints = true;
+    for (size_t i = 0; i < 3; ++i) {
+      if (slots[i] == nullptr) continue;
+      const YAML::Node& n = slots[i]->node;
+      long long iv = 0;
+      double fv = 0;
+      if (slots[i]->sweep || !n.IsScalar() || n.Tag() == "!") {
+        fail(text_, slots[i]->at, "range() takes numbers");
+      } else if (parse_int(n.Scalar(), &iv)) {
+        number[i] = static_cast<double>(iv);
+      } else if (parse_float(n.Scalar(), &fv) && std::isfinite(fv)) {
+        number[i] = fv;
+        all_ints = false;
+      } else {
+        fail(text_, slots[i]->at, "range() takes numbers");
+      }
+    }
+    const double start = number[0], stop = number[1], step = number[2];
+    if (step == 0) fail(text_, at, "range() step must not be zero");
+    Parsed out{true, {}, YAML::Node(), at};
+    for (long long k = 0;; ++k) {
+      const double v = start + static_cast<double>(k) * step;
+      if ((step > 0 && v >= stop) || (step < 0 && v <= stop)) break;
+      if (k >= 100000) fail(text_, at, "range() gives more than 100000 values");
+      out.items.emplace_back(all_ints ? std::to_string(static_cast<long long>(v)) : number_text(v));
+    }
+    if (out.items.empty()) fail(text_, at, "range() is empty");
+    return out;
+  }
+
+  Parsed glob(const std::vector<Argument>& positional, const std::vector<Argument>& named,
+              size_t at) {
+    std::vector<std::string> include, exclude;
+    const auto patterns = [&](const Parsed& p, std::vector<std::string>* into) {
+      if (p.node.IsSequence()) {
+        for (const auto& n : p.node)
+          into->push_back(n.Scalar());
+      } else if (p.node.IsScalar()) {
+        into->push_back(p.node.Scalar());
+      } else {
+        fail(text_, p.at, "glob() takes patterns: a string or a list of strings");
+      }
+    };
+    if (positional.size() > 2) fail(text_, at, "glob() takes include and exclude");
+    if (!positional.empty()) patterns(positional[0].value, &include);
+    if (positional.size() > 1) patterns(positional[1].value, &exclude);
+    for (const auto& a : named) {
+      if (a.name == "include") {
+        patterns(a.value, &include);
+      } else if (a.name == "exclude") {
+        patterns(a.value, &exclude);
+      } else {
+        fail(text_, a.value.at, "glob() has no argument '" + a.name + "'; valid: include, exclude");
+      }
+    }
+    if (include.empty()) fail(text_, at, "glob() needs an include pattern, as in glob(*)");
+    if (!context_.group_options) {
+      fail(text_, at, "glob() selects options of a config group, which is only known in a sweep");
+    }
+    const std::vector<std::string> options = context_.group_options(key_);
+    if (options.empty()) fail(text_, at, "glob(): '" + key_ + "' is not a config group");
+    const auto matches = [](const std::string& option, const std::vector<std::string>& list) {
+      return std::any_of(list.begin(), list.end(), [&](const std::string& pattern) {
+        return fnmatch(pattern.c_str(), option.c_str(), 0) == 0;
+      });
+    };
+    Parsed out{true, {}, YAML::Node(), at};
+    for (const auto& option : options) {
+      if (matches(option, include) && !matches(option, exclude)) out.items.emplace_back(option);
+    }
+    if (out.items.empty()) {
+      fail(text_, at, "glob() matches no option of '" + key_ + "'; options: " + join(options));
+    }
+    return out;
+  }
+
+  YAML::Node cast(const std::string& to, const YAML::Node& v, size_t at) {
+    if (v.IsSequence()) {
+      YAML::Node out(YAML::NodeType::Sequence);
+      for (const auto& item : v)
+        out.push_back(cast(to, item, at));
+      return out;
+    }
+    if (v.IsMap()) {
+      YAML::Node out(YAML::NodeType::Map);
+      for (const auto& item : v)
+        out[item.first.Scalar()] = cast(to, item.second, at);
+      return out;
+    }
+    const std::string s = v.IsNull() ? "null" : v.Scalar();
+    const std::string l = lower(s);
     long long i = 0;
     double f = 0;
-    if (parse_int(arg, &i)) {
-      numbers.push_back(static_cast<double>(i));
-    } else if (parse_float(arg, &f) && std::isfinite(f)) {
+    const bool is_bool = !is_string(v) && (l == "true" || l == "false");
+    if (to == "str") return string_node(s);
+    if (to == "bool") {
+      if (l == "true" || l == "false") return YAML::Node(l);
+      if (parse_float(s, &f) && !std::isnan(f)) return YAML::Node(f != 0 ? "true" : "false");
+      fail(text_, at, "bool() cannot convert '" + s + "'");
+    }
+    if (to == "int") {
+      if (is_bool) return YAML::Node(l == "true" ? "1" : "0");
+      if (parse_int(s, &i)) return YAML::Node(std::to_string(i));
+      if (parse_float(s, &f) && std::isfinite(f)) {
+        return YAML::Node(std::to_string(static_cast<long long>(std::trunc(f))));
+      }
+      fail(text_, at, "int() cannot convert '" + s + "'");
+    }
+    // float
+    if (is_bool) return YAML::Node(l == "true" ? "1.0" : "0.0");
+    if (parse_float(s, &f)) {
+      if (std::isnan(f)) return YAML::Node(".nan");
+      if (std::isinf(f)) return YAML::Node(f > 0 ? ".inf" : "-.inf");
+      return YAML::Node(number_text(f));
+    }
+    fail(text_, at, "float() cannot convert '" + s + "'");
+  }
+
+  // yaml-cpp's Node::operator= writes through to the shared node, so values
+  // are reordered by index into a fresh vector, never swapped in place.
+  static std::vector<YAML::Node> reordered(const std::vector<YAML::Node>& items,
+                                           const std::vector<size_t>& order) {
+    std::vector<YAML::Node> out;
+    for (size_t i : order)
+      out.push_back(items[i]);
+    return out;
+  }
+
+  static void sort_values(std::vector<YAML::Node>* items, bool reverse) {
+    const bool numeric = std::all_of(items->begin(), items->end(), [](const YAML::Node& n) {
+      double f = 0;
+      return n.IsScalar() && n.Tag() != "!" && parse_float(n.Scalar(), &f);
+    });
+    std::vector<double> numbers;
+    std::vector<std::string> texts;
+    for (const auto& n : *items) {
+      double f = 0;
+      if (numeric) parse_float(n.Scalar(), &f);
       numbers.push_back(f);
-      all_ints = false;
-    } else {
-      fail(text, at, "range() takes numbers: range(start, stop[, step])");
+      texts.push_back(render_value(n));
     }
+    std::vector<size_t> order(items->size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (reverse) std::swap(a, b);
+      return numeric ? numbers[a] < numbers[b] : texts[a] < texts[b];
+    });
+    *items = reordered(*items, order);
   }
-  if (numbers.size() < 2 || numbers.size() > 3) {
-    fail(text, offset, "range() takes 2 or 3 arguments: range(start, stop[, step])");
+
+  // Fisher-Yates with SplitMix64: the same seed gives the same order everywhere.
+  static void shuffle_values(std::vector<YAML::Node>* items, std::uint64_t seed) {
+    std::uint64_t state = seed;
+    const auto next = [&state] {
+      std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      return z ^ (z >> 31);
+    };
+    std::vector<size_t> order(items->size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    for (size_t i = order.size(); i > 1; --i)
+      std::swap(order[i - 1], order[next() % i]);
+    *items = reordered(*items, order);
   }
-  const double start = numbers[0], stop = numbers[1];
-  const double step = numbers.size() == 3 ? numbers[2] : 1.0;
-  if (step == 0) fail(text, offset, "range() step must not be zero");
-  std::vector<YAML::Node> values;
-  for (size_t k = 0;; ++k) {
-    const double v = start + static_cast<double>(k) * step;
-    if ((step > 0 && v >= stop) || (step < 0 && v <= stop)) break;
-    std::ostringstream s;
-    if (all_ints) {
-      s << static_cast<long long>(v);
-    } else {
-      s.precision(15);
-      s << v;
-    }
-    values.emplace_back(s.str());
-  }
-  if (values.empty()) fail(text, offset, "range() is empty");
-  return values;
-}
+
+  const std::string& text_;
+  size_t pos_;
+  std::string key_;
+  const ParseContext& context_;
+};
 
 }  // namespace
 
@@ -196,8 +631,7 @@ bool parse_int(const std::string& text, long long* out) {
 }
 
 bool parse_float(const std::string& text, double* out) {
-  const std::string l = lower(text);
-  std::string body = l;
+  std::string body = lower(text);
   double sign = 1;
   if (!body.empty() && (body[0] == '+' || body[0] == '-')) {
     sign = body[0] == '-' ? -1 : 1;
@@ -212,7 +646,7 @@ bool parse_float(const std::string& text, double* out) {
     return true;
   }
   std::string cleaned;
-  for (char c : l) {
+  for (char c : lower(text)) {
     if (c != '_') cleaned += c;
   }
   if (cleaned.empty() || cleaned.find_first_of("0123456789") == std::string::npos) return false;
@@ -226,19 +660,36 @@ std::string render_value(const YAML::Node& value) {
   if (!value.IsDefined() || value.IsNull()) return "null";
   if (value.IsScalar()) {
     const std::string& s = value.Scalar();
-    if (value.Tag() == "!") {
-      long long i = 0;
-      double f = 0;
-      const bool needs_quotes = s.empty() || parse_int(s, &i) || parse_float(s, &f) ||
-                                s.find_first_of(",()[]{}'\" =") != std::string::npos ||
-                                lower(s) == "true" || lower(s) == "false" || lower(s) == "null";
-      return needs_quotes ? "'" + s + "'" : s;
+    if (value.Tag() != "!") return s;
+    long long i = 0;
+    double f = 0;
+    const std::string l = lower(s);
+    const bool needs_quotes = s.empty() || parse_int(s, &i) || parse_float(s, &f) ||
+                              s.find_first_of(",()[]{}'\"\\:=") != std::string::npos ||
+                              l == "true" || l == "false" || l == "null" || is_space(s.front()) ||
+                              is_space(s.back());
+    if (!needs_quotes) return s;
+    std::string quoted = "'";
+    for (char c : s) {
+      if (c == '\'' || c == '\\') quoted += '\\';
+      quoted += c;
     }
-    return s;
+    return quoted + "'";
   }
-  YAML::Emitter out;
-  out << YAML::Flow << value;
-  return out.c_str();
+  std::string out;
+  if (value.IsSequence()) {
+    out = "[";
+    for (size_t i = 0; i < value.size(); ++i)
+      out += (i ? ", " : "") + render_value(value[i]);
+    return out + "]";
+  }
+  out = "{";
+  bool first = true;
+  for (const auto& item : value) {
+    out += (first ? "" : ", ") + item.first.Scalar() + ": " + render_value(item.second);
+    first = false;
+  }
+  return out + "}";
 }
 
 std::string Override::with_value(const YAML::Node& v) const {
@@ -246,10 +697,10 @@ std::string Override::with_value(const YAML::Node& v) const {
                              : action == OverrideAction::kForceAdd ? "++"
                              : action == OverrideAction::kDelete   ? "~"
                                                                    : "";
-  return prefix + key + "=" + render_value(v);
+  return prefix + key + (package.empty() ? "" : "@" + package) + "=" + render_value(v);
 }
 
-Override parse_override(const std::string& text) {
+Override parse_override(const std::string& text, const ParseContext& context) {
   Override o;
   o.text = text;
   size_t pos = 0;
@@ -264,17 +715,29 @@ Override parse_override(const std::string& text) {
     pos = 1;
   }
   const size_t equals = text.find('=', pos);
-  const std::string key =
+  std::string key =
       text.substr(pos, equals == std::string::npos ? std::string::npos : equals - pos);
+  while (!key.empty() && is_space(key.back()))
+    key.pop_back();
   if (key.empty()) fail(text, pos, "expected a key, as in key=value");
   for (size_t i = 0; i < key.size(); ++i) {
     if (!valid_key_char(key[i])) {
       fail(text, pos + i,
-           std::string("'") + key[i] + "' cannot appear in a key (letters, digits, _ - . / @ [ ])");
+           std::string("'") + key[i] + "' cannot appear in a key (letters, digits, _ - . / @)");
     }
   }
-  if (key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos) {
-    fail(text, pos, "a key is names joined by single dots, as in train.lr");
+  const size_t at_sign = key.find('@');
+  if (at_sign != std::string::npos) {
+    o.package = key.substr(at_sign + 1);
+    key = key.substr(0, at_sign);
+    if (key.empty() || o.package.find('@') != std::string::npos) {
+      fail(text, pos + at_sign, "expected group@package, as in attention@decoder.attention=dot");
+    }
+  }
+  if (key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos ||
+      key.front() == '/' || key.back() == '/' ||
+      (key.find('/') != std::string::npos && key.find('.') != std::string::npos)) {
+    fail(text, pos, "a key is names joined by single dots (train.lr) or a group path (group/sub)");
   }
   o.key = key;
   if (equals == std::string::npos) {
@@ -285,41 +748,13 @@ Override parse_override(const std::string& text) {
     return o;
   }
   o.has_value = true;
-  const size_t value_at = equals + 1;
-  const std::string raw = text.substr(value_at);
-  const std::string value = strip(raw);
-  const size_t lead = raw.find_first_not_of(" \t");
-  const size_t at = value_at + (lead == std::string::npos ? 0 : lead);
-
-  for (const std::string function : {"choice", "range", "glob", "interval", "sort", "shuffle"}) {
-    if (value.rfind(function + "(", 0) == 0) {
-      if (value.back() != ')') fail(text, at + value.size(), "expected ')' to close " + function);
-      const std::string args =
-          value.substr(function.size() + 1, value.size() - function.size() - 2);
-      const size_t args_at = at + function.size() + 1;
-      if (function == "choice") {
-        for (const auto& [part, part_at] : split_top_level(text, args, args_at)) {
-          o.sweep.push_back(parse_element(text, part, part_at));
-        }
-      } else if (function == "range") {
-        o.sweep = parse_range(text, args, args_at);
-      } else {
-        fail(
-            text, at,
-            function + "() is not supported yet; list the values instead, as in " + key + "=a,b,c");
-      }
-      o.value = o.sweep.front();
-      return o;
-    }
-  }
-  const auto parts = split_top_level(text, raw, value_at);
-  if (parts.size() > 1) {
-    for (const auto& [part, part_at] : parts)
-      o.sweep.push_back(parse_element(text, part, part_at));
+  Parsed parsed = ValueParser(text, equals + 1, key, context).parse();
+  if (parsed.sweep) {
+    o.sweep = parsed.items;
     o.value = o.sweep.front();
-    return o;
+  } else {
+    o.value = parsed.node;
   }
-  o.value = parse_element(text, raw, value_at);
   return o;
 }
 

@@ -1,5 +1,7 @@
 #include "config/sweep.h"
 
+#include <memory>
+
 #include "config/errors.h"
 #include "config/override.h"
 
@@ -18,21 +20,27 @@ Entry entry_for(Override o) {
   return Entry{std::move(o), std::move(values), swept};
 }
 
-void add_or_replace(std::vector<Entry>* entries, Entry entry) {
+// Entries are held by pointer: replacing one must not assign YAML nodes,
+// whose operator= writes through to every node sharing the value.
+using Entries = std::vector<std::shared_ptr<const Entry>>;
+
+void add_or_replace(Entries* entries, Entry entry) {
+  auto fresh = std::make_shared<const Entry>(std::move(entry));
   for (auto& existing : *entries) {
-    if (existing.override.key == entry.override.key) {
-      existing = std::move(entry);
+    if (existing->override.key == fresh->override.key) {
+      existing = fresh;
       return;
     }
   }
-  entries->push_back(std::move(entry));
+  entries->push_back(fresh);
 }
 
 }  // namespace
 
 std::vector<SweepJob> expand_sweep(const YAML::Node& experiment_sweep,
-                                   const std::vector<std::string>& overrides) {
-  std::vector<Entry> entries;
+                                   const std::vector<std::string>& overrides,
+                                   const ParseContext& context) {
+  Entries entries;
   if (experiment_sweep.IsDefined() && !experiment_sweep.IsNull()) {
     if (!experiment_sweep.IsMap()) {
       throw ConfigError(
@@ -42,8 +50,8 @@ std::vector<SweepJob> expand_sweep(const YAML::Node& experiment_sweep,
     for (const auto& item : experiment_sweep) {
       const std::string key = item.first.as<std::string>();
       if (!item.second.IsSequence()) {
-        add_or_replace(&entries,
-                       entry_for(parse_override(key + "=" + item.second.as<std::string>())));
+        add_or_replace(&entries, entry_for(parse_override(key + "=" + item.second.as<std::string>(),
+                                                          context)));
         continue;
       }
       // A YAML list is a sweep over its items.
@@ -54,17 +62,17 @@ std::vector<SweepJob> expand_sweep(const YAML::Node& experiment_sweep,
     }
   }
   for (const auto& text : overrides)
-    add_or_replace(&entries, entry_for(parse_override(text)));
+    add_or_replace(&entries, entry_for(parse_override(text, context)));
 
   std::vector<SweepJob> jobs(1);
   for (const auto& entry : entries) {
     std::vector<SweepJob> next;
     for (const auto& job : jobs) {
-      for (const auto& value : entry.values) {
+      for (const auto& value : entry->values) {
         SweepJob extended = job;
         // A plain override keeps the text it was typed as.
-        extended.overrides.push_back(entry.swept ? entry.override.with_value(value)
-                                                 : entry.override.text);
+        extended.overrides.push_back(entry->swept ? entry->override.with_value(value)
+                                                  : entry->override.text);
         next.push_back(std::move(extended));
       }
     }

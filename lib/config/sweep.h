@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "config/override.h"
+
 namespace attnlab::config {
 
 struct SweepJob {
@@ -19,6 +21,7 @@ struct SweepJob {
 // `experiment_sweep` is an experiment's `sweep:` map (key -> "a,b,c" or a
 // list), or undefined. Throws ConfigError for malformed overrides.
 std::vector<SweepJob> expand_sweep(const YAML::Node& experiment_sweep,
-                                   const std::vector<std::string>& overrides);
+                                   const std::vector<std::string>& overrides,
+                                   const ParseContext& context = {});
 
 }  // namespace attnlab::config

@@ -63,6 +63,27 @@ TEST(Compose, ExperimentOverridesGroupsAndValuesBeforeTheCommandLine) {
             "none");
 }
 
+TEST(Compose, ResolvesInterpolationsAfterOverrides) {
+  ::setenv("ATTNLAB_TEST_VAR", "from-env", 1);
+  ::unsetenv("ATTNLAB_UNSET_VAR");
+  const Composed c = compose_with(
+      {"++extra.n=${train.steps}", "++extra.text=n=${train.steps}!",
+       "++extra.env=${env:ATTNLAB_TEST_VAR}", "++extra.fallback=${oc.env:ATTNLAB_UNSET_VAR,dflt}",
+       "++extra.tree=${task}", "++extra.chain=${extra.n}", "train.steps=33"});
+  EXPECT_EQ(c.root["extra"]["n"].as<int>(), 33);
+  EXPECT_EQ(c.root["extra"]["text"].as<std::string>(), "n=33!");
+  EXPECT_EQ(c.root["extra"]["env"].as<std::string>(), "from-env");
+  EXPECT_EQ(c.root["extra"]["fallback"].as<std::string>(), "dflt");
+  EXPECT_EQ(c.root["extra"]["tree"]["vocab_size"].as<int>(), 10);
+  EXPECT_EQ(c.root["extra"]["chain"].as<int>(), 33);
+  EXPECT_NE(error_of({"++a=${b}", "++b=${a}"}).find("interpolation cycle"), std::string::npos);
+  EXPECT_EQ(error_of({"++a=${nope.x}"}),
+            "override '++a=${nope.x}': a: interpolation '${nope.x}' refers to 'nope.x', which is "
+            "not in the config");
+  EXPECT_NE(error_of({"++a=${env:ATTNLAB_UNSET_VAR}"}).find("'ATTNLAB_UNSET_VAR' is not set"),
+            std::string::npos);
+}
+
 TEST(Compose, ErrorsNameTheKeyTheOptionAndTheValidChoices) {
   EXPECT_EQ(error_of({"train.lrr=1"}),
             "Could not override 'train.lrr'. To append to your config use +train.lrr=1\n"

@@ -71,6 +71,73 @@ TEST(Override, RendersJobsInOverrideSyntax) {
   EXPECT_EQ(render_value(parse_override("a='10'").value), "'10'");
 }
 
+TEST(Override, ParsesNestedContainersEscapesAndInterpolations) {
+  const YAML::Node nested = parse_override("a=[1, [2, 'x,y'], {k: v w, n: [3]}]").value;
+  ASSERT_TRUE(nested.IsSequence());
+  EXPECT_EQ(nested[1][1].Scalar(), "x,y");
+  EXPECT_EQ(nested[2]["k"].Scalar(), "v w");
+  EXPECT_EQ(nested[2]["n"][0].Scalar(), "3");
+  EXPECT_EQ(parse_override("a=[]").value.size(), 0u);
+  EXPECT_EQ(parse_override("a={}").value.size(), 0u);
+  const Override escaped = parse_override("a=x\\,y\\ ");
+  EXPECT_FALSE(escaped.is_sweep());
+  EXPECT_EQ(escaped.value.Scalar(), "x,y ");
+  const Override interp = parse_override("a=${env:HOME,/tmp},b");
+  ASSERT_TRUE(interp.is_sweep());
+  EXPECT_EQ(interp.sweep[0].Scalar(), "${env:HOME,/tmp}");
+  EXPECT_EQ(parse_override("a=b=c").value.Scalar(), "b=c");
+  EXPECT_EQ(parse_override("db@backup=sqlite").package, "backup");
+  EXPECT_EQ(parse_override("db@backup=sqlite").key, "db");
+  EXPECT_EQ(parse_override("model/encoder=gru").key, "model/encoder");
+  EXPECT_EQ(parse_override("a.list.0=5").key, "a.list.0");
+}
+
+std::vector<std::string> rendered(const Override& o) {
+  std::vector<std::string> out;
+  for (const auto& v : o.sweep)
+    out.push_back(render_value(v));
+  return out;
+}
+
+TEST(Override, SweepFunctionsAndCasts) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(rendered(parse_override("a=range(3)")), (V{"0", "1", "2"}));
+  EXPECT_EQ(rendered(parse_override("a=range(start=1, stop=10, step=4)")), (V{"1", "5", "9"}));
+  EXPECT_EQ(rendered(parse_override("a=range(1.0, 2.0, 0.5)")), (V{"1.0", "1.5"}));
+  EXPECT_EQ(rendered(parse_override("a=sort(3,1,2)")), (V{"1", "2", "3"}));
+  EXPECT_EQ(rendered(parse_override("a=sort(b,c,a, reverse=true)")), (V{"c", "b", "a"}));
+  EXPECT_EQ(rendered(parse_override("a=sort(range(3), reverse=true)")), (V{"2", "1", "0"}));
+  EXPECT_EQ(render_value(parse_override("a=sort([3,1,2])").value), "[1, 2, 3]");
+  const V shuffled = rendered(parse_override("a=shuffle(1,2,3,4,5,6,7,8, seed=3)"));
+  EXPECT_EQ(shuffled, rendered(parse_override("a=shuffle(1,2,3,4,5,6,7,8, seed=3)")));
+  EXPECT_NE(shuffled, rendered(parse_override("a=shuffle(1,2,3,4,5,6,7,8, seed=4)")));
+  V sorted = shuffled;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (V{"1", "2", "3", "4", "5", "6", "7", "8"}));
+  EXPECT_EQ(rendered(parse_override("a=int(range(1.5, 3.5, 1.0))")), (V{"1", "2"}));
+  EXPECT_EQ(rendered(parse_override("a=str(choice(1, true))")), (V{"'1'", "'true'"}));
+  EXPECT_EQ(render_value(parse_override("a=float(3)").value), "3.0");
+  EXPECT_EQ(render_value(parse_override("a=bool(0)").value), "false");
+  EXPECT_EQ(render_value(parse_override("a=int([1.9, '2'])").value), "[1, 2]");
+  EXPECT_EQ(parse_override("a=choice(x)").sweep.size(), 1u);
+}
+
+TEST(Override, GlobSelectsGroupOptions) {
+  ParseContext context;
+  context.group_options = [](const std::string& group) {
+    return group == "attention" ? std::vector<std::string>{"additive", "dot", "general", "none"}
+                                : std::vector<std::string>{};
+  };
+  EXPECT_EQ(rendered(parse_override("attention=glob(*)", context)),
+            (std::vector<std::string>{"additive", "dot", "general", "none"}));
+  EXPECT_EQ(rendered(parse_override("attention=glob([d*, g*])", context)),
+            (std::vector<std::string>{"dot", "general"}));
+  EXPECT_EQ(rendered(parse_override("attention=glob(*, exclude=none)", context)),
+            (std::vector<std::string>{"additive", "dot", "general"}));
+  EXPECT_THROW(parse_override("attention=glob(x*)", context), ConfigError);
+  EXPECT_THROW(parse_override("task=glob(*)", context), ConfigError);
+}
+
 std::string error_of(const std::string& text) {
   try {
     parse_override(text);
@@ -88,9 +155,24 @@ TEST(Override, ErrorsPointAtTheProblem) {
   const std::string unbalanced = error_of("a=[1,2");
   EXPECT_NE(unbalanced.find("\n        ^ unclosed '['"), std::string::npos) << unbalanced;
   EXPECT_NE(error_of("a b=1").find("' ' cannot appear in a key"), std::string::npos);
-  EXPECT_NE(error_of("a=range(1)").find("range() takes 2 or 3 arguments"), std::string::npos);
+  EXPECT_NE(error_of("a=range()").find("range() needs a stop"), std::string::npos);
+  EXPECT_NE(error_of("a=range(1,2,3,4)").find("at most 3 arguments"), std::string::npos);
+  EXPECT_NE(error_of("a=range(1,x)").find("range() takes numbers"), std::string::npos);
+  EXPECT_NE(error_of("a=range(1,5,size=2)").find("no argument 'size'; valid: start, stop, step"),
+            std::string::npos);
   EXPECT_NE(error_of("a=range(1,5,0)").find("step must not be zero"), std::string::npos);
-  EXPECT_NE(error_of("a=glob(*)").find("glob() is not supported yet"), std::string::npos);
+  EXPECT_NE(error_of("a=glob(*)").find("only known in a sweep"), std::string::npos);
+  EXPECT_EQ(error_of("a=interval(0,1)")
+                .rfind("Error parsing override 'a=interval(0,1)'\n"
+                       "  a=interval(0,1)\n    ^ interval() describes",
+                       0),
+            0u);
+  EXPECT_NE(error_of("a=foo(1)").find("unknown function 'foo'; valid: choice, range"),
+            std::string::npos);
+  EXPECT_NE(error_of("a=[choice(1,2)]").find("cannot be nested"), std::string::npos);
+  EXPECT_NE(error_of("a=choice(1,2),3").find("cannot be part of a comma list"), std::string::npos);
+  EXPECT_NE(error_of("a=${x.y").find("unclosed interpolation"), std::string::npos);
+  EXPECT_NE(error_of("a=int(abc)").find("int() cannot convert 'abc'"), std::string::npos);
   EXPECT_NE(error_of("a='open").find("unterminated quote"), std::string::npos);
 }
 

@@ -83,7 +83,7 @@ TEST_F(Cli, BadConfigsExitTwoAndSayWhatIsWrong) {
   EXPECT_TRUE(contains(r.output, "use `attnlab sweep`")) << r.output;
   r = attnlab("run 'train.lr=(1'");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.output, "unclosed '('")) << r.output;
+  EXPECT_TRUE(contains(r.output, "train.lr=(1\n           ^ unexpected '('")) << r.output;
   r = attnlab("run --config-dir '" + (kData / "bad_yaml").string() + "'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "bad_yaml/config.yaml:4:")) << r.output;
