@@ -59,17 +59,17 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
     out.experiment = overrides.front();
     overrides.erase(overrides.begin());
   }
-  // The experiment's own sweep comes from composing it once without sweeps.
-  std::vector<std::string> fixed;
-  for (const auto& o : overrides) {
-    if (!config::parse_override(o).is_sweep()) fixed.push_back(o);
-  }
-  const Job base = compose_job(globals, out.experiment, fixed);
-  out.is_sweep = fixed.size() != overrides.size() || base.composed.experiment_sweep.IsDefined();
   config::ParseContext context;
   context.group_options = [&globals](const std::string& group) {
     return config::group_options(globals.config_dir, group);
   };
+  // The experiment's own sweep comes from composing it once without sweeps.
+  std::vector<std::string> fixed;
+  for (const auto& o : overrides) {
+    if (!config::parse_override(o, context).is_sweep()) fixed.push_back(o);
+  }
+  const Job base = compose_job(globals, out.experiment, fixed);
+  out.is_sweep = fixed.size() != overrides.size() || base.composed.experiment_sweep.IsDefined();
   for (auto& job : config::expand_sweep(base.composed.experiment_sweep, overrides, context)) {
     out.jobs.push_back(std::move(job.overrides));
   }

@@ -149,6 +149,14 @@ TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
             "#0 : attention=none model.hidden_size=4\n#1 : attention=none model.hidden_size=12\n"
             "#2 : attention=dot model.hidden_size=4\n#3 : attention=dot model.hidden_size=12\n");
   EXPECT_FALSE(fs::exists(dir_ / "results/t.db"));
+  const Result functions = attnlab(
+      "sweep 'attention=glob(*,exclude=[bogus,none])' "
+      "'train.steps=sort(range(10,31,10),reverse=true)' --dry-run");
+  EXPECT_EQ(functions.exit_code, 0) << functions.output;
+  EXPECT_EQ(functions.output,
+            "#0 : attention=additive train.steps=30\n#1 : attention=additive train.steps=20\n"
+            "#2 : attention=additive train.steps=10\n#3 : attention=dot train.steps=30\n"
+            "#4 : attention=dot train.steps=20\n#5 : attention=dot train.steps=10\n");
   // A bad value in any job stops the sweep before anything runs.
   const Result bad = attnlab("sweep model.hidden_size=8,zero");
   EXPECT_EQ(bad.exit_code, 2);
