@@ -76,10 +76,15 @@ std::vector<std::string> map_keys(const YAML::Node& node) {
 }
 
 struct DefaultsEntry {
-  std::string group;   // "" for _self_
-  std::string option;  // "" when the group is disabled with null
+  std::string group;    // "" for _self_; may be nested ("model/encoder")
+  std::string package;  // from 'group@package'; "" for the default
+  std::string option;   // "" when the group is disabled with null
   bool is_override = false;
+  bool optional = false;  // a missing option file is skipped, not an error
   std::string where;
+
+  // How overrides name this entry: "group" or "group@package".
+  std::string name() const { return package.empty() ? group : group + "@" + package; }
 };
 
 std::vector<DefaultsEntry> read_defaults(const YAML::Node& defaults, const fs::path& file) {
@@ -99,21 +104,58 @@ std::vector<DefaultsEntry> read_defaults(const YAML::Node& defaults, const fs::p
     }
     if (!item.IsMap() || item.size() != 1) {
       throw ConfigError(entry.where +
-                        ": a defaults entry is '_self_' or 'group: option' (or, in an "
-                        "experiment, 'override /group: option')");
+                        ": a defaults entry is '_self_' or '[optional] group[@package]: option' "
+                        "(or, in an experiment, 'override /group: option')");
     }
     std::string group = item.begin()->first.as<std::string>();
-    if (group.rfind("override ", 0) == 0) {
-      entry.is_override = true;
-      group = group.substr(9);
+    for (const auto& [word, flag] : {std::pair<std::string, bool*>{"override ", &entry.is_override},
+                                     {"optional ", &entry.optional}}) {
+      if (group.rfind(word, 0) == 0) {
+        *flag = true;
+        group = group.substr(word.size());
+      }
     }
     if (!group.empty() && group.front() == '/') group = group.substr(1);
+    const size_t at = group.find('@');
+    if (at != std::string::npos) {
+      entry.package = group.substr(at + 1);
+      group = group.substr(0, at);
+    }
     entry.group = group;
     const YAML::Node option = item.begin()->second;
     entry.option = option.IsNull() ? "" : option.as<std::string>();
     entries.push_back(entry);
   }
   return entries;
+}
+
+// The package line of a group file ('# @package _global_' before any key), or "".
+std::string package_directive(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    if (line[start] != '#') break;
+    const size_t at = line.find("@package", start);
+    if (at == std::string::npos) continue;
+    std::string package = line.substr(at + 8);
+    package.erase(0, package.find_first_not_of(" \t"));
+    package.erase(package.find_last_not_of(" \t\r") + 1);
+    return package;
+  }
+  return "";
+}
+
+// Where a group option's keys go: the entry's package, else the file's
+// '@package' line, else the group path with dots. "" is the root.
+std::string target_package(const DefaultsEntry& entry, const fs::path& file) {
+  std::string package = entry.package.empty() ? package_directive(file) : entry.package;
+  std::string group_path = entry.group;
+  std::replace(group_path.begin(), group_path.end(), '/', '.');
+  if (package.empty() || package == "_group_") return group_path;
+  if (package == "_global_") return "";
+  return package;
 }
 
 bool is_group(const fs::path& config_dir, const std::string& name) {
@@ -347,6 +389,26 @@ std::vector<std::string> experiment_names(const fs::path& experiment_dir) {
   return names;
 }
 
+namespace {
+
+std::vector<DefaultsEntry>::iterator find_entry(std::vector<DefaultsEntry>& defaults,
+                                                const std::string& name) {
+  return std::find_if(defaults.begin(), defaults.end(),
+                      [&](const DefaultsEntry& e) { return !e.group.empty() && e.name() == name; });
+}
+
+[[noreturn]] void no_such_entry(const std::vector<DefaultsEntry>& defaults, const std::string& name,
+                                const std::string& where, const std::string& how_to_add) {
+  std::vector<std::string> names;
+  for (const auto& e : defaults) {
+    if (!e.group.empty()) names.push_back(e.name());
+  }
+  throw ConfigError(where + ": Could not override '" + name + "'. No match in the defaults list" +
+                    did_you_mean(name, names) + "; entries: " + join(names) + how_to_add);
+}
+
+}  // namespace
+
 Composed compose(const ComposeRequest& request) {
   const fs::path primary_file = request.config_dir / "config.yaml";
   if (!fs::is_regular_file(primary_file)) {
@@ -361,19 +423,13 @@ Composed compose(const ComposeRequest& request) {
                    [](const DefaultsEntry& e) { return e.group.empty(); })) {
     defaults.push_back(DefaultsEntry{});  // _self_ goes last unless placed
   }
-
-  Composed composed;
-  composed.root = YAML::Node(YAML::NodeType::Map);
   for (const auto& entry : defaults) {
     if (entry.is_override) {
       throw ConfigError(entry.where + ": 'override' belongs in an experiment, not in config.yaml");
     }
-    if (!entry.group.empty()) {
-      if (!is_group(request.config_dir, entry.group)) {
-        throw ConfigError(entry.where + ": no config group '" + entry.group + "' (no folder " +
-                          (request.config_dir / entry.group).string() + ")");
-      }
-      composed.choices[entry.group] = entry.option;
+    if (!entry.group.empty() && !is_group(request.config_dir, entry.group)) {
+      throw ConfigError(entry.where + ": no config group '" + entry.group + "' (no folder " +
+                        (request.config_dir / entry.group).string() + ")");
     }
   }
 
@@ -391,37 +447,65 @@ Composed compose(const ComposeRequest& request) {
     experiment_body = load_yaml_file(experiment_file);
     for (const auto& entry : read_defaults(experiment_body["defaults"], experiment_file)) {
       if (entry.group.empty()) continue;
-      if (!entry.is_override || composed.choices.count(entry.group) == 0) {
-        std::vector<std::string> groups;
-        for (const auto& choice : composed.choices)
-          groups.push_back(choice.first);
-        throw ConfigError(entry.where + ": an experiment changes a group with 'override /" +
-                          entry.group + ": OPTION'; valid groups: " + join(groups));
+      const auto target = find_entry(defaults, entry.name());
+      if (!entry.is_override || target == defaults.end()) {
+        no_such_entry(defaults, entry.name(), entry.where,
+                      "; an experiment changes one with 'override /" + entry.name() + ": OPTION'");
       }
       check_option(request.config_dir, entry.group, entry.option, entry.where);
-      composed.choices[entry.group] = entry.option;
+      target->option = entry.option;
     }
     experiment_body.remove("defaults");
+  }
+  Composed composed;
+  composed.root = YAML::Node(YAML::NodeType::Map);
+  if (experiment_body.IsDefined()) {
     composed.experiment_sweep = experiment_body["sweep"];
     experiment_body.remove("sweep");
   }
 
-  // Command-line group choices win over the config and the experiment.
+  // Command-line group choices win over the config and the experiment:
+  // group[@pkg]=option changes an entry, +group[@pkg]=option adds one,
+  // ~group[@pkg] removes one.
   std::vector<const Override*> value_overrides;
   for (const auto& o : request.overrides) {
+    composed.overrides.push_back(o.text);
     if (o.is_sweep()) {
       throw ConfigError("override '" + o.text +
                         "' is a sweep; use `attnlab sweep` to run every value, or quote the "
                         "value to pass it as one string");
     }
-    if (o.action == OverrideAction::kSet && is_group(request.config_dir, o.key)) {
-      const std::string option = o.value.IsNull() ? "" : o.value.Scalar();
-      check_option(request.config_dir, o.key, option, "override '" + o.text + "'");
-      composed.choices[o.key] = option;
-    } else {
+    if (!is_group(request.config_dir, o.key)) {
+      if (!o.package.empty()) {
+        throw ConfigError("override '" + o.text + "': '" + o.key +
+                          "' is not a config group, so it takes no @package");
+      }
       value_overrides.push_back(&o);
+      continue;
     }
-    composed.overrides.push_back(o.text);
+    const std::string where = "override '" + o.text + "'";
+    const std::string name = o.package.empty() ? o.key : o.key + "@" + o.package;
+    const std::string option = !o.has_value || o.value.IsNull() ? "" : o.value.Scalar();
+    auto target = find_entry(defaults, name);
+    if (o.action == OverrideAction::kDelete) {
+      if (target == defaults.end()) no_such_entry(defaults, name, where, "");
+      defaults.erase(target);
+      continue;
+    }
+    check_option(request.config_dir, o.key, option, where);
+    if (o.action == OverrideAction::kAdd ||
+        (o.action == OverrideAction::kForceAdd && target == defaults.end())) {
+      if (target != defaults.end()) {
+        throw ConfigError(where + ": Could not append to the defaults list: '" + name +
+                          "' is already there; use " + name + "=" + option);
+      }
+      defaults.push_back(DefaultsEntry{o.key, o.package, option, false, false, where});
+      continue;
+    }
+    if (target == defaults.end()) {
+      no_such_entry(defaults, name, where, "; to add it use +" + o.text);
+    }
+    target->option = option;
   }
 
   for (const auto& entry : defaults) {
@@ -430,15 +514,22 @@ Composed compose(const ComposeRequest& request) {
       record_origins(primary, "", primary_file, &composed.origin);
       continue;
     }
-    const std::string option = composed.choices[entry.group];
-    if (option.empty()) continue;
-    check_option(request.config_dir, entry.group, option, entry.where);
-    const fs::path file = request.config_dir / entry.group / (option + ".yaml");
+    composed.choices[entry.name()] = entry.option;
+    if (entry.option.empty()) continue;
+    const fs::path file = request.config_dir / entry.group / (entry.option + ".yaml");
+    if (entry.optional && !fs::is_regular_file(file)) continue;
+    check_option(request.config_dir, entry.group, entry.option, entry.where);
     YAML::Node body = load_yaml_file(file);
-    YAML::Node wrapped;
-    wrapped[entry.group] = body;
+    const std::string package = target_package(entry, file);
+    YAML::Node wrapped = body;
+    const auto parts = split_key(package);
+    for (auto part = parts.rbegin(); part != parts.rend(); ++part) {
+      YAML::Node outer(YAML::NodeType::Map);
+      outer[*part] = wrapped;
+      wrapped.reset(outer);
+    }
     merge_into(composed.root, wrapped);
-    record_origins(body, entry.group, file, &composed.origin);
+    record_origins(body, package, file, &composed.origin);
   }
   if (experiment_body.IsDefined()) {
     merge_into(composed.root, experiment_body);

@@ -114,3 +114,57 @@ TEST(Compose, MalformedYamlNamesFileLineAndColumn) {
 
 }  // namespace
 }  // namespace attnlab::config
+
+namespace attnlab::config {
+namespace {
+
+Composed compose_packages(const std::vector<std::string>& overrides) {
+  ComposeRequest request;
+  request.config_dir = kData / "packages";
+  for (const auto& o : overrides)
+    request.overrides.push_back(parse_override(o));
+  return compose(request);
+}
+
+std::string packages_error(const std::vector<std::string>& overrides) {
+  try {
+    compose_packages(overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ComposePackages, PlacesOptionsByPackageHeaderAndEntry) {
+  const Composed c = compose_packages({});
+  EXPECT_EQ(c.root["db"]["driver"].as<std::string>(), "sqlite");
+  EXPECT_EQ(c.root["backup"]["driver"].as<std::string>(), "postgres");     // db@backup
+  EXPECT_EQ(c.root["server"]["site"]["title"].as<std::string>(), "blog");  // nested group
+  EXPECT_EQ(c.root["flat_key"].as<int>(), 1);                              // _global_
+  EXPECT_EQ(c.root["name"].as<std::string>(), "from-flat");  // after _self_, so it wins
+  EXPECT_FALSE(c.root["extras"].IsDefined());                // optional and missing
+  EXPECT_EQ(c.choices.at("db@backup"), "postgres");
+  EXPECT_EQ(c.where("backup.port"), (kData / "packages/db/postgres.yaml").string() + ":3:7");
+}
+
+TEST(ComposePackages, CommandLineChangesAddsAndRemovesEntries) {
+  const Composed c = compose_packages({"db@backup=sqlite", "server/site=shop", "extras=other",
+                                       "+db@third=postgres", "~db", "backup.port=7"});
+  EXPECT_EQ(c.root["backup"]["driver"].as<std::string>(), "sqlite");
+  EXPECT_EQ(c.root["backup"]["port"].as<int>(), 7);
+  EXPECT_EQ(c.root["server"]["site"]["title"].as<std::string>(), "shop");
+  EXPECT_EQ(c.root["settings"]["extra"]["level"].as<int>(), 3);
+  EXPECT_FALSE(c.root["db"].IsDefined());
+  EXPECT_EQ(c.root["third"]["port"].as<int>(), 5432);
+  EXPECT_EQ(packages_error({"db@other=sqlite"}),
+            "override 'db@other=sqlite': Could not override 'db@other'. No match in the defaults "
+            "list; entries: db, db@backup, extras, server/site, flat; to add it use "
+            "+db@other=sqlite");
+  EXPECT_NE(packages_error({"+db=postgres"}).find("'db' is already there"), std::string::npos);
+  EXPECT_NE(packages_error({"name@x=1"}).find("takes no @package"), std::string::npos);
+  EXPECT_NE(packages_error({"server/site=cafe"}).find("Could not find 'server/site/cafe'"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace attnlab::config
