@@ -2,6 +2,7 @@
 
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "config/errors.h"
 #include "config/override.h"
@@ -10,6 +11,33 @@
 #include "train/trainer.h"
 
 namespace attnlab::runner {
+
+const char* const kOverrideGrammar = R"(Overrides (Hydra's grammar):
+  group=option          choose a config group option: attention=dot, task=reverse
+  group/sub=option      an option of a nested group
+  group@pkg=option      the defaults entry of a group placed at package pkg
+  key.path=value        change a key that exists: train.lr=3e-4, task.train_lengths=[1,12]
+  +key=value            add a key (or, for a group, a defaults entry) that is not there yet
+  ++key=value           add or change
+  ~key  ~key=value      delete a key (only if it has that value); ~group drops a defaults entry
+Values are typed: 10, -3, 1_000, 1e-05, inf, nan, true, null, [1, [2, 3]], {a: 1};
+anything else is a string (123abc). 'quoted' or "quoted" text is always a string and
+never a sweep; a backslash escapes the next character (a\,b); outer spaces are dropped.
+${a.b} refers to another key, ${env:VAR} and ${env:VAR,default} to the environment;
+they are resolved after composition.
+Sweep values (attnlab sweep; in attnlab run they are an error):
+  a,b,c  choice(a,b,c)                      the listed values
+  range(1,10,3)  range(start=0.1, stop=0.5, step=0.1)  range(5,0,-1)
+                                            half-open, like Python's range
+  glob(*)  glob([d*,g*], exclude=none)      options of the group being swept
+  sort(3,1,2)  sort(range(3), reverse=true)  shuffle(a,b,c, seed=1)
+  int(...) float(...) str(...) bool(...)    casts, element-wise
+interval() is rejected: a grid sweep needs discrete values.
+Examples:
+  attnlab config
+  attnlab config default
+  attnlab config attention=general model.hidden_size=128
+  attnlab config 'attention=glob(*,exclude=none)' 'train.steps=range(1000,3001,1000)')";
 
 std::filesystem::path GlobalOptions::experiment_dir() const {
   return config_dir.parent_path().empty() ? std::filesystem::path("experiments")
@@ -74,6 +102,10 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
     out.jobs.push_back(std::move(job.overrides));
   }
   return out;
+}
+
+std::string json_strings(const std::vector<std::string>& items) {
+  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max) {

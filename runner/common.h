@@ -18,6 +18,9 @@ constexpr int kExitOk = 0;
 constexpr int kExitRunFailed = 1;
 constexpr int kExitUsage = 2;
 
+// The override grammar, for the --help of every command that takes overrides.
+extern const char* const kOverrideGrammar;
+
 struct GlobalOptions {
   std::filesystem::path db = "results/attnlab.db";
   std::filesystem::path config_dir = "configs";
@@ -66,6 +69,10 @@ struct Expansion {
 // a bare name: no '=', '~' or '+') and expands the experiment's sweep and the
 // overrides' sweep values into jobs.
 Expansion expand_words(const GlobalOptions& globals, const std::vector<std::string>& words);
+
+// A JSON array of strings, as stored in the database. Bytes that are not
+// UTF-8 (a command line may hold any) become U+FFFD instead of failing.
+std::string json_strings(const std::vector<std::string>& items);
 
 // Prints per-length accuracy, marking lengths outside [train_min, train_max].
 void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max);

@@ -7,7 +7,6 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "config/settings.h"
 #include "runner/common.h"
@@ -34,10 +33,12 @@ void write_run_folder(const std::filesystem::path& dir, const config::RunSetting
                       const std::vector<std::string>& overrides) {
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "config.yaml") << config::to_yaml(settings);
-  std::ofstream out(dir / "overrides.yaml");
-  if (overrides.empty()) out << "[]\n";
+  YAML::Emitter overrides_yaml;
+  overrides_yaml << YAML::BeginSeq;
   for (const auto& o : overrides)
-    out << "- " << nlohmann::json(o).dump() << "\n";
+    overrides_yaml << o;
+  overrides_yaml << YAML::EndSeq;
+  std::ofstream(dir / "overrides.yaml") << overrides_yaml.c_str() << "\n";
 }
 
 void run(const GlobalOptions& globals, const RunOptions& options) {
@@ -55,7 +56,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   record.sweep_id = options.sweep_id;
   record.config_hash = job.hash;
   record.config_yaml = config::to_yaml(s);
-  record.overrides_json = nlohmann::json(options.overrides).dump();
+  record.overrides_json = json_strings(options.overrides);
   record.seed = s.seed;
   record.task = s.task.name;
   record.model = s.model.name;
@@ -128,12 +129,15 @@ void add_run_command(CLI::App& app, GlobalOptions& globals) {
   cmd->add_option("--sweep-id", options->sweep_id, "record the run as part of this sweep")
       ->group("");  // set by `attnlab sweep` for its child processes
   cmd->footer(
-      "Examples:\n"
-      "  attnlab run\n"
-      "  attnlab run attention=dot train.steps=500\n"
-      "  attnlab run attention=additive model.hidden_size=128 task.train_lengths=[5,15]\n"
-      "One value per key: to try several, use `attnlab sweep`.\n"
-      "Exit codes: 0 success, 1 the run failed (stored as failed), 2 bad config or usage.");
+      std::string("Examples:\n"
+                  "  attnlab run\n"
+                  "  attnlab run attention=dot train.steps=500\n"
+                  "  attnlab run attention=additive model.hidden_size=128 "
+                  "task.train_lengths=[5,15]\n"
+                  "One value per key: to try several, use `attnlab sweep`.\n"
+                  "Exit codes: 0 success, 1 the run failed (stored as failed), 2 bad config or "
+                  "usage.\n\n") +
+      kOverrideGrammar);
   cmd->callback([&globals, options] { run(globals, *options); });
 }
 

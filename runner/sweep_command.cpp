@@ -7,7 +7,6 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "config/errors.h"
 #include "launch/local_pool.h"
@@ -72,10 +71,9 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
   const std::string name = experiment.empty() ? "sweep" : experiment;
   std::vector<store::PlannedJob> frozen;
   for (const auto& p : plan) {
-    frozen.push_back({nlohmann::json(p.overrides).dump(), p.job.hash});
+    frozen.push_back({json_strings(p.overrides), p.job.hash});
   }
-  const std::string sweep_id =
-      store.begin_sweep(name, nlohmann::json(options.words).dump(), frozen);
+  const std::string sweep_id = store.begin_sweep(name, json_strings(options.words), frozen);
   const auto log_dir = globals.results_dir() / "sweeps" / sweep_id;
   std::filesystem::create_directories(log_dir);
   const int total = static_cast<int>(plan.size());
@@ -171,14 +169,19 @@ void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
   cmd->add_option("--launcher", options->launcher, "where jobs run: local")->capture_default_str();
   cmd->add_flag("--dry-run", options->dry_run, "print one line per job and train nothing");
   cmd->footer(
-      "Examples:\n"
-      "  attnlab sweep default                       # the shipped experiment\n"
-      "  attnlab sweep attention=none,dot,general,additive train.steps=500\n"
-      "  attnlab sweep model.hidden_size=range(32,129,32) --dry-run\n"
-      "Jobs are the Cartesian product of the swept keys, the last key varying fastest.\n"
-      "A job whose composed config already has a completed run is skipped, so rerunning a\n"
-      "sweep resumes it. The report goes to reports/EXPERIMENT/ (reports/sweep/ without one).\n"
-      "Exit codes: 0 all jobs completed, 1 a job failed, 2 bad config or usage.");
+      std::string("Examples:\n"
+                  "  attnlab sweep default                       # the shipped experiment\n"
+                  "  attnlab sweep attention=none,dot,general,additive train.steps=500\n"
+                  "  attnlab sweep 'attention=glob(*,exclude=none)' "
+                  "'model.hidden_size=range(32,129,32)' --dry-run\n"
+                  "  attnlab sweep default seed=1,2,3 --jobs 2\n"
+                  "Jobs are the Cartesian product of the swept keys in the order they first "
+                  "appear,\nthe last varying fastest; the command line replaces an "
+                  "experiment's sweep for a key.\nA job whose composed config already has a "
+                  "completed run is skipped, so rerunning a\nsweep resumes it. The report goes "
+                  "to reports/EXPERIMENT/ (reports/sweep/ without one).\nExit codes: 0 all jobs "
+                  "completed, 1 a job failed, 2 bad config or usage.\n\n") +
+      kOverrideGrammar);
   cmd->callback([&globals, options] { sweep(globals, *options); });
 }
 

@@ -353,20 +353,47 @@ std::string Composed::where(const std::string& key) const {
   return "";
 }
 
-YAML::Node load_yaml_file(const fs::path& file) {
-  if (!fs::is_regular_file(file)) throw ConfigError(file.string() + ": no such file");
+namespace {
+
+// Every map key, at any depth, must be a plain scalar: the rest of the config
+// layer reads keys as names.
+void check_keys(const YAML::Node& node, const fs::path& name) {
+  if (node.IsMap()) {
+    for (const auto& item : node) {
+      if (!item.first.IsScalar()) {
+        throw ConfigError(position(name, item.first.Mark()) + ": keys must be plain names");
+      }
+      check_keys(item.second, name);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node)
+      check_keys(item, name);
+  }
+}
+
+}  // namespace
+
+YAML::Node parse_yaml(const std::string& text, const fs::path& name) {
   try {
-    YAML::Node node = YAML::LoadFile(file.string());
+    YAML::Node node = YAML::Load(text);
     if (node.IsNull()) return YAML::Node(YAML::NodeType::Map);
     if (!node.IsMap()) {
-      throw ConfigError(position(file, node.Mark()) + ": a config file must be a map of keys");
+      throw ConfigError(position(name, node.Mark()) + ": a config file must be a map of keys");
     }
+    check_keys(node, name);
     return node;
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(position(file, e.mark) + ": malformed YAML: " + e.msg);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(file.string() + ": cannot be read");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(position(name, e.mark) + ": malformed YAML: " + e.msg);
   }
+}
+
+YAML::Node load_yaml_file(const fs::path& file) {
+  if (!fs::is_regular_file(file)) throw ConfigError(file.string() + ": no such file");
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) throw ConfigError(file.string() + ": cannot be read");
+  return parse_yaml(text.str(), file);
 }
 
 std::vector<std::string> group_options(const fs::path& config_dir, const std::string& group) {

@@ -51,4 +51,7 @@ std::vector<std::string> experiment_names(const std::filesystem::path& experimen
 // Loads a YAML file; a syntax error becomes a ConfigError with file:line:column.
 YAML::Node load_yaml_file(const std::filesystem::path& file);
 
+// Parses YAML text as a config file named `name` (for messages): a map of keys.
+YAML::Node parse_yaml(const std::string& text, const std::filesystem::path& name);
+
 }  // namespace attnlab::config

@@ -645,9 +645,18 @@ bool parse_float(const std::string& text, double* out) {
     *out = NAN;
     return true;
   }
+  // '_' separates digits (1_000.5), nothing else.
   std::string cleaned;
-  for (char c : lower(text)) {
-    if (c != '_') cleaned += c;
+  const std::string l = lower(text);
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (l[i] != '_') {
+      cleaned += l[i];
+      continue;
+    }
+    if (i == 0 || i + 1 == l.size() || !std::isdigit(static_cast<unsigned char>(l[i - 1])) ||
+        !std::isdigit(static_cast<unsigned char>(l[i + 1]))) {
+      return false;
+    }
   }
   if (cleaned.empty() || cleaned.find_first_of("0123456789") == std::string::npos) return false;
   if (cleaned.find_first_not_of("0123456789+-.e") != std::string::npos) return false;

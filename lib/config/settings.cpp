@@ -14,6 +14,42 @@
 namespace attnlab::config {
 namespace {
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// past U+10FFFF) without control characters: what a name may hold.
+bool printable_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) {
+      length = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      length = 3;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (i + length > s.size()) return false;
+    for (size_t k = 1; k < length; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf)) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 class Reader {
  public:
   Reader(const Composed& composed, YAML::Node node, std::string path)
@@ -53,6 +89,9 @@ class Reader {
     if (!value.IsDefined()) return fallback;
     if (!value.IsScalar() || value.Scalar().empty()) {
       fail(full(key), "expected a name, got " + render_value(value));
+    }
+    if (!printable_utf8(value.Scalar())) {
+      fail(full(key), "expected printable UTF-8 text, got bytes that are not");
     }
     return value.Scalar();
   }

@@ -99,6 +99,17 @@ TEST(Compose, ErrorsNameTheKeyTheOptionAndTheValidChoices) {
   EXPECT_NE(error_of({}, "nope").find("no experiment 'nope'"), std::string::npos);
 }
 
+TEST(Compose, NonScalarKeysAreRejectedAtAnyDepth) {
+  // Found by the fuzzer: a complex key below the top level.
+  try {
+    parse_yaml("task:\n  ? [a, b]\n  : 1\n", "f.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "f.yaml:2:5: keys must be plain names");
+  }
+  EXPECT_EQ(parse_yaml("a: {b: [1, {c: 2}]}", "f.yaml")["a"]["b"][1]["c"].as<int>(), 2);
+}
+
 TEST(Compose, MalformedYamlNamesFileLineAndColumn) {
   ComposeRequest request;
   request.config_dir = kData / "bad_yaml";

@@ -27,6 +27,9 @@ TEST(Override, TypesValuesLikeHydra) {
   EXPECT_EQ(parse_override("a=NaN").value.Scalar(), ".nan");
   EXPECT_EQ(parse_override("a=True").value.Scalar(), "true");
   EXPECT_TRUE(parse_override("a=null").value.IsNull());
+  EXPECT_EQ(parse_override("a=1_000.5").value.Scalar(), "1000.5");
+  EXPECT_EQ(parse_override("a=__09_").value.Scalar(), "__09_");  // found by the fuzzer
+  EXPECT_EQ(parse_override("a=1__0").value.Scalar(), "1__0");
   const Override s = parse_override("a=123abc");
   EXPECT_EQ(s.value.Scalar(), "123abc");
   EXPECT_NE(s.value.Tag(), "!");
