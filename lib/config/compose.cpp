@@ -54,13 +54,33 @@ void merge_into(YAML::Node target, const YAML::Node& source) {
 }
 
 // Returns the node at `parts` or an undefined node.
+// A list index in a dotted key ("train_lengths.1"), or -1 when `part` is not
+// one or is out of range for `node`.
+long long list_index(const YAML::Node& node, const std::string& part) {
+  if (!node.IsSequence() || part.empty() ||
+      part.find_first_not_of("0123456789") != std::string::npos || part.size() > 9) {
+    return -1;
+  }
+  const long long index = std::stoll(part);
+  return index < static_cast<long long>(node.size()) ? index : -1;
+}
+
+// Returns the node at `parts` (map keys or list indices) or an undefined node.
 YAML::Node find(const YAML::Node& root, const std::vector<std::string>& parts) {
   YAML::Node current;
   current.reset(root);
   for (const auto& part : parts) {
-    if (!current.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-    YAML::Node next = current[part];
-    if (!next.IsDefined()) return next;
+    YAML::Node next;
+    if (current.IsSequence()) {
+      const long long index = list_index(current, part);
+      if (index < 0) return YAML::Node(YAML::NodeType::Undefined);
+      next.reset(current[static_cast<size_t>(index)]);
+    } else if (current.IsMap()) {
+      next.reset(current[part]);
+      if (!next.IsDefined()) return next;
+    } else {
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
     current.reset(next);
   }
   return current;
@@ -206,7 +226,11 @@ void apply_value_override(const Override& o, Composed* composed) {
                           render_value(existing) + " and not " + render_value(o.value) + ".");
       }
       YAML::Node parent = find(composed->root, {parts.begin(), parts.end() - 1});
-      parent.remove(parts.back());
+      if (parent.IsSequence()) {
+        parent.remove(static_cast<std::size_t>(list_index(parent, parts.back())));
+      } else {
+        parent.remove(parts.back());
+      }
       composed->origin.erase(o.key);
       return;
     }
@@ -214,15 +238,35 @@ void apply_value_override(const Override& o, Composed* composed) {
   YAML::Node current;
   current.reset(composed->root);
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (current.IsSequence()) {
+      const long long index = list_index(current, parts[i]);
+      if (index < 0) {
+        throw ConfigError("Could not override '" + o.key + "': '" + parts[i] +
+                          "' is not an index of the list (it has " +
+                          std::to_string(current.size()) + " items)");
+      }
+      current.reset(current[static_cast<size_t>(index)]);
+      continue;
+    }
     YAML::Node next = current[parts[i]];
-    if (next.IsDefined() && !next.IsMap()) {
+    if (next.IsDefined() && !next.IsMap() && !next.IsSequence()) {
       throw ConfigError("Could not override '" + o.key + "': '" + parts[i] +
                         "' holds a value, not a group of keys");
     }
     if (!next.IsDefined()) current[parts[i]] = YAML::Node(YAML::NodeType::Map);
     current.reset(current[parts[i]]);
   }
-  current[parts.back()] = YAML::Clone(o.value);
+  if (current.IsSequence()) {
+    const long long index = list_index(current, parts.back());
+    if (index < 0) {
+      throw ConfigError("Could not override '" + o.key +
+                        "': a list item is set by its index, 0 to " +
+                        std::to_string(static_cast<long long>(current.size()) - 1));
+    }
+    current[static_cast<size_t>(index)] = YAML::Clone(o.value);
+  } else {
+    current[parts.back()] = YAML::Clone(o.value);
+  }
   composed->origin[o.key] = where;
 }
 

@@ -27,6 +27,14 @@ std::string error_of(const std::vector<std::string>& overrides) {
   return "";
 }
 
+TEST(Settings, ListItemsAreAddressedByIndex) {
+  EXPECT_EQ(settings_with({"task.train_lengths.1=9"}).task.train_lengths,
+            (std::array<int, 2>{1, 9}));
+  EXPECT_NE(error_of({"task.train_lengths.2=9"}).find("Could not override"), std::string::npos);
+  EXPECT_NE(error_of({"~task.train_lengths.0"}).find("expected [min, max] lengths"),
+            std::string::npos);
+}
+
 TEST(Settings, ReadsEveryField) {
   const RunSettings s = settings_with({"model.hidden_size=48", "task.train_lengths=[2,9]"});
   EXPECT_EQ(s.task.name, "reverse");
