@@ -1,3 +1,5 @@
+// Shared by the subcommands: the override grammar text, composing jobs,
+// expanding sweeps, and printing per-length tables.
 #include "runner/common.h"
 
 #include <iomanip>

@@ -1,3 +1,4 @@
+// Bahdanau's additive scorer; the equation is in additive.h.
 #include "attention/additive.h"
 
 namespace attnlab::attention {

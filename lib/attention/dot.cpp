@@ -1,3 +1,4 @@
+// Luong's dot scorer: no parameters, one batched matrix product.
 #include "attention/dot.h"
 
 namespace attnlab::attention {

@@ -1,3 +1,4 @@
+// Luong's general scorer: W_a applied to the keys once per source.
 #include "attention/general.h"
 
 namespace attnlab::attention {

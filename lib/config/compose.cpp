@@ -2,13 +2,12 @@
 #include "config/compose.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
-#include <optional>
-#include <set>
 #include <sstream>
 
 #include "config/errors.h"
+#include "config/interpolate.h"
+#include "config/tree.h"
 
 namespace attnlab::config {
 namespace fs = std::filesystem;
@@ -19,15 +18,6 @@ std::string position(const fs::path& file, const YAML::Mark& mark) {
   out << file.string();
   if (!mark.is_null()) out << ":" << mark.line + 1 << ":" << mark.column + 1;
   return out.str();
-}
-
-std::vector<std::string> split_key(const std::string& key) {
-  std::vector<std::string> parts;
-  std::stringstream in(key);
-  std::string part;
-  while (std::getline(in, part, '.'))
-    parts.push_back(part);
-  return parts;
 }
 
 void record_origins(const YAML::Node& node, const std::string& prefix, const fs::path& file,
@@ -51,39 +41,6 @@ void merge_into(YAML::Node target, const YAML::Node& source) {
       target[key] = YAML::Clone(item.second);
     }
   }
-}
-
-// Returns the node at `parts` or an undefined node.
-// A list index in a dotted key ("train_lengths.1"), or -1 when `part` is not
-// one or is out of range for `node`.
-long long list_index(const YAML::Node& node, const std::string& part) {
-  if (!node.IsSequence() || part.empty() ||
-      part.find_first_not_of("0123456789") != std::string::npos || part.size() > 9) {
-    return -1;
-  }
-  const long long index = std::stoll(part);
-  return index < static_cast<long long>(node.size()) ? index : -1;
-}
-
-// Returns the node at `parts` (map keys or list indices) or an undefined node.
-YAML::Node find(const YAML::Node& root, const std::vector<std::string>& parts) {
-  YAML::Node current;
-  current.reset(root);
-  for (const auto& part : parts) {
-    YAML::Node next;
-    if (current.IsSequence()) {
-      const long long index = list_index(current, part);
-      if (index < 0) return YAML::Node(YAML::NodeType::Undefined);
-      next.reset(current[static_cast<size_t>(index)]);
-    } else if (current.IsMap()) {
-      next.reset(current[part]);
-      if (!next.IsDefined()) return next;
-    } else {
-      return YAML::Node(YAML::NodeType::Undefined);
-    }
-    current.reset(next);
-  }
-  return current;
 }
 
 std::vector<std::string> map_keys(const YAML::Node& node) {
@@ -195,14 +152,14 @@ void check_option(const fs::path& config_dir, const std::string& group, const st
 void apply_value_override(const Override& o, Composed* composed) {
   const auto parts = split_key(o.key);
   const std::string where = "override '" + o.text + "'";
-  YAML::Node existing = find(composed->root, parts);
+  YAML::Node existing = find_node(composed->root, parts);
   const bool exists = existing.IsDefined();
   switch (o.action) {
     case OverrideAction::kSet:
       if (!exists) {
         // Find the deepest existing parent to suggest siblings.
         std::vector<std::string> parent(parts.begin(), parts.end() - 1);
-        const YAML::Node p = find(composed->root, parent);
+        const YAML::Node p = find_node(composed->root, parent);
         throw ConfigError("Could not override '" + o.key + "'. To append to your config use +" +
                           o.text + "\nKey '" + o.key + "' is not in the config" +
                           did_you_mean(parts.back(), map_keys(p)) +
@@ -225,7 +182,7 @@ void apply_value_override(const Override& o, Composed* composed) {
         throw ConfigError("Could not delete from config. The value of '" + o.key + "' is " +
                           render_value(existing) + " and not " + render_value(o.value) + ".");
       }
-      YAML::Node parent = find(composed->root, {parts.begin(), parts.end() - 1});
+      YAML::Node parent = find_node(composed->root, {parts.begin(), parts.end() - 1});
       if (parent.IsSequence()) {
         parent.remove(static_cast<std::size_t>(list_index(parent, parts.back())));
       } else {
@@ -269,119 +226,6 @@ void apply_value_override(const Override& o, Composed* composed) {
   }
   composed->origin[o.key] = where;
 }
-
-// Resolves ${a.b}, ${env:VAR} and ${env:VAR,default} (also spelt oc.env)
-// in every string of the tree. A string that is exactly one interpolation
-// takes the referenced value with its type (even a map); otherwise the
-// pieces are joined as text.
-class Interpolator {
- public:
-  explicit Interpolator(Composed* composed) : composed_(composed) {}
-
-  void resolve_tree(YAML::Node node, const std::string& path) {
-    if (node.IsMap()) {
-      for (auto item : node) {
-        const std::string key = item.first.as<std::string>();
-        resolve_child(node, key, path.empty() ? key : path + "." + key);
-      }
-    } else if (node.IsSequence()) {
-      for (size_t i = 0; i < node.size(); ++i) {
-        resolve_child(node, i, path + "." + std::to_string(i));
-      }
-    }
-  }
-
- private:
-  template <typename Key>
-  void resolve_child(YAML::Node parent, const Key& key, const std::string& path) {
-    YAML::Node child = parent[key];
-    if (child.IsScalar() && child.Scalar().find("${") != std::string::npos) {
-      parent[key] = resolve_text(child.Scalar(), path);
-    } else {
-      resolve_tree(child, path);
-    }
-  }
-
-  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    const std::string where = composed_->where(path);
-    throw ConfigError((where.empty() ? "" : where + ": ") + path + ": " + what);
-  }
-
-  YAML::Node resolve_text(const std::string& text, const std::string& path) {
-    if (!resolving_.insert(path).second) {
-      fail(path, "interpolation cycle: " + text + " refers back to itself");
-    }
-    std::vector<std::pair<bool, std::string>> pieces;  // (is interpolation, text)
-    size_t pos = 0;
-    while (pos < text.size()) {
-      const size_t open = text.find("${", pos);
-      if (open == std::string::npos) {
-        pieces.emplace_back(false, text.substr(pos));
-        break;
-      }
-      if (open > pos) pieces.emplace_back(false, text.substr(pos, open - pos));
-      const size_t close = text.find('}', open);
-      if (close == std::string::npos) fail(path, "unclosed interpolation in '" + text + "'");
-      pieces.emplace_back(true, text.substr(open + 2, close - open - 2));
-      pos = close + 1;
-    }
-    YAML::Node result;
-    if (pieces.size() == 1 && pieces[0].first) {
-      result = YAML::Clone(evaluate(pieces[0].second, path));
-    } else {
-      std::string joined;
-      for (const auto& [is_interpolation, piece] : pieces) {
-        if (!is_interpolation) {
-          joined += piece;
-          continue;
-        }
-        const YAML::Node value = evaluate(piece, path);
-        if (!value.IsScalar() && !value.IsNull()) {
-          fail(path, "'${" + piece + "}' is a list or map and cannot be part of a string");
-        }
-        joined += value.IsNull() ? "null" : value.Scalar();
-      }
-      result = YAML::Node(joined);
-    }
-    resolving_.erase(path);
-    return result;
-  }
-
-  YAML::Node evaluate(const std::string& expression, const std::string& path) {
-    for (const std::string prefix : {"env:", "oc.env:"}) {
-      if (expression.rfind(prefix, 0) != 0) continue;
-      std::string name = expression.substr(prefix.size());
-      std::optional<std::string> fallback;
-      const size_t comma = name.find(',');
-      if (comma != std::string::npos) {
-        fallback = name.substr(comma + 1);
-        fallback->erase(0, fallback->find_first_not_of(' '));
-        name = name.substr(0, comma);
-      }
-      const char* value = std::getenv(name.c_str());
-      if (value != nullptr) return YAML::Node(std::string(value));
-      if (fallback) return YAML::Node(*fallback);
-      fail(path, "environment variable '" + name + "' is not set (give a default: ${env:" + name +
-                     ",DEFAULT})");
-    }
-    const std::vector<std::string> parts = split_key(expression);
-    YAML::Node target = find(composed_->root, parts);
-    if (!target.IsDefined()) {
-      fail(path, "interpolation '${" + expression + "}' refers to '" + expression +
-                     "', which is not in the config");
-    }
-    if (target.IsScalar() && target.Scalar().find("${") != std::string::npos) {
-      const YAML::Node resolved = resolve_text(target.Scalar(), expression);
-      YAML::Node parent = find(composed_->root, {parts.begin(), parts.end() - 1});
-      parent[parts.back()] = resolved;
-      return resolved;
-    }
-    return target;
-  }
-
-  Composed* composed_;
-  std::set<std::string> resolving_;
-};
 
 }  // namespace
 
@@ -608,7 +452,7 @@ Composed compose(const ComposeRequest& request) {
   }
   for (const Override* o : value_overrides)
     apply_value_override(*o, &composed);
-  Interpolator(&composed).resolve_tree(composed.root, "");
+  resolve_interpolations(&composed);
   return composed;
 }
 

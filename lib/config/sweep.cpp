@@ -1,3 +1,5 @@
+// Sweep expansion: overrides and an experiment's sweep into one override
+// list per job.
 #include "config/sweep.h"
 
 #include <memory>

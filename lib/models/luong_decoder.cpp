@@ -1,3 +1,4 @@
+// One Luong decoder step; the equations are in luong_decoder.h.
 #include "models/luong_decoder.h"
 
 #include "attention/attend.h"

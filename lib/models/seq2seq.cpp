@@ -1,3 +1,4 @@
+// Teacher-forced training pass and greedy decoding for the recurrent model.
 #include "models/seq2seq.h"
 
 #include "attention/registry.h"

@@ -1,3 +1,4 @@
+// Threads, device and the environment recorded with each run.
 #include "train/environment.h"
 
 #include <torch/torch.h>

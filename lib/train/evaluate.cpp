@@ -1,3 +1,5 @@
+// Per-length evaluation: fixed evaluation sets, greedy decoding, exact
+// counts of right tokens and right sequences.
 #include "train/evaluate.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The training loop and its checks of names against the layer tables.
 #include "train/trainer.h"
 
 #include <chrono>
