@@ -58,6 +58,7 @@ struct DefaultsEntry {
   std::string option;   // "" when the group is disabled with null
   bool is_override = false;
   bool optional = false;  // a missing option file is skipped, not an error
+  bool absolute = false;  // '/group': not relative to the containing option's group
   std::string where;
 
   // How overrides name this entry: "group" or "group@package".
@@ -92,7 +93,10 @@ std::vector<DefaultsEntry> read_defaults(const YAML::Node& defaults, const fs::p
         group = group.substr(word.size());
       }
     }
-    if (!group.empty() && group.front() == '/') group = group.substr(1);
+    if (!group.empty() && group.front() == '/') {
+      entry.absolute = true;
+      group = group.substr(1);
+    }
     const size_t at = group.find('@');
     if (at != std::string::npos) {
       entry.package = group.substr(at + 1);
@@ -322,6 +326,88 @@ std::vector<DefaultsEntry>::iterator find_entry(std::vector<DefaultsEntry>& defa
                     did_you_mean(name, names) + "; entries: " + join(names) + how_to_add);
 }
 
+// A change to a defaults entry that may sit in a nested defaults list, so it
+// can only be matched while the lists are expanded.
+struct PendingChange {
+  std::string option;
+  std::string where;
+  bool remove = false;
+  bool used = false;
+  std::string hint;  // appended to the error when nothing matches
+};
+
+// Expands defaults lists depth first (an option file may have its own, with
+// group paths relative to its group unless they start with '/') and merges
+// every config in order, each `_self_` where its list places it (last when
+// not placed).
+class DefaultsMerger {
+ public:
+  DefaultsMerger(const fs::path& config_dir, Composed* composed,
+                 std::map<std::string, PendingChange>* pending)
+      : config_dir_(config_dir), composed_(composed), pending_(pending) {}
+
+  void merge(const std::vector<DefaultsEntry>& entries, const std::string& parent_group,
+             const YAML::Node& self, const fs::path& self_file, const std::string& self_package,
+             int depth) {
+    if (depth > 16) {
+      throw ConfigError(self_file.string() + ": defaults lists nest more than 16 deep (a loop?)");
+    }
+    for (DefaultsEntry entry : entries) {
+      if (entry.group.empty()) {
+        merge_at(self, self_package, self_file);
+        continue;
+      }
+      if (!entry.absolute && !parent_group.empty()) entry.group = parent_group + "/" + entry.group;
+      if (!is_group(config_dir_, entry.group)) {
+        throw ConfigError(entry.where + ": no config group '" + entry.group + "' (no folder " +
+                          (config_dir_ / entry.group).string() + ")");
+      }
+      const auto change = pending_->find(entry.name());
+      if (change != pending_->end()) {
+        change->second.used = true;
+        if (change->second.remove) continue;
+        entry.option = change->second.option;
+        entry.where = change->second.where;
+      }
+      composed_->choices[entry.name()] = entry.option;
+      if (entry.option.empty()) continue;
+      const fs::path file = config_dir_ / entry.group / (entry.option + ".yaml");
+      if (entry.optional && !fs::is_regular_file(file)) continue;
+      check_option(config_dir_, entry.group, entry.option, entry.where);
+      YAML::Node body = load_yaml_file(file);
+      std::vector<DefaultsEntry> children = read_defaults(body["defaults"], file);
+      body.remove("defaults");
+      const std::string package = target_package(entry, file);
+      if (children.empty()) {
+        merge_at(body, package, file);
+        continue;
+      }
+      if (std::none_of(children.begin(), children.end(),
+                       [](const DefaultsEntry& e) { return e.group.empty(); })) {
+        children.push_back(DefaultsEntry{});
+      }
+      merge(children, entry.group, body, file, package, depth + 1);
+    }
+  }
+
+ private:
+  void merge_at(const YAML::Node& body, const std::string& package, const fs::path& file) {
+    YAML::Node wrapped = body;
+    const auto parts = split_key(package);
+    for (auto part = parts.rbegin(); part != parts.rend(); ++part) {
+      YAML::Node outer(YAML::NodeType::Map);
+      outer[*part] = wrapped;
+      wrapped.reset(outer);
+    }
+    merge_into(composed_->root, wrapped);
+    record_origins(body, package, file, &composed_->origin);
+  }
+
+  fs::path config_dir_;
+  Composed* composed_;
+  std::map<std::string, PendingChange>* pending_;
+};
+
 }  // namespace
 
 Composed compose(const ComposeRequest& request) {
@@ -348,6 +434,10 @@ Composed compose(const ComposeRequest& request) {
     }
   }
 
+  // Changes to entries that are not in the primary list; they may be in a
+  // nested one, which is only read while merging.
+  std::map<std::string, PendingChange> pending;
+
   // The experiment: group choices first, its values after the primary config.
   YAML::Node experiment_body;
   fs::path experiment_file;
@@ -362,13 +452,17 @@ Composed compose(const ComposeRequest& request) {
     experiment_body = load_yaml_file(experiment_file);
     for (const auto& entry : read_defaults(experiment_body["defaults"], experiment_file)) {
       if (entry.group.empty()) continue;
-      const auto target = find_entry(defaults, entry.name());
-      if (!entry.is_override || target == defaults.end()) {
+      if (!entry.is_override) {
         no_such_entry(defaults, entry.name(), entry.where,
                       "; an experiment changes one with 'override /" + entry.name() + ": OPTION'");
       }
       check_option(request.config_dir, entry.group, entry.option, entry.where);
-      target->option = entry.option;
+      const auto target = find_entry(defaults, entry.name());
+      if (target != defaults.end()) {
+        target->option = entry.option;
+      } else {
+        pending[entry.name()] = PendingChange{entry.option, entry.where, false, false, ""};
+      }
     }
     experiment_body.remove("defaults");
   }
@@ -403,8 +497,11 @@ Composed compose(const ComposeRequest& request) {
     const std::string option = !o.has_value || o.value.IsNull() ? "" : o.value.Scalar();
     auto target = find_entry(defaults, name);
     if (o.action == OverrideAction::kDelete) {
-      if (target == defaults.end()) no_such_entry(defaults, name, where, "");
-      defaults.erase(target);
+      if (target == defaults.end()) {
+        pending[name] = PendingChange{"", where, /*remove=*/true, false, ""};
+      } else {
+        defaults.erase(target);
+      }
       continue;
     }
     check_option(request.config_dir, o.key, option, where);
@@ -414,37 +511,25 @@ Composed compose(const ComposeRequest& request) {
         throw ConfigError(where + ": Could not append to the defaults list: '" + name +
                           "' is already there; use " + name + "=" + option);
       }
-      defaults.push_back(DefaultsEntry{o.key, o.package, option, false, false, where});
+      DefaultsEntry added;
+      added.group = o.key;
+      added.package = o.package;
+      added.option = option;
+      added.where = where;
+      defaults.push_back(added);
       continue;
     }
     if (target == defaults.end()) {
-      no_such_entry(defaults, name, where, "; to add it use +" + o.text);
+      pending[name] = PendingChange{option, where, false, false, "; to add it use +" + o.text};
+    } else {
+      target->option = option;
     }
-    target->option = option;
   }
 
-  for (const auto& entry : defaults) {
-    if (entry.group.empty()) {
-      merge_into(composed.root, primary);
-      record_origins(primary, "", primary_file, &composed.origin);
-      continue;
-    }
-    composed.choices[entry.name()] = entry.option;
-    if (entry.option.empty()) continue;
-    const fs::path file = request.config_dir / entry.group / (entry.option + ".yaml");
-    if (entry.optional && !fs::is_regular_file(file)) continue;
-    check_option(request.config_dir, entry.group, entry.option, entry.where);
-    YAML::Node body = load_yaml_file(file);
-    const std::string package = target_package(entry, file);
-    YAML::Node wrapped = body;
-    const auto parts = split_key(package);
-    for (auto part = parts.rbegin(); part != parts.rend(); ++part) {
-      YAML::Node outer(YAML::NodeType::Map);
-      outer[*part] = wrapped;
-      wrapped.reset(outer);
-    }
-    merge_into(composed.root, wrapped);
-    record_origins(body, package, file, &composed.origin);
+  DefaultsMerger(request.config_dir, &composed, &pending)
+      .merge(defaults, "", primary, primary_file, "", 0);
+  for (const auto& [name, change] : pending) {
+    if (!change.used) no_such_entry(defaults, name, change.where, change.hint);
   }
   if (experiment_body.IsDefined()) {
     merge_into(composed.root, experiment_body);

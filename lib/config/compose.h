@@ -1,8 +1,15 @@
 // Composition of a run's configuration, Hydra style: configs/config.yaml holds
 // a `defaults:` list naming one option per config group (a folder; an option
-// is a file in it) and `_self_`; an experiment (experiments/NAME.yaml) may
-// change group choices with `override /group: option` and set values; then
-// the command-line overrides apply, in order.
+// is a file in it) and `_self_` (last unless placed). Entries may be
+// `optional`, `null` (the group is left out), `group@package` (placed at that
+// package) or nested groups (`group/sub`); an option file may start with
+// `# @package _global_|_group_|a.b` and may have a defaults list of its own,
+// whose groups are relative to its group unless written `/group`. An
+// experiment (experiments/NAME.yaml) may change group choices with
+// `override /group: option` and set values; then the command-line overrides
+// apply, in order (`group=option` also reaches nested entries, `+group=option`
+// adds an entry, `~group` removes one).
+// Interpolations (${a.b}, ${env:VAR}, ${env:VAR,default}) are resolved last.
 //
 // Every key of the result remembers where it came from (file:line:column or
 // the override), so that later validation errors can point at it.

@@ -179,3 +179,32 @@ TEST(ComposePackages, CommandLineChangesAddsAndRemovesEntries) {
 
 }  // namespace
 }  // namespace attnlab::config
+
+namespace attnlab::config {
+namespace {
+
+TEST(ComposeNested, OptionFilesHaveTheirOwnDefaultsLists) {
+  const Composed c = compose_packages({});
+  EXPECT_EQ(c.root["server"]["site"]["title"].as<std::string>(), "blog");
+  EXPECT_EQ(c.root["server"]["site"]["theme"]["color"].as<std::string>(), "white");  // relative
+  EXPECT_EQ(c.root["site_db"]["driver"].as<std::string>(), "sqlite");                // absolute
+  EXPECT_EQ(c.choices.at("server/site/theme"), "light");
+  EXPECT_FALSE(c.root["server"]["site"]["defaults"].IsDefined());
+}
+
+TEST(ComposeNested, OverridesReachNestedEntries) {
+  EXPECT_EQ(compose_packages({"server/site/theme=dark"})
+                .root["server"]["site"]["theme"]["color"]
+                .as<std::string>(),
+            "black");
+  EXPECT_FALSE(
+      compose_packages({"~server/site/theme"}).root["server"]["site"]["theme"].IsDefined());
+  EXPECT_EQ(compose_packages({"db@site_db=postgres"}).root["site_db"]["port"].as<int>(), 5432);
+  // The shop option has no theme entry, so nothing matches.
+  EXPECT_NE(packages_error({"server/site=shop", "server/site/theme=dark"})
+                .find("Could not override 'server/site/theme'. No match in the defaults list"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace attnlab::config
