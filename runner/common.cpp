@@ -80,6 +80,19 @@ store::RunStore open_results_read_only(const GlobalOptions& globals) {
   }
 }
 
+void take_experiment_override(std::vector<std::string>* overrides, std::string* experiment) {
+  for (auto it = overrides->begin(); it != overrides->end(); ++it) {
+    if (it->rfind("+experiment=", 0) != 0) continue;
+    const std::string name = it->substr(12);
+    if (!experiment->empty() && *experiment != name) {
+      throw UsageError("two experiments named: '" + *experiment + "' and '" + name + "'");
+    }
+    *experiment = name;
+    overrides->erase(it);
+    return;
+  }
+}
+
 Expansion expand_words(const GlobalOptions& globals, const std::vector<std::string>& words) {
   Expansion out;
   std::vector<std::string> overrides = words;
@@ -89,6 +102,7 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
     out.experiment = overrides.front();
     overrides.erase(overrides.begin());
   }
+  take_experiment_override(&overrides, &out.experiment);
   config::ParseContext context;
   context.group_options = [&globals](const std::string& group) {
     return config::group_options(globals.config_dir, group);

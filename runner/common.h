@@ -59,6 +59,10 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
 // usage error (exit 2) naming it.
 store::RunStore open_results_read_only(const GlobalOptions& globals);
 
+// Hydra users select an experiment with `+experiment=NAME`; this moves such
+// an override into `experiment`. Throws UsageError if two different ones are named.
+void take_experiment_override(std::vector<std::string>* overrides, std::string* experiment);
+
 struct Expansion {
   std::string experiment;                      // "" when none was named
   std::vector<std::vector<std::string>> jobs;  // each job's plain overrides

@@ -42,7 +42,10 @@ void write_run_folder(const std::filesystem::path& dir, const config::RunSetting
 }
 
 void run(const GlobalOptions& globals, const RunOptions& options) {
-  const Job job = compose_job(globals, options.experiment, options.overrides);
+  std::vector<std::string> overrides = options.overrides;
+  std::string experiment = options.experiment;
+  take_experiment_override(&overrides, &experiment);
+  const Job job = compose_job(globals, experiment, overrides);
   const auto& s = job.settings;
   std::string device;
   try {
@@ -56,7 +59,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   record.sweep_id = options.sweep_id;
   record.config_hash = job.hash;
   record.config_yaml = config::to_yaml(s);
-  record.overrides_json = json_strings(options.overrides);
+  record.overrides_json = json_strings(overrides);
   record.seed = s.seed;
   record.task = s.task.name;
   record.model = s.model.name;
@@ -71,7 +74,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   const auto run_dir = globals.results_dir() / "runs" / run_id;
-  write_run_folder(run_dir, s, options.overrides);
+  write_run_folder(run_dir, s, overrides);
   if (globals.verbosity >= 0) {
     std::cout << "run " << run_id << ": " << s.attention.name << " attention, " << s.model.name
               << " (" << s.model.cell << ", H=" << s.model.hidden_size << "), task " << s.task.name

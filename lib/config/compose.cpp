@@ -469,8 +469,15 @@ Composed compose(const ComposeRequest& request) {
   Composed composed;
   composed.root = YAML::Node(YAML::NodeType::Map);
   if (experiment_body.IsDefined()) {
+    // Hydra spells the sweep hydra.sweeper.params; both are accepted.
     composed.experiment_sweep = experiment_body["sweep"];
-    experiment_body.remove("sweep");
+    const YAML::Node hydra = experiment_body["hydra"];
+    if (!composed.experiment_sweep.IsDefined() && hydra.IsMap() && hydra["sweeper"].IsMap()) {
+      composed.experiment_sweep = hydra["sweeper"]["params"];
+    }
+    composed.experiment_report = experiment_body["report"];
+    for (const char* key : {"sweep", "hydra", "report"})
+      experiment_body.remove(key);
   }
 
   // Command-line group choices win over the config and the experiment:

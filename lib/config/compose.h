@@ -38,7 +38,8 @@ struct Composed {
   std::map<std::string, std::string> origin;   // dotted key -> where its value was set
   std::map<std::string, std::string> choices;  // group -> chosen option
   std::vector<std::string> overrides;          // the overrides as typed
-  YAML::Node experiment_sweep;                 // the experiment's `sweep:` map (key -> value)
+  YAML::Node experiment_sweep;   // the experiment's `sweep:` (or hydra.sweeper.params) map
+  YAML::Node experiment_report;  // the experiment's `report:` settings, for the report layer
 
   // Where `key` was set, or "" if unknown. Looks up parents for nested keys.
   std::string where(const std::string& key) const;

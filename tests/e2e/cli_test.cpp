@@ -157,6 +157,11 @@ TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
             "#0 : attention=additive train.steps=30\n#1 : attention=additive train.steps=20\n"
             "#2 : attention=additive train.steps=10\n#3 : attention=dot train.steps=30\n"
             "#4 : attention=dot train.steps=20\n#5 : attention=dot train.steps=10\n");
+  // Hydra's spelling of an experiment and of its sweep work too.
+  const Result hydra = attnlab("sweep +experiment=hydra_style --dry-run");
+  EXPECT_EQ(hydra.exit_code, 0) << hydra.output;
+  EXPECT_EQ(hydra.output, "#0 : model.hidden_size=8\n#1 : model.hidden_size=12\n");
+  EXPECT_TRUE(contains(attnlab("config +experiment=hydra_style").output, "name: none"));
   // A bad value in any job stops the sweep before anything runs.
   const Result bad = attnlab("sweep model.hidden_size=8,zero");
   EXPECT_EQ(bad.exit_code, 2);
