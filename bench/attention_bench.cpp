@@ -20,7 +20,7 @@ void AttentionRead(benchmark::State& state, const std::string& name) {
   torch::NoGradGuard no_grad;
   constexpr int kB = 64, kS = 15, kH = 64;
   torch::manual_seed(0);
-  auto scorer = make_scorer(name, ScorerOptions{kH, kH});
+  auto scorer = make_scorer(name, ScorerOptions{kH, kH, kS});
   const auto memory = torch::randn({kB, kS, kH});
   const auto query = torch::randn({kB, kH});
   const auto mask = torch::ones({kB, kS}, torch::kBool);
@@ -33,7 +33,10 @@ void AttentionRead(benchmark::State& state, const std::string& name) {
 }
 BENCHMARK_CAPTURE(AttentionRead, dot, std::string("dot"));
 BENCHMARK_CAPTURE(AttentionRead, general, std::string("general"));
+BENCHMARK_CAPTURE(AttentionRead, concat, std::string("concat"));
+BENCHMARK_CAPTURE(AttentionRead, location, std::string("location"));
 BENCHMARK_CAPTURE(AttentionRead, additive, std::string("additive"));
+BENCHMARK_CAPTURE(AttentionRead, scaled_dot, std::string("scaled_dot"));
 
 // Whole training runs of 50 steps of the default reverse setup; items are steps.
 void TrainSteps(benchmark::State& state, const std::string& attention) {

@@ -12,7 +12,8 @@ struct AttentionResult {
 };
 
 // Softmax over S of energies [B, S] where mask [B, S] is true; masked
-// positions get exactly zero weight. REQUIRES: every row has a true.
+// positions get exactly zero weight, and a row without any true position
+// gets all zeros (never NaN).
 torch::Tensor masked_softmax(const torch::Tensor& energies, const torch::Tensor& mask);
 
 // Weights from energies and mask, context as their weighted sum of memory [B, S, Hm].

@@ -6,8 +6,11 @@
 #include <utility>
 
 #include "attention/additive.h"
+#include "attention/concat.h"
 #include "attention/dot.h"
 #include "attention/general.h"
+#include "attention/location.h"
+#include "attention/scaled_dot.h"
 
 namespace attnlab::attention {
 namespace {
@@ -24,7 +27,10 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"none", [](const ScorerOptions&) { return std::shared_ptr<ScorerImpl>(); }},
       {"dot", factory<DotScorerImpl>()},
       {"general", factory<GeneralScorerImpl>()},
+      {"concat", factory<ConcatScorerImpl>()},
+      {"location", factory<LocationScorerImpl>()},
       {"additive", factory<AdditiveScorerImpl>()},
+      {"scaled_dot", factory<ScaledDotScorerImpl>()},
   };
   return kTable;
 }

@@ -16,8 +16,9 @@
 namespace attnlab::attention {
 
 struct ScorerOptions {
-  int query_size = 0;   // Hq
-  int memory_size = 0;  // Hm
+  int query_size = 0;         // Hq
+  int memory_size = 0;        // Hm
+  int max_source_length = 0;  // longest source the model will see (location scoring)
 };
 
 class ScorerImpl : public torch::nn::Module {

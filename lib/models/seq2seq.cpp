@@ -7,11 +7,11 @@
 namespace attnlab::models {
 
 Seq2SeqImpl::Seq2SeqImpl(const config::ModelSettings& model, const std::string& attention,
-                         int vocab_size) {
+                         int vocab_size, int max_source_length) {
   encoder_ = register_module("encoder", Encoder(EncoderOptions{vocab_size, model.embedding_size,
                                                                model.hidden_size, model.layers}));
   auto scorer = attention::make_scorer(
-      attention, attention::ScorerOptions{model.hidden_size, model.hidden_size});
+      attention, attention::ScorerOptions{model.hidden_size, model.hidden_size, max_source_length});
   decoder_ = register_module(
       "decoder",
       LuongDecoder(DecoderOptions{vocab_size, model.embedding_size, model.hidden_size}, scorer));

@@ -20,7 +20,10 @@ struct Decoded {
 
 class Seq2SeqImpl : public torch::nn::Module {
  public:
-  Seq2SeqImpl(const config::ModelSettings& model, const std::string& attention, int vocab_size);
+  // max_source_length: the longest source it will see (location attention
+  // has one weight row per source position).
+  Seq2SeqImpl(const config::ModelSettings& model, const std::string& attention, int vocab_size,
+              int max_source_length);
 
   // Teacher-forced logits [B, T, V] for batch.target_in.
   torch::Tensor forward(const data::Batch& batch);

@@ -1,6 +1,7 @@
 // The training loop and its checks of names against the layer tables.
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -43,7 +44,9 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
   check_names(settings_);
   torch::manual_seed(settings_.seed);
   task_ = data::make_task(settings_.task);
-  model_ = models::Seq2Seq(settings_.model, settings_.attention.name, task_->vocabulary().size());
+  model_ =
+      models::Seq2Seq(settings_.model, settings_.attention.name, task_->vocabulary().size(),
+                      std::max(settings_.task.train_lengths[1], settings_.task.test_lengths[1]));
   model_->to(device_);
   optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(),
                                                     torch::optim::AdamOptions(settings_.train.lr));

@@ -39,7 +39,7 @@ class ScorerContract : public ::testing::TestWithParam<std::string> {
  protected:
   std::shared_ptr<ScorerImpl> make() {
     torch::manual_seed(1);
-    return make_scorer(GetParam(), ScorerOptions{kH, kH});
+    return make_scorer(GetParam(), ScorerOptions{kH, kH, kS});
   }
 };
 
@@ -83,19 +83,21 @@ INSTANTIATE_TEST_SUITE_P(AllScorers, ScorerContract, ::testing::ValuesIn(scorer_
                          [](const auto& p) { return p.param; });
 
 TEST(Registry, NoneHasNoScorerAndUnknownNamesListTheValidOnes) {
-  EXPECT_EQ(make_scorer("none", ScorerOptions{4, 4}), nullptr);
+  EXPECT_EQ(make_scorer("none", ScorerOptions{4, 4, 4}), nullptr);
   try {
-    make_scorer("luong", ScorerOptions{4, 4});
+    make_scorer("luong", ScorerOptions{4, 4, 4});
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()),
-              "unknown attention 'luong'; valid: none, dot, general, additive");
+              "unknown attention 'luong'; valid: none, dot, general, concat, location, additive, "
+              "scaled_dot");
   }
-  EXPECT_EQ(attention_names(), (std::vector<std::string>{"none", "dot", "general", "additive"}));
+  EXPECT_EQ(attention_names(), (std::vector<std::string>{"none", "dot", "general", "concat",
+                                                         "location", "additive", "scaled_dot"}));
 }
 
 TEST(DotScorer, GoldenValues) {
-  auto dot = make_scorer("dot", ScorerOptions{2, 2});
+  auto dot = make_scorer("dot", ScorerOptions{2, 2, 3});
   const auto query = torch::tensor({{1.0f, 2.0f}});
   const auto memory = torch::tensor({{{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}}});
   const auto mask = torch::tensor({{true, true, false}});
@@ -106,7 +108,63 @@ TEST(DotScorer, GoldenValues) {
   EXPECT_NEAR(r.weights[0][0].item<float>(), 1 / (1 + e), 1e-6);
   EXPECT_NEAR(r.weights[0][1].item<float>(), e / (1 + e), 1e-6);
   EXPECT_NEAR(r.context[0][1].item<float>(), e / (1 + e), 1e-6);
-  EXPECT_THROW(make_scorer("dot", ScorerOptions{2, 3}), c10::Error);
+  EXPECT_THROW(make_scorer("dot", ScorerOptions{2, 3, 3}), c10::Error);
+}
+
+TEST(ScaledDotScorer, GoldenValues) {
+  auto scaled = make_scorer("scaled_dot", ScorerOptions{4, 4, 2});
+  const auto query = torch::tensor({{1.0f, 1.0f, 1.0f, 1.0f}});
+  const auto memory = torch::tensor({{{1.0f, 0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f, 1.0f}}});
+  // q.k / sqrt(4): 1/2 and 4/2.
+  EXPECT_TRUE(torch::allclose(scaled->score(query, scaled->project_keys(memory)),
+                              torch::tensor({{0.5f, 2.0f}})));
+}
+
+TEST(GeneralScorer, GoldenValuesWithSetWeights) {
+  auto general = make_scorer("general", ScorerOptions{2, 2, 2});
+  torch::NoGradGuard no_grad;
+  // W_a = [[1, 2], [3, 4]]: h_t^T W_a h_s with h_t = (1, 0) picks W_a's first row.
+  general->named_parameters()["w_a.weight"].copy_(torch::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}));
+  const auto memory = torch::tensor({{{1.0f, 0.0f}, {0.0f, 1.0f}}});
+  EXPECT_TRUE(
+      torch::allclose(general->score(torch::tensor({{1.0f, 0.0f}}), general->project_keys(memory)),
+                      torch::tensor({{1.0f, 2.0f}})));
+}
+
+TEST(ConcatScorer, GoldenValuesWithSetWeights) {
+  auto concat = make_scorer("concat", ScorerOptions{1, 1, 2});
+  torch::NoGradGuard no_grad;
+  auto params = concat->named_parameters();
+  params["w_q.weight"].fill_(1.0);
+  params["w_k.weight"].fill_(2.0);
+  params["v_a.weight"].fill_(3.0);
+  // v tanh(W_q h_t + W_k h_s) = 3 tanh(0.5 + 2 h_s) for h_t = 0.5, h_s in {0, 1}.
+  const auto energies = concat->score(torch::tensor({{0.5f}}),
+                                      concat->project_keys(torch::tensor({{{0.0f}, {1.0f}}})));
+  EXPECT_NEAR(energies[0][0].item<float>(), 3 * std::tanh(0.5f), 1e-6);
+  EXPECT_NEAR(energies[0][1].item<float>(), 3 * std::tanh(2.5f), 1e-6);
+}
+
+TEST(LocationScorer, UsesOneWeightRowPerPositionAndChecksLength) {
+  auto location = make_scorer("location", ScorerOptions{2, 2, 3});
+  torch::NoGradGuard no_grad;
+  auto params = location->named_parameters();
+  params["w_a.weight"].copy_(torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}}));
+  params["w_a.bias"].zero_();
+  const auto memory = torch::zeros({1, 2, 2});
+  // Only the first S = 2 rows of W_a: (h_1, h_2) for h_t = (2, 5).
+  EXPECT_TRUE(torch::equal(location->score(torch::tensor({{2.0f, 5.0f}}), memory),
+                           torch::tensor({{2.0f, 5.0f}})));
+  EXPECT_THROW(location->score(torch::tensor({{2.0f, 5.0f}}), torch::zeros({1, 4, 2})), c10::Error);
+}
+
+TEST(MaskedSoftmax, FullyPaddedRowsGiveZerosNotNaN) {
+  const auto energies = torch::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}).requires_grad_(true);
+  const auto mask = torch::tensor({{true, false}, {false, false}});
+  const auto weights = masked_softmax(energies, mask);
+  EXPECT_TRUE(torch::equal(weights.detach(), torch::tensor({{1.0f, 0.0f}, {0.0f, 0.0f}})));
+  weights.sum().backward();
+  EXPECT_FALSE(energies.grad().isnan().any().item<bool>());
 }
 
 TEST(MaskedSoftmax, RejectsMismatchedShapes) {

@@ -76,7 +76,8 @@ TEST_F(Cli, BadConfigsExitTwoAndSayWhatIsWrong) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output,
                        "attention/bogus.yaml:1:7: attention.name: 'bogus' is not "
-                       "available; valid: none, dot, general, additive"))
+                       "available; valid: none, dot, general, concat, location, "
+                       "additive, scaled_dot"))
       << r.output;
   r = attnlab("run attention=none,dot");
   EXPECT_EQ(r.exit_code, 2);

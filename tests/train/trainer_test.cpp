@@ -79,7 +79,8 @@ TEST(Trainer, UnknownNamesAreRejectedWithTheValidOnes) {
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()),
-              "attention.name: 'bogus' is not available; valid: none, dot, general, additive");
+              "attention.name: 'bogus' is not available; valid: none, dot, general, concat, "
+              "location, additive, scaled_dot");
   }
 }
 
