@@ -29,13 +29,13 @@ void make_report(const GlobalOptions& globals, const ReportOptions& options) {
     throw UsageError("no sweep or experiment '" + options.target + "' in " + globals.db.string() +
                      (known.empty() ? " (it holds no sweeps yet)" : "; sweeps:" + known));
   }
-  if (report::sweep_summary(store, sweep_id).empty()) {
+  const auto summary = report::sweep_summary(store, sweep_id);
+  if (summary.empty()) {
     throw RunFailed("sweep " + sweep_id + " has no completed runs to report");
   }
   const std::filesystem::path out = options.out.empty() ? "reports/" + options.target : options.out;
-  const auto page = report::write_sweep_report(store, sweep_id, out);
-  std::cout << report::summary_table(report::sweep_summary(store, sweep_id))
-            << "report: " << page.string() << "\n";
+  const auto page = report::write_sweep_report(store, sweep_id, summary, out);
+  std::cout << report::summary_table(summary) << "report: " << page.string() << "\n";
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
 
   const auto summary = report::sweep_summary(store, sweep_id);
   if (!summary.empty()) {
-    const auto page = report::write_sweep_report(store, sweep_id, "reports/" + name);
+    const auto page = report::write_sweep_report(store, sweep_id, summary, "reports/" + name);
     std::cout << "\n"
               << report::summary_table(summary) << "\nreport: " << page.string()
               << " (figure: " << (page.parent_path() / "accuracy_vs_length.png").string() << ")\n";

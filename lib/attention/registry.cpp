@@ -11,6 +11,7 @@
 #include "attention/general.h"
 #include "attention/location.h"
 #include "attention/scaled_dot.h"
+#include "config/errors.h"
 
 namespace attnlab::attention {
 namespace {
@@ -48,10 +49,8 @@ std::shared_ptr<ScorerImpl> make_scorer(const std::string& name, const ScorerOpt
   for (const auto& [entry_name, make] : table()) {
     if (entry_name == name) return make(options);
   }
-  std::string valid;
-  for (const auto& n : attention_names())
-    valid += (valid.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("unknown attention '" + name + "'; valid: " + valid);
+  throw std::invalid_argument("unknown attention '" + name +
+                              "'; valid: " + config::join(attention_names()));
 }
 
 }  // namespace attnlab::attention

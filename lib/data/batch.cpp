@@ -39,4 +39,14 @@ Batch make_batch(const std::vector<Example>& examples) {
   return batch;
 }
 
+Batch to_device(Batch batch, const torch::Device& device) {
+  if (device.is_cpu()) return batch;
+  batch.source = batch.source.to(device);
+  batch.source_mask = batch.source_mask.to(device);
+  batch.target_in = batch.target_in.to(device);
+  batch.target_out = batch.target_out.to(device);
+  batch.target_mask = batch.target_mask.to(device);
+  return batch;
+}
+
 }  // namespace attnlab::data

@@ -23,4 +23,8 @@ struct Batch {
 // REQUIRES: examples is not empty.
 Batch make_batch(const std::vector<Example>& examples);
 
+// The batch with its tensors on `device`, except source_lengths, which stay
+// on the CPU where sequence packing wants them.
+Batch to_device(Batch batch, const torch::Device& device);
+
 }  // namespace attnlab::data

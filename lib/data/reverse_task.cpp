@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "config/errors.h"
+
 namespace attnlab::data {
 
 Example ReverseTask::sample(Rng& rng, int length) const {
@@ -52,10 +54,8 @@ std::unique_ptr<Task> make_task(const config::TaskSettings& settings) {
   for (const auto& [name, factory] : task_table()) {
     if (name == settings.name) return factory(settings);
   }
-  std::string valid;
-  for (const auto& name : task_names())
-    valid += (valid.empty() ? "" : ", ") + name;
-  throw std::invalid_argument("unknown task '" + settings.name + "'; valid: " + valid);
+  throw std::invalid_argument("unknown task '" + settings.name +
+                              "'; valid: " + config::join(task_names()));
 }
 
 std::vector<Example> training_examples(const Task& task, const config::RunSettings& settings,

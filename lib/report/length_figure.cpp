@@ -184,9 +184,8 @@ std::string summary_table(const std::vector<SummaryRow>& rows) {
 }
 
 fs::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
-                            const fs::path& dir) {
+                            const std::vector<SummaryRow>& summary, const fs::path& dir) {
   write_length_figure(sweep_figure(store, sweep_id), dir / "accuracy_vs_length");
-  const auto rows = sweep_summary(store, sweep_id);
   const fs::path page = dir / "index.md";
   std::ofstream out(page);
   out << "# Sweep " << sweep_id << "\n\n"
@@ -194,7 +193,7 @@ fs::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
          "band marks the lengths seen in training.\n\n"
       << "![accuracy versus length](accuracy_vs_length.svg)\n\n"
       << "```\n"
-      << summary_table(rows) << "```\n\n"
+      << summary_table(summary) << "```\n\n"
       << "Columns: mean exact match over the training lengths; at the longest training "
          "length; mean over the evaluated lengths beyond training.\n\n"
       << "Regenerate with `attnlab report " << sweep_id << "`; the numbers come from the "

@@ -47,9 +47,10 @@ void write_length_figure(const LengthFigure& figure, const std::filesystem::path
 // The summary as an aligned text table (also used in the report page).
 std::string summary_table(const std::vector<SummaryRow>& rows);
 
-// Writes DIR/accuracy_vs_length.{png,svg} and DIR/index.md for the sweep.
-// Returns the path of index.md.
+// Writes DIR/accuracy_vs_length.{png,svg} and DIR/index.md for the sweep,
+// with `summary` = sweep_summary(store, sweep_id). Returns the path of index.md.
 std::filesystem::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
+                                         const std::vector<SummaryRow>& summary,
                                          const std::filesystem::path& dir);
 
 }  // namespace attnlab::report

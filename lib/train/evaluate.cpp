@@ -40,10 +40,8 @@ std::vector<store::LengthEval> evaluate_lengths(models::Seq2Seq& model, const da
       const size_t end = std::min(examples.size(), begin + kEvalBatch);
       const data::Batch batch =
           data::make_batch({examples.begin() + begin, examples.begin() + end});
-      data::Batch on_device = batch;
-      on_device.source = batch.source.to(device);
-      on_device.source_mask = batch.source_mask.to(device);
-      const auto decoded = model->greedy(on_device, static_cast<int>(batch.target_out.size(1)));
+      const auto decoded =
+          model->greedy(data::to_device(batch, device), static_cast<int>(batch.target_out.size(1)));
       const Counts c = count_correct(decoded.tokens, batch);
       total.examples += c.examples;
       total.exact += c.exact;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "attention/registry.h"
+#include "config/errors.h"
 #include "data/batch.h"
 #include "train/evaluate.h"
 
@@ -16,20 +17,8 @@ namespace {
 void check_in(const std::string& key, const std::string& value,
               const std::vector<std::string>& valid) {
   if (std::find(valid.begin(), valid.end(), value) != valid.end()) return;
-  std::string list;
-  for (const auto& v : valid)
-    list += (list.empty() ? "" : ", ") + v;
-  throw std::invalid_argument(key + ": '" + value + "' is not available; valid: " + list);
-}
-
-data::Batch to_device(data::Batch batch, const torch::Device& device) {
-  if (device.is_cpu()) return batch;
-  batch.source = batch.source.to(device);
-  batch.source_mask = batch.source_mask.to(device);
-  batch.target_in = batch.target_in.to(device);
-  batch.target_out = batch.target_out.to(device);
-  batch.target_mask = batch.target_mask.to(device);
-  return batch;  // source_lengths stay on the CPU, where packing wants them
+  throw std::invalid_argument(key + ": '" + value +
+                              "' is not available; valid: " + config::join(valid));
 }
 
 }  // namespace
@@ -54,7 +43,7 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
 
 double Trainer::train_step(std::int64_t step) {
   const data::Batch batch =
-      to_device(data::make_batch(data::training_examples(*task_, settings_, step)), device_);
+      data::to_device(data::make_batch(data::training_examples(*task_, settings_, step)), device_);
   optimizer_->zero_grad();
   const auto logits = model_->forward(batch);  // [B, T, V]
   const auto loss = torch::nn::functional::cross_entropy(

@@ -67,7 +67,8 @@ TEST_F(ReportTest, SummarySeparatesTrainingAndLongerLengths) {
 }
 
 TEST_F(ReportTest, GnuplotWritesPngAndSvgWithEverySeries) {
-  const auto page = write_sweep_report(*store_, sweep_, dir_ / "out");
+  const auto page =
+      write_sweep_report(*store_, sweep_, sweep_summary(*store_, sweep_), dir_ / "out");
   EXPECT_EQ(page, dir_ / "out" / "index.md");
   std::ifstream png(dir_ / "out" / "accuracy_vs_length.png", std::ios::binary);
   char magic[8] = {};
