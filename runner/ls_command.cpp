@@ -23,13 +23,16 @@ void list(const GlobalOptions& globals, const std::string& what) {
     return;
   }
   std::cout << std::left << std::setw(14) << "run" << std::setw(11) << "status" << std::setw(11)
-            << "attention" << std::setw(8) << "model" << std::setw(7) << "H" << std::setw(9)
+            << "attention" << std::setw(12) << "model" << std::setw(7) << "H" << std::setw(9)
             << "train" << std::setw(9) << "seconds" << std::setw(22) << "started"
             << "sweep\n";
   for (const auto& r : store.list_runs()) {
     std::cout << std::left << std::setw(14) << r.run_id << std::setw(11) << r.status
-              << std::setw(11) << r.run.attention << std::setw(8) << r.run.model << std::setw(7)
-              << r.run.hidden_size << std::setw(9)
+              << std::setw(11) << r.run.attention << std::setw(12)
+              << (r.run.decoder.empty() || r.run.decoder == r.run.model
+                      ? r.run.model
+                      : r.run.model + "/" + r.run.decoder)
+              << std::setw(7) << r.run.hidden_size << std::setw(9)
               << (std::to_string(r.run.train_min_length) + "-" +
                   std::to_string(r.run.train_max_length))
               << std::setw(9) << std::fixed << std::setprecision(0) << r.wall_seconds

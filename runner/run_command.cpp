@@ -64,6 +64,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   record.task = s.task.name;
   record.model = s.model.name;
   record.attention = s.attention.name;
+  record.decoder = s.model.name == "rnn" ? s.model.decoder : s.model.name;
   record.hidden_size = s.model.hidden_size;
   record.train_min_length = s.task.train_lengths[0];
   record.train_max_length = s.task.train_lengths[1];
@@ -76,11 +77,15 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   const auto run_dir = globals.results_dir() / "runs" / run_id;
   write_run_folder(run_dir, s, overrides);
   if (globals.verbosity >= 0) {
-    std::cout << "run " << run_id << ": " << s.attention.name << " attention, " << s.model.name
-              << " (" << s.model.cell << ", H=" << s.model.hidden_size << "), task " << s.task.name
-              << " lengths " << s.task.train_lengths[0] << "-" << s.task.train_lengths[1] << ", "
-              << s.train.steps << " steps, " << record.environment.threads << " thread(s) on "
-              << device << std::endl;
+    const std::string model = s.model.name == "rnn"
+                                  ? s.model.decoder + " " + s.model.cell
+                                  : s.model.name + " " + std::to_string(s.model.layers) + "+" +
+                                        std::to_string(s.model.layers) + " layers";
+    std::cout << "run " << run_id << ": " << s.attention.name << " attention, " << model
+              << " (H=" << s.model.hidden_size << "), task " << s.task.name << " lengths "
+              << s.task.train_lengths[0] << "-" << s.task.train_lengths[1] << ", " << s.train.steps
+              << " steps, " << record.environment.threads << " thread(s) on " << device
+              << std::endl;
   }
 
   std::signal(SIGINT, remember_signal);
@@ -99,6 +104,9 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   train::TrainResult result;
   try {
     train::Trainer trainer(s, torch::Device(device));
+    const std::int64_t parameters = trainer.parameter_count();
+    store.set_parameters(run_id, parameters);
+    if (globals.verbosity >= 0) std::cout << "  " << parameters << " parameters" << std::endl;
     result = trainer.run(callbacks);
   } catch (const std::exception& e) {
     const std::string why = g_signal != 0 ? std::string("interrupted by signal ") +

@@ -24,6 +24,14 @@ void show(const GlobalOptions& globals, const std::string& id) {
             << "overrides:    " << r.run.overrides_json << "\n"
             << "started:      " << r.started_at << "\n"
             << "finished:     " << (r.finished_at.empty() ? "-" : r.finished_at) << "\n"
+            << "model:        " << r.run.model
+            << (r.run.decoder.empty() || r.run.decoder == r.run.model
+                    ? ""
+                    : ", " + r.run.decoder + " decoder")
+            << ", " << r.run.attention << " attention, "
+            << (r.parameters > 0 ? std::to_string(r.parameters) + " parameters"
+                                 : "parameters unknown")
+            << "\n"
             << "wall seconds: " << std::fixed << std::setprecision(1) << r.wall_seconds << "\n"
             << "environment:  attnlab " << env.git_commit << ", LibTorch " << env.torch_version
             << ", " << env.threads << " thread(s) on " << env.device << ", " << env.cpu << ", host "
@@ -43,7 +51,7 @@ void show(const GlobalOptions& globals, const std::string& id) {
   }
   const auto evals = store.evals(r.run_id);
   if (!evals.empty()) {
-    std::cout << "per-length accuracy (free-running greedy decoding):\n";
+    std::cout << "per-length accuracy (free-running decoding):\n";
     print_length_table(evals, r.run.train_min_length, r.run.train_max_length);
   }
 }

@@ -10,6 +10,7 @@
 #include "attention/dot.h"
 #include "attention/general.h"
 #include "attention/location.h"
+#include "attention/multihead.h"
 #include "attention/scaled_dot.h"
 #include "config/errors.h"
 
@@ -32,6 +33,7 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"location", factory<LocationScorerImpl>()},
       {"additive", factory<AdditiveScorerImpl>()},
       {"scaled_dot", factory<ScaledDotScorerImpl>()},
+      {"multihead", factory<MultiheadScorerImpl>()},
   };
   return kTable;
 }

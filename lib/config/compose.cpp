@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "config/errors.h"
@@ -83,7 +85,7 @@ std::vector<DefaultsEntry> read_defaults(const YAML::Node& defaults, const fs::p
     if (!item.IsMap() || item.size() != 1) {
       throw ConfigError(entry.where +
                         ": a defaults entry is '_self_' or '[optional] group[@package]: option' "
-                        "(or, in an experiment, 'override /group: option')");
+                        "(or 'override /group: option')");
     }
     std::string group = item.begin()->first.as<std::string>();
     for (const auto& [word, flag] : {std::pair<std::string, bool*>{"override ", &entry.is_override},
@@ -339,12 +341,17 @@ struct PendingChange {
 // Expands defaults lists depth first (an option file may have its own, with
 // group paths relative to its group unless they start with '/') and merges
 // every config in order, each `_self_` where its list places it (last when
-// not placed).
+// not placed). An option file's 'override /group: option' changes the choice
+// of a group that comes later in the defaults list, unless the command line
+// or the experiment chose that group (`chosen`): they win.
 class DefaultsMerger {
  public:
   DefaultsMerger(const fs::path& config_dir, Composed* composed,
-                 std::map<std::string, PendingChange>* pending)
-      : config_dir_(config_dir), composed_(composed), pending_(pending) {}
+                 std::map<std::string, PendingChange>* pending, std::set<std::string> chosen)
+      : config_dir_(config_dir),
+        composed_(composed),
+        pending_(pending),
+        chosen_(std::move(chosen)) {}
 
   void merge(const std::vector<DefaultsEntry>& entries, const std::string& parent_group,
              const YAML::Node& self, const fs::path& self_file, const std::string& self_package,
@@ -362,6 +369,11 @@ class DefaultsMerger {
         throw ConfigError(entry.where + ": no config group '" + entry.group + "' (no folder " +
                           (config_dir_ / entry.group).string() + ")");
       }
+      if (entry.is_override) {
+        override_later(entry);
+        continue;
+      }
+      merged_.insert(entry.name());
       const auto change = pending_->find(entry.name());
       if (change != pending_->end()) {
         change->second.used = true;
@@ -391,6 +403,17 @@ class DefaultsMerger {
   }
 
  private:
+  void override_later(const DefaultsEntry& entry) {
+    check_option(config_dir_, entry.group, entry.option, entry.where);
+    if (merged_.count(entry.name()) != 0) {
+      throw ConfigError(entry.where + ": 'override /" + entry.name() +
+                        "' comes after that group was merged; an option file can override only "
+                        "groups that come later in the defaults list");
+    }
+    if (chosen_.count(entry.name()) != 0) return;
+    (*pending_)[entry.name()] = PendingChange{entry.option, entry.where, false, false, ""};
+  }
+
   void merge_at(const YAML::Node& body, const std::string& package, const fs::path& file) {
     YAML::Node wrapped = body;
     const auto parts = split_key(package);
@@ -406,6 +429,8 @@ class DefaultsMerger {
   fs::path config_dir_;
   Composed* composed_;
   std::map<std::string, PendingChange>* pending_;
+  std::set<std::string> chosen_;  // groups the command line or the experiment chose
+  std::set<std::string> merged_;  // groups already merged
 };
 
 }  // namespace
@@ -437,6 +462,7 @@ Composed compose(const ComposeRequest& request) {
   // Changes to entries that are not in the primary list; they may be in a
   // nested one, which is only read while merging.
   std::map<std::string, PendingChange> pending;
+  std::set<std::string> chosen;
 
   // The experiment: group choices first, its values after the primary config.
   YAML::Node experiment_body;
@@ -457,6 +483,7 @@ Composed compose(const ComposeRequest& request) {
                       "; an experiment changes one with 'override /" + entry.name() + ": OPTION'");
       }
       check_option(request.config_dir, entry.group, entry.option, entry.where);
+      chosen.insert(entry.name());
       const auto target = find_entry(defaults, entry.name());
       if (target != defaults.end()) {
         target->option = entry.option;
@@ -502,6 +529,7 @@ Composed compose(const ComposeRequest& request) {
     const std::string where = "override '" + o.text + "'";
     const std::string name = o.package.empty() ? o.key : o.key + "@" + o.package;
     const std::string option = !o.has_value || o.value.IsNull() ? "" : o.value.Scalar();
+    chosen.insert(name);
     auto target = find_entry(defaults, name);
     if (o.action == OverrideAction::kDelete) {
       if (target == defaults.end()) {
@@ -533,7 +561,7 @@ Composed compose(const ComposeRequest& request) {
     }
   }
 
-  DefaultsMerger(request.config_dir, &composed, &pending)
+  DefaultsMerger(request.config_dir, &composed, &pending, std::move(chosen))
       .merge(defaults, "", primary, primary_file, "", 0);
   for (const auto& [name, change] : pending) {
     if (!change.used) no_such_entry(defaults, name, change.where, change.hint);

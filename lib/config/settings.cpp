@@ -181,24 +181,48 @@ RunSettings parse_settings(const Composed& composed) {
   task.finish();
 
   Reader model = root.child("model");
-  s.model.name = model.choice("name", s.model.name, {"rnn"});
-  s.model.cell = model.choice("cell", s.model.cell, {"gru"});
-  s.model.decoder = model.choice("decoder", s.model.decoder, {"luong"});
-  s.model.embedding_size =
-      static_cast<int>(model.integer("embedding_size", s.model.embedding_size, 1, 65536));
+  s.model.name = model.choice("name", s.model.name, {"rnn", "transformer"});
   s.model.hidden_size =
       static_cast<int>(model.integer("hidden_size", s.model.hidden_size, 1, 65536));
-  s.model.layers = static_cast<int>(model.integer("layers", s.model.layers, 1, 1));
-  s.model.bidirectional = model.boolean("bidirectional", s.model.bidirectional);
-  if (s.model.bidirectional) {
-    throw ConfigError(composed.where("model.bidirectional") +
-                      ": model.bidirectional: true is not available yet; valid: false");
+  s.model.layers = static_cast<int>(model.integer("layers", s.model.layers, 1, 64));
+  s.model.dropout = model.real("dropout", s.model.dropout, 0.0, 0.99);
+  if (s.model.name == "rnn") {
+    s.model.cell = model.choice("cell", s.model.cell, {"gru", "lstm"});
+    s.model.decoder = model.choice("decoder", s.model.decoder, {"luong", "bahdanau"});
+    s.model.input_feeding = model.boolean("input_feeding", s.model.input_feeding);
+    s.model.embedding_size =
+        static_cast<int>(model.integer("embedding_size", s.model.embedding_size, 1, 65536));
+    s.model.bidirectional = model.boolean("bidirectional", s.model.bidirectional);
+    if (s.model.bidirectional && s.model.hidden_size % 2 != 0) {
+      throw ConfigError(composed.where("model.hidden_size") +
+                        ": model.hidden_size: a bidirectional encoder gives each direction half "
+                        "of it, so it must be even; got " +
+                        std::to_string(s.model.hidden_size));
+    }
+  } else {
+    s.model.ff_size = static_cast<int>(model.integer("ff_size", s.model.ff_size, 1, 1 << 20));
+    s.model.positions = model.choice("positions", s.model.positions, {"sinusoidal", "learned"});
   }
   model.finish();
 
   Reader attention = root.child("attention");
   s.attention.name = attention.text("name", s.attention.name);
+  if (s.attention.name == "multihead") {
+    s.attention.heads = static_cast<int>(attention.integer("heads", s.attention.heads, 1, 1024));
+    if (s.model.hidden_size % s.attention.heads != 0) {
+      throw ConfigError(composed.where("attention.heads") +
+                        ": attention.heads: " + std::to_string(s.attention.heads) +
+                        " heads do not divide model.hidden_size " +
+                        std::to_string(s.model.hidden_size));
+    }
+  }
   attention.finish();
+  if (s.model.name == "transformer" && s.attention.name != "multihead") {
+    throw ConfigError(composed.where("attention.name") +
+                      ": attention.name: model=transformer attends with multi-head attention "
+                      "throughout; valid: multihead (got '" +
+                      s.attention.name + "')");
+  }
 
   Reader train = root.child("train");
   s.train.steps = static_cast<int>(train.integer("steps", s.train.steps, 0, 100000000));
@@ -207,6 +231,11 @@ RunSettings parse_settings(const Composed& composed) {
   s.train.clip_norm = train.real("clip_norm", s.train.clip_norm, 0.0, 1e9);
   s.train.log_every = static_cast<int>(train.integer("log_every", s.train.log_every, 1, 100000000));
   train.finish();
+
+  Reader decode = root.child("decode");
+  s.decode.beam_size = static_cast<int>(decode.integer("beam_size", s.decode.beam_size, 1, 1000));
+  s.decode.length_penalty = decode.real("length_penalty", s.decode.length_penalty, 0.0, 10.0);
+  decode.finish();
 
   s.seed = static_cast<std::uint64_t>(
       root.integer("seed", static_cast<long long>(s.seed), 0, (1LL << 53)));
@@ -225,19 +254,29 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                {"train_lengths", s.task.train_lengths},
                {"test_lengths", s.task.test_lengths},
                {"eval_examples", s.task.eval_examples}};
+  // Settings a model does not use stay out, so they cannot change its hash.
   j["model"] = {{"name", s.model.name},
-                {"cell", s.model.cell},
-                {"decoder", s.model.decoder},
-                {"embedding_size", s.model.embedding_size},
                 {"hidden_size", s.model.hidden_size},
                 {"layers", s.model.layers},
-                {"bidirectional", s.model.bidirectional}};
+                {"dropout", s.model.dropout}};
+  if (s.model.name == "rnn") {
+    j["model"]["cell"] = s.model.cell;
+    j["model"]["decoder"] = s.model.decoder;
+    if (s.model.decoder == "luong") j["model"]["input_feeding"] = s.model.input_feeding;
+    j["model"]["embedding_size"] = s.model.embedding_size;
+    j["model"]["bidirectional"] = s.model.bidirectional;
+  } else {
+    j["model"]["ff_size"] = s.model.ff_size;
+    j["model"]["positions"] = s.model.positions;
+  }
   j["attention"] = {{"name", s.attention.name}};
+  if (s.attention.name == "multihead") j["attention"]["heads"] = s.attention.heads;
   j["train"] = {{"steps", s.train.steps},
                 {"batch_size", s.train.batch_size},
                 {"lr", s.train.lr},
                 {"clip_norm", s.train.clip_norm},
                 {"log_every", s.train.log_every}};
+  j["decode"] = {{"beam_size", s.decode.beam_size}, {"length_penalty", s.decode.length_penalty}};
   j["seed"] = s.seed;
   j["threads"] = s.threads;
   j["device"] = s.device;

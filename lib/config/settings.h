@@ -21,17 +21,30 @@ struct TaskSettings {
 };
 
 struct ModelSettings {
-  std::string name = "rnn";       // 'rnn': recurrent encoder-decoder
-  std::string cell = "gru";       // recurrent cell
-  std::string decoder = "luong";  // 'luong': current state, attentional vector, input feeding
+  std::string name =
+      "rnn";             // 'rnn': recurrent encoder-decoder; 'transformer' (Vaswani et al. 2017)
+  int hidden_size = 64;  // H; the Transformer's model size d_model
+  int layers = 1;        // rnn: encoder layers; transformer: layers of encoder and of decoder
+  double dropout = 0.0;  // dropout probability (embeddings, between layers, sublayer outputs)
+  // rnn only:
+  std::string cell = "gru";       // 'gru' or 'lstm', encoder and decoder
+  std::string decoder = "luong";  // 'luong' (current state, attentional vector) or 'bahdanau'
+  bool input_feeding = true;      // luong: feed h~_{t-1} into the next step
   int embedding_size = 32;        // E
-  int hidden_size = 64;           // H
-  int layers = 1;                 // recurrent layers in the encoder
-  bool bidirectional = false;     // bidirectional encoder
+  bool bidirectional = false;     // bidirectional encoder (H/2 per direction) with a bridge
+  // transformer only:
+  int ff_size = 256;                     // inner size of the feed-forward blocks
+  std::string positions = "sinusoidal";  // 'sinusoidal' or 'learned' position embeddings
 };
 
 struct AttentionSettings {
   std::string name = "additive";  // scoring function (configs/attention/); 'none' = no attention
+  int heads = 4;                  // multihead only: heads, dividing model.hidden_size
+};
+
+struct DecodeSettings {
+  int beam_size = 1;            // 1 = greedy decoding
+  double length_penalty = 0.0;  // alpha in ((5 + |y|) / 6)^alpha (Wu et al. 2016); 0 = none
 };
 
 struct TrainSettings {
@@ -47,6 +60,7 @@ struct RunSettings {
   ModelSettings model;
   AttentionSettings attention;
   TrainSettings train;
+  DecodeSettings decode;
   std::uint64_t seed = 1;      // every random choice derives from it
   int threads = 1;             // LibTorch intra-op threads; 0 = one per core
   std::string device = "cpu";  // 'cpu', 'cuda' or 'auto'

@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kRunColumns =
     "run_id, sweep_id, config_hash, config_yaml, overrides, seed, task, model, attention, "
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
-    "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname";
+    "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -40,6 +40,8 @@ RunRecord read_run(const Statement& s) {
   r.run.environment.cpu = s.column_text(c++);
   r.run.environment.device = s.column_text(c++);
   r.run.environment.hostname = s.column_text(c++);
+  r.run.decoder = s.column_text(c++);
+  r.parameters = s.column_int(c++);
   return r;
 }
 
@@ -74,7 +76,7 @@ std::string RunStore::begin_run(const NewRun& run) {
   Statement insert = db_.prepare(
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
-      "NULL, ?14, ?15, ?16, ?17, ?18, ?19)");
+      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -93,10 +95,17 @@ std::string RunStore::begin_run(const NewRun& run) {
       .bind(16, std::int64_t{run.environment.threads})
       .bind(17, run.environment.cpu)
       .bind(18, run.environment.device)
-      .bind(19, run.environment.hostname);
+      .bind(19, run.environment.hostname)
+      .bind(20, text_or_null(run.decoder));
   insert.step();
   txn.commit();
   return run_id;
+}
+
+void RunStore::set_parameters(const std::string& run_id, std::int64_t parameters) {
+  Statement update = db_.prepare("UPDATE runs SET parameters = ?2 WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, parameters);
+  update.step();
 }
 
 void RunStore::log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) {

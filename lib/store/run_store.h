@@ -33,6 +33,7 @@ struct NewRun {
   std::string task;
   std::string model;
   std::string attention;
+  std::string decoder;  // model.decoder ('luong', 'bahdanau'), or 'transformer'
   int hidden_size = 0;
   int train_min_length = 0;
   int train_max_length = 0;
@@ -47,6 +48,7 @@ struct RunRecord {
   std::string started_at;  // ISO 8601, UTC
   std::string finished_at;
   double wall_seconds = 0;
+  std::int64_t parameters = 0;  // trainable parameters; 0 until the model was built
 };
 
 struct LengthEval {
@@ -88,6 +90,8 @@ class RunStore {
   // Records a new run as 'running' and returns its id: the first 10 hex digits
   // of the config hash, with "-2", "-3", ... when that hash already has runs.
   std::string begin_run(const NewRun& run);
+  // Records the model's trainable parameter count.
+  void set_parameters(const std::string& run_id, std::int64_t parameters);
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
   // Stores the evaluations and marks the run completed, atomically.
   void finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,

@@ -78,6 +78,18 @@ CREATE VIEW length_accuracy AS
   FROM evals e JOIN runs r USING (run_id)
   WHERE r.status = 'completed';
 )sql",
+      // 2: which decoder a run used and how many parameters its model has.
+      R"sql(
+ALTER TABLE runs ADD COLUMN decoder TEXT;        -- model.decoder, or the model for a Transformer
+ALTER TABLE runs ADD COLUMN parameters INTEGER;  -- trainable parameters, once the model is built
+DROP VIEW length_accuracy;
+CREATE VIEW length_accuracy AS
+  SELECT r.sweep_id, r.run_id, r.attention, r.model, r.decoder, r.hidden_size, r.parameters,
+         r.train_min_length, r.train_max_length, r.seed, e.length, e.n, e.token_accuracy,
+         e.sequence_accuracy
+  FROM evals e JOIN runs r USING (run_id)
+  WHERE r.status = 'completed';
+)sql",
   };
   return kMigrations;
 }

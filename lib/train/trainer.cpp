@@ -9,6 +9,7 @@
 #include "attention/registry.h"
 #include "config/errors.h"
 #include "data/batch.h"
+#include "models/recurrent.h"
 #include "train/evaluate.h"
 
 namespace attnlab::train {
@@ -26,6 +27,9 @@ void check_in(const std::string& key, const std::string& value,
 void check_names(const config::RunSettings& settings) {
   check_in("task.name", settings.task.name, data::task_names());
   check_in("attention.name", settings.attention.name, attention::attention_names());
+  if (settings.model.name == "rnn") {
+    check_in("model.decoder", settings.model.decoder, models::decoder_names());
+  }
 }
 
 Trainer::Trainer(const config::RunSettings& settings, const torch::Device& device)
@@ -34,11 +38,15 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
   torch::manual_seed(settings_.seed);
   task_ = data::make_task(settings_.task);
   model_ =
-      models::Seq2Seq(settings_.model, settings_.attention.name, task_->vocabulary().size(),
-                      std::max(settings_.task.train_lengths[1], settings_.task.test_lengths[1]));
+      models::make_model(settings_, task_->vocabulary().size(),
+                         std::max(settings_.task.train_lengths[1], settings_.task.test_lengths[1]));
   model_->to(device_);
   optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(),
                                                     torch::optim::AdamOptions(settings_.train.lr));
+}
+
+std::int64_t Trainer::parameter_count() const {
+  return models::parameter_count(*model_);
 }
 
 double Trainer::train_step(std::int64_t step) {
@@ -90,7 +98,7 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   result.train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.steps_per_second =
       result.train_seconds > 0 ? settings_.train.steps / result.train_seconds : 0;
-  result.evals = evaluate_lengths(model_, *task_, settings_, device_);
+  result.evals = evaluate_lengths(*model_, *task_, settings_, device_);
   return result;
 }
 

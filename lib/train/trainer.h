@@ -12,7 +12,7 @@
 
 #include "config/settings.h"
 #include "data/task.h"
-#include "models/seq2seq.h"
+#include "models/model.h"
 #include "store/run_store.h"
 
 namespace attnlab::train {
@@ -44,17 +44,23 @@ class Trainer {
 
   TrainResult run(const TrainCallbacks& callbacks);
 
+  // Trainable parameters of the model.
+  std::int64_t parameter_count() const;
+  // The model and the task, for inspection after run().
+  models::Seq2SeqModelImpl& model() { return *model_; }
+  const data::Task& task() const { return *task_; }
+
  private:
   double train_step(std::int64_t step);
 
   config::RunSettings settings_;
   torch::Device device_;
   std::unique_ptr<data::Task> task_;
-  models::Seq2Seq model_{nullptr};
+  std::shared_ptr<models::Seq2SeqModelImpl> model_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
 };
 
-// Checks that the names in `settings` (task, attention) exist in this build.
+// Checks that the names in `settings` (task, model, decoder, attention) exist in this build.
 // Throws std::invalid_argument naming the key and the valid names.
 void check_names(const config::RunSettings& settings);
 

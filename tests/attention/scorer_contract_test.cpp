@@ -1,16 +1,27 @@
 // One contract, every registered scorer: shapes, weights that sum to one with
 // exactly zero on padding, gradients that reach every parameter, and the same
-// numbers from the same seed. Plus golden values for the parameter-free dot.
+// numbers from the same seed. Plus golden values for each scorer on a tiny
+// hand-computed case.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "attention/attend.h"
+#include "attention/multihead.h"
 #include "attention/registry.h"
 
 namespace attnlab::attention {
 namespace {
 
 constexpr int kB = 3, kS = 5, kH = 8;
+
+ScorerOptions options(int query, int memory, int max_source, int heads = 2) {
+  ScorerOptions o;
+  o.query_size = query;
+  o.memory_size = memory;
+  o.max_source_length = max_source;
+  o.heads = heads;
+  return o;
+}
 
 struct Inputs {
   torch::Tensor query, memory, mask;
@@ -39,16 +50,20 @@ class ScorerContract : public ::testing::TestWithParam<std::string> {
  protected:
   std::shared_ptr<ScorerImpl> make() {
     torch::manual_seed(1);
-    return make_scorer(GetParam(), ScorerOptions{kH, kH, kS});
+    return make_scorer(GetParam(), options(kH, kH, kS));
   }
 };
 
 TEST_P(ScorerContract, WeightsSumToOneWithExactZerosOnPadding) {
   auto scorer = make();
   const Inputs in = make_inputs();
-  const auto energies = scorer->score(in.query, scorer->project_keys(in.memory));
-  EXPECT_EQ(energies.sizes(), (std::vector<std::int64_t>{kB, kS}));
-  const AttentionResult r = attend(energies, in.memory, in.mask);
+  const auto keys = scorer->project_keys(in.memory);
+  EXPECT_EQ(keys.size(0), kB);
+  EXPECT_EQ(keys.size(1), kS);
+  const auto energies = scorer->score(in.query, keys);
+  EXPECT_EQ(energies.size(0), kB);
+  EXPECT_EQ(energies.size(-1), kS);
+  const AttentionResult r = scorer->read(in.query, keys, in.memory, in.mask);
   EXPECT_EQ(r.context.sizes(), (std::vector<std::int64_t>{kB, kH}));
   EXPECT_TRUE(torch::allclose(r.weights.sum(1), torch::ones({kB})));
   EXPECT_TRUE(r.weights.ge(0).all().item<bool>());
@@ -61,7 +76,7 @@ TEST_P(ScorerContract, GradientsReachEveryParameter) {
   auto scorer = make();
   const Inputs in = make_inputs();
   const auto query = in.query.clone().requires_grad_(true);
-  const auto r = attend(scorer->score(query, scorer->project_keys(in.memory)), in.memory, in.mask);
+  const auto r = scorer->read(query, scorer->project_keys(in.memory), in.memory, in.mask);
   r.context.pow(2).sum().backward();
   EXPECT_GT(query.grad().abs().sum().item<float>(), 0.0f);
   for (const auto& p : scorer->named_parameters()) {
@@ -83,21 +98,22 @@ INSTANTIATE_TEST_SUITE_P(AllScorers, ScorerContract, ::testing::ValuesIn(scorer_
                          [](const auto& p) { return p.param; });
 
 TEST(Registry, NoneHasNoScorerAndUnknownNamesListTheValidOnes) {
-  EXPECT_EQ(make_scorer("none", ScorerOptions{4, 4, 4}), nullptr);
+  EXPECT_EQ(make_scorer("none", options(4, 4, 4)), nullptr);
   try {
-    make_scorer("luong", ScorerOptions{4, 4, 4});
+    make_scorer("luong", options(4, 4, 4));
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()),
               "unknown attention 'luong'; valid: none, dot, general, concat, location, additive, "
-              "scaled_dot");
+              "scaled_dot, multihead");
   }
-  EXPECT_EQ(attention_names(), (std::vector<std::string>{"none", "dot", "general", "concat",
-                                                         "location", "additive", "scaled_dot"}));
+  EXPECT_EQ(attention_names(),
+            (std::vector<std::string>{"none", "dot", "general", "concat", "location", "additive",
+                                      "scaled_dot", "multihead"}));
 }
 
 TEST(DotScorer, GoldenValues) {
-  auto dot = make_scorer("dot", ScorerOptions{2, 2, 3});
+  auto dot = make_scorer("dot", options(2, 2, 3));
   const auto query = torch::tensor({{1.0f, 2.0f}});
   const auto memory = torch::tensor({{{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}}});
   const auto mask = torch::tensor({{true, true, false}});
@@ -108,11 +124,11 @@ TEST(DotScorer, GoldenValues) {
   EXPECT_NEAR(r.weights[0][0].item<float>(), 1 / (1 + e), 1e-6);
   EXPECT_NEAR(r.weights[0][1].item<float>(), e / (1 + e), 1e-6);
   EXPECT_NEAR(r.context[0][1].item<float>(), e / (1 + e), 1e-6);
-  EXPECT_THROW(make_scorer("dot", ScorerOptions{2, 3, 3}), c10::Error);
+  EXPECT_THROW(make_scorer("dot", options(2, 3, 3)), c10::Error);
 }
 
 TEST(ScaledDotScorer, GoldenValues) {
-  auto scaled = make_scorer("scaled_dot", ScorerOptions{4, 4, 2});
+  auto scaled = make_scorer("scaled_dot", options(4, 4, 2));
   const auto query = torch::tensor({{1.0f, 1.0f, 1.0f, 1.0f}});
   const auto memory = torch::tensor({{{1.0f, 0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f, 1.0f}}});
   // q.k / sqrt(4): 1/2 and 4/2.
@@ -121,7 +137,7 @@ TEST(ScaledDotScorer, GoldenValues) {
 }
 
 TEST(GeneralScorer, GoldenValuesWithSetWeights) {
-  auto general = make_scorer("general", ScorerOptions{2, 2, 2});
+  auto general = make_scorer("general", options(2, 2, 2));
   torch::NoGradGuard no_grad;
   // W_a = [[1, 2], [3, 4]]: h_t^T W_a h_s with h_t = (1, 0) picks W_a's first row.
   general->named_parameters()["w_a.weight"].copy_(torch::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}));
@@ -132,7 +148,7 @@ TEST(GeneralScorer, GoldenValuesWithSetWeights) {
 }
 
 TEST(ConcatScorer, GoldenValuesWithSetWeights) {
-  auto concat = make_scorer("concat", ScorerOptions{1, 1, 2});
+  auto concat = make_scorer("concat", options(1, 1, 2));
   torch::NoGradGuard no_grad;
   auto params = concat->named_parameters();
   params["w_q.weight"].fill_(1.0);
@@ -146,7 +162,7 @@ TEST(ConcatScorer, GoldenValuesWithSetWeights) {
 }
 
 TEST(LocationScorer, UsesOneWeightRowPerPositionAndChecksLength) {
-  auto location = make_scorer("location", ScorerOptions{2, 2, 3});
+  auto location = make_scorer("location", options(2, 2, 3));
   torch::NoGradGuard no_grad;
   auto params = location->named_parameters();
   params["w_a.weight"].copy_(torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}}));
@@ -158,6 +174,48 @@ TEST(LocationScorer, UsesOneWeightRowPerPositionAndChecksLength) {
   EXPECT_THROW(location->score(torch::tensor({{2.0f, 5.0f}}), torch::zeros({1, 4, 2})), c10::Error);
 }
 
+TEST(AdditiveScorer, GoldenValuesWithSetWeights) {
+  auto additive = make_scorer("additive", options(1, 1, 2));
+  torch::NoGradGuard no_grad;
+  auto params = additive->named_parameters();
+  params["w_a.weight"].fill_(1.0);
+  params["w_a.bias"].fill_(0.5);
+  params["u_a.weight"].fill_(-1.0);
+  params["v_a.weight"].fill_(2.0);
+  // v tanh(W s + b + U h) = 2 tanh(s + 0.5 - h) for s = 1, h in {0, 3}.
+  const auto energies = additive->score(torch::tensor({{1.0f}}),
+                                        additive->project_keys(torch::tensor({{{0.0f}, {3.0f}}})));
+  EXPECT_NEAR(energies[0][0].item<float>(), 2 * std::tanh(1.5f), 1e-6);
+  EXPECT_NEAR(energies[0][1].item<float>(), 2 * std::tanh(-1.5f), 1e-6);
+}
+
+TEST(MultiheadScorer, GoldenValuesWithIdentityProjections) {
+  // Two heads of size 1 with every projection the identity: head i scores
+  // q_i k_i / sqrt(1) and reads v_i; the weights are the heads' mean.
+  auto multihead = make_scorer("multihead", options(2, 2, 2, 2));
+  torch::NoGradGuard no_grad;
+  for (auto& p : multihead->named_parameters()) {
+    if (p.key().find("weight") != std::string::npos) {
+      p.value().copy_(torch::eye(2));
+    } else {
+      p.value().zero_();
+    }
+  }
+  const auto memory = torch::tensor({{{1.0f, 0.0f}, {0.0f, 2.0f}}});
+  const auto query = torch::tensor({{1.0f, 1.0f}});
+  const auto keys = multihead->project_keys(memory);
+  EXPECT_TRUE(torch::allclose(multihead->score(query, keys),
+                              torch::tensor({{{1.0f, 0.0f}, {0.0f, 2.0f}}})));
+  const auto r = multihead->read(query, keys, memory, torch::tensor({{true, true}}));
+  const float e1 = std::exp(1.0f), e2 = std::exp(2.0f);
+  const float head1_first = e1 / (e1 + 1), head2_first = 1 / (1 + e2);
+  EXPECT_NEAR(r.weights[0][0].item<float>(), (head1_first + head2_first) / 2, 1e-6);
+  // Head 1 reads memory's first coordinate (1, 0); head 2 the second (0, 2).
+  EXPECT_NEAR(r.context[0][0].item<float>(), head1_first, 1e-6);
+  EXPECT_NEAR(r.context[0][1].item<float>(), 2 * (1 - head2_first), 1e-6);
+  EXPECT_THROW(make_scorer("multihead", options(6, 6, 2, 4)), c10::Error);
+}
+
 TEST(MaskedSoftmax, FullyPaddedRowsGiveZerosNotNaN) {
   const auto energies = torch::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}).requires_grad_(true);
   const auto mask = torch::tensor({{true, false}, {false, false}});
@@ -167,8 +225,17 @@ TEST(MaskedSoftmax, FullyPaddedRowsGiveZerosNotNaN) {
   EXPECT_FALSE(energies.grad().isnan().any().item<bool>());
 }
 
-TEST(MaskedSoftmax, RejectsMismatchedShapes) {
+TEST(MaskedSoftmax, RejectsMismatchedShapesAndNonBoolMasks) {
   EXPECT_THROW(masked_softmax(torch::zeros({2, 3}), torch::ones({2, 4}, torch::kBool)), c10::Error);
+  EXPECT_THROW(masked_softmax(torch::zeros({2, 3}), torch::ones({2, 3})), c10::Error);
+}
+
+TEST(MaskedSoftmax, BroadcastsAMaskOverHeadsAndQueries) {
+  const auto energies = torch::zeros({1, 2, 3, 3});  // [B, h, T, S]
+  const auto causal = torch::ones({3, 3}, torch::kBool).tril();
+  const auto weights = masked_softmax(energies, causal);
+  EXPECT_TRUE(torch::allclose(weights[0][1][1], torch::tensor({0.5f, 0.5f, 0.0f})));
+  EXPECT_TRUE(torch::allclose(weights.sum(-1), torch::ones({1, 2, 3})));
 }
 
 }  // namespace

@@ -28,5 +28,14 @@ TEST(CountCorrect, EarlyEosMakesTheRestWrong) {
   EXPECT_EQ(c.tokens, 4);
 }
 
+TEST(CountCorrect, PredictionsShorterThanTheReferenceCountAsWrongAtTheEnd) {
+  // Reference "a a a" <eos>; decoding stopped after two tokens.
+  const data::Batch batch = data::make_batch({{{3, 3, 3}, {3, 3, 3}}});
+  const Counts c = count_correct(torch::tensor({{3, 3}}, torch::kInt64), batch);
+  EXPECT_EQ(c.exact, 0);
+  EXPECT_EQ(c.correct_tokens, 2);
+  EXPECT_EQ(c.tokens, 4);
+}
+
 }  // namespace
 }  // namespace attnlab::train

@@ -1,0 +1,79 @@
+// What the two recurrent decoders share: embeddings, the recurrent cell (GRU
+// or LSTM), the scorer, and the output projection. A decoder step differs
+// between them (luong_decoder.h, bahdanau_decoder.h); the scorer is any
+// entry of the attention table, or none, so every scorer works with every
+// decoder.
+//
+// Shapes: B batch, S source length, E embedding, H hidden, V vocabulary.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "attention/scorer.h"
+
+namespace attnlab::models {
+
+// What the decoder attends over, prepared once per source batch.
+struct Memory {
+  torch::Tensor states;  // [B, S, H] encoder states
+  torch::Tensor keys;    // [B, S, K] scorer->project_keys(states); undefined without scorer
+  torch::Tensor mask;    // [B, S] bool, true on real source tokens
+};
+
+struct DecoderState {
+  torch::Tensor hidden;  // [B, H] the recurrent state
+  torch::Tensor cell;    // [B, H] the LSTM cell; undefined for a GRU
+  torch::Tensor feed;    // [B, H] Luong's h~_{t-1} with input feeding; else undefined
+};
+
+struct DecoderStep {
+  torch::Tensor features;  // [B, H] what output() turns into logits
+  torch::Tensor weights;   // [B, S] attention weights; undefined without scorer
+};
+
+struct DecoderOptions {
+  int vocab_size = 0;
+  int embedding_size = 0;
+  int hidden_size = 0;
+  std::string cell = "gru";   // 'gru' or 'lstm'
+  bool input_feeding = true;  // Luong only
+  double dropout = 0.0;       // on embeddings and on the output features
+};
+
+class DecoderImpl : public torch::nn::Module {
+ public:
+  // `scorer` may be null (attention 'none'). `cell_input_size`: what the
+  // recurrent cell reads each step.
+  DecoderImpl(const DecoderOptions& options, std::shared_ptr<attention::ScorerImpl> scorer,
+              int cell_input_size);
+
+  Memory prepare(const torch::Tensor& states, const torch::Tensor& mask);
+  // From the (bridged) encoder state [B, H] and, for an LSTM, its cell.
+  virtual DecoderState initial_state(const torch::Tensor& hidden, const torch::Tensor& cell);
+  torch::Tensor embed(const torch::Tensor& tokens) { return dropout_(embedding_(tokens)); }
+  // One step from the previous token's embedding [B, E]; updates `state`.
+  virtual DecoderStep step(const torch::Tensor& embedded, DecoderState& state,
+                           const Memory& memory) = 0;
+  // Logits [..., V] from features [..., H].
+  torch::Tensor output(const torch::Tensor& features) { return w_s_(dropout_(features)); }
+
+ protected:
+  // One step of the recurrent cell on input [B, cell_input_size].
+  void advance(const torch::Tensor& input, DecoderState& state);
+  attention::ScorerImpl* scorer() const { return scorer_.get(); }
+  int hidden_size() const { return hidden_size_; }
+
+ private:
+  int hidden_size_;
+  torch::nn::Embedding embedding_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::GRUCell gru_{nullptr};  // one of gru_ and lstm_ is set
+  torch::nn::LSTMCell lstm_{nullptr};
+  std::shared_ptr<attention::ScorerImpl> scorer_;
+  torch::nn::Linear w_s_{nullptr};
+};
+
+}  // namespace attnlab::models
