@@ -91,7 +91,7 @@ TEST(Compose, ErrorsNameTheKeyTheOptionAndTheValidChoices) {
             "batch_size, lr, clip_norm, log_every");
   EXPECT_EQ(error_of({"attention=dott"}),
             "override 'attention=dott': Could not find 'attention/dott' (did you mean 'dot'?)\n"
-            "Available options in 'attention': additive, bogus, dot, none");
+            "Available options in 'attention': additive, bogus, dot, multihead, none");
   EXPECT_NE(error_of({"+seed=1"}).find("An item is already at 'seed'"), std::string::npos);
   EXPECT_NE(error_of({"~nothing"}).find("'nothing' does not exist"), std::string::npos);
   EXPECT_NE(error_of({"attention=none,dot"}).find("is a sweep; use `attnlab sweep`"),
@@ -204,6 +204,17 @@ TEST(ComposeNested, OverridesReachNestedEntries) {
   EXPECT_NE(packages_error({"server/site=shop", "server/site/theme=dark"})
                 .find("Could not override 'server/site/theme'. No match in the defaults list"),
             std::string::npos);
+}
+
+TEST(Compose, AnOptionFileOverridesALaterGroupButNotTheCommandLine) {
+  EXPECT_EQ(compose_with({"model=transformer"}).choices.at("attention"), "multihead");
+  EXPECT_EQ(compose_with({"model=transformer", "attention=dot"}).choices.at("attention"), "dot");
+  const std::string error = error_of({"model=late"});
+  EXPECT_NE(error.find("model/late.yaml:3:5: 'override /task' comes after that group was merged; "
+                       "an option file can override only groups that come later in the defaults "
+                       "list"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace

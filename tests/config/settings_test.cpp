@@ -115,5 +115,72 @@ TEST(Settings, YamlRoundTripsThroughComposition) {
   EXPECT_EQ(node["task"]["train_lengths"][1].as<int>(), 5);
 }
 
+TEST(Settings, TheTransformerSelectsMultiheadAttentionUnlessTheCommandLineChose) {
+  const RunSettings s = settings_with({"model=transformer"});
+  EXPECT_EQ(s.model.name, "transformer");
+  EXPECT_EQ(s.attention.name, "multihead");
+  EXPECT_EQ(s.attention.heads, 2);
+  EXPECT_EQ(s.model.ff_size, 32);
+  EXPECT_EQ(s.model.positions, "sinusoidal");
+  EXPECT_EQ(error_of({"model=transformer", "attention=dot"}),
+            (kData / "configs/attention/dot.yaml").string() +
+                ":1:7: attention.name: model=transformer attends with multi-head attention "
+                "throughout; valid: multihead (got 'dot')");
+  // Recurrent-only keys are unknown to the Transformer.
+  EXPECT_NE(error_of({"model=transformer", "+model.cell=lstm"})
+                .find("model.cell: unknown key; valid keys in 'model': "),
+            std::string::npos);
+  EXPECT_NE(error_of({"model=transformer", "model.positions=rotary"})
+                .find("'rotary' is not available; valid: sinusoidal, learned"),
+            std::string::npos);
+}
+
+TEST(Settings, RecurrentChoicesAreCheckedAgainstTheirLists) {
+  const RunSettings s = settings_with(
+      {"model.cell=lstm", "model.decoder=bahdanau", "model.bidirectional=true", "model.layers=3"});
+  EXPECT_EQ(s.model.cell, "lstm");
+  EXPECT_EQ(s.model.decoder, "bahdanau");
+  EXPECT_TRUE(s.model.bidirectional);
+  EXPECT_EQ(s.model.layers, 3);
+  EXPECT_NE(error_of({"model.decoder=sutskever"})
+                .find("model.decoder: 'sutskever' is not available; valid: luong, bahdanau"),
+            std::string::npos);
+  EXPECT_NE(error_of({"model.cell=rnn_tanh"}).find("valid: gru, lstm"), std::string::npos);
+  EXPECT_NE(error_of({"model.bidirectional=true", "model.hidden_size=33"})
+                .find("model.hidden_size: a bidirectional encoder gives each direction half of it, "
+                      "so it must be even; got 33"),
+            std::string::npos);
+  EXPECT_NE(error_of({"+model.dropout=1.5"}).find("model.dropout: expected a number in [0, 0.99]"),
+            std::string::npos);
+}
+
+TEST(Settings, HeadsAreReadForMultiheadOnlyAndMustDivideTheHiddenSize) {
+  EXPECT_EQ(settings_with({"attention=multihead", "attention.heads=4"}).attention.heads, 4);
+  EXPECT_EQ(error_of({"attention=multihead", "attention.heads=3"}),
+            "override 'attention.heads=3': attention.heads: 3 heads do not divide "
+            "model.hidden_size 32");
+  EXPECT_NE(error_of({"+attention.heads=4"}).find("attention.heads: unknown key"),
+            std::string::npos);
+}
+
+TEST(Settings, DecodeSettingsHaveDefaultsAndRanges) {
+  EXPECT_EQ(settings_with({}).decode.beam_size, 1);
+  const RunSettings s = settings_with({"+decode.beam_size=5", "+decode.length_penalty=0.6"});
+  EXPECT_EQ(s.decode.beam_size, 5);
+  EXPECT_DOUBLE_EQ(s.decode.length_penalty, 0.6);
+  EXPECT_NE(error_of({"+decode.beam_size=0"}).find("decode.beam_size: expected an integer in [1, "),
+            std::string::npos);
+}
+
+TEST(Settings, SettingsAModelDoesNotUseLeaveItsHashAlone) {
+  const auto hash = [](const std::vector<std::string>& overrides) {
+    return config_hash(settings_with(overrides), "v");
+  };
+  // Input feeding belongs to the Luong decoder.
+  EXPECT_EQ(hash({"model.decoder=bahdanau"}),
+            hash({"model.decoder=bahdanau", "+model.input_feeding=false"}));
+  EXPECT_NE(hash({}), hash({"+model.input_feeding=false"}));
+}
+
 }  // namespace
 }  // namespace attnlab::config

@@ -77,7 +77,7 @@ TEST_F(Cli, BadConfigsExitTwoAndSayWhatIsWrong) {
   EXPECT_TRUE(contains(r.output,
                        "attention/bogus.yaml:1:7: attention.name: 'bogus' is not "
                        "available; valid: none, dot, general, concat, location, "
-                       "additive, scaled_dot"))
+                       "additive, scaled_dot, multihead"))
       << r.output;
   r = attnlab("run attention=none,dot");
   EXPECT_EQ(r.exit_code, 2);
@@ -143,6 +143,26 @@ TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
   EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) FROM runs'").output, "count(*)\n1\n");
 }
 
+TEST_F(Cli, TheTransformerAndEveryDecoderRunFromTheCommandLine) {
+  Result r = attnlab("run model=transformer train.steps=10");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "multihead attention, transformer 1+1 layers (H=16)")) << r.output;
+  r = attnlab(
+      "run attention=multihead model.decoder=bahdanau model.cell=lstm model.bidirectional=true "
+      "train.steps=10 +decode.beam_size=3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "multihead attention, bahdanau lstm (H=32)")) << r.output;
+  r = attnlab(
+      "query --format csv 'SELECT model, decoder, attention, parameters > 1000 AS counted, "
+      "count(*) AS lengths FROM length_accuracy GROUP BY run_id ORDER BY model'");
+  EXPECT_EQ(r.output,
+            "model,decoder,attention,counted,lengths\nrnn,bahdanau,multihead,1,6\n"
+            "transformer,transformer,multihead,1,6\n");
+  r = attnlab("run model=transformer attention=additive");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "valid: multihead (got 'additive')")) << r.output;
+}
+
 TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
   const Result r = attnlab("sweep short model.hidden_size=4,12 --dry-run");
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -151,7 +171,7 @@ TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
             "#2 : attention=dot model.hidden_size=4\n#3 : attention=dot model.hidden_size=12\n");
   EXPECT_FALSE(fs::exists(dir_ / "results/t.db"));
   const Result functions = attnlab(
-      "sweep 'attention=glob(*,exclude=[bogus,none])' "
+      "sweep 'attention=glob(*,exclude=[bogus,multihead,none])' "
       "'train.steps=sort(range(10,31,10),reverse=true)' --dry-run");
   EXPECT_EQ(functions.exit_code, 0) << functions.output;
   EXPECT_EQ(functions.output,

@@ -28,6 +28,7 @@ class RunStoreTest : public ::testing::Test {
     run.task = "reverse";
     run.model = "rnn";
     run.attention = attention;
+    run.decoder = "luong";
     run.hidden_size = 64;
     run.train_min_length = 1;
     run.train_max_length = 15;
@@ -57,6 +58,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   const std::string id = store.begin_run(run);
   EXPECT_EQ(id, "0123456789");
   store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
+  store.set_parameters(id, 12345);
   store.finish_run(id, {{1, 200, 1.0, 1.0}, {15, 200, 0.9, 0.75}}, 12.5);
   store.finish_sweep(sweep, true);
 
@@ -68,6 +70,8 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   EXPECT_EQ(found->run.environment.cpu, "Test CPU");
   EXPECT_EQ(found->run.environment.threads, 2);
   EXPECT_DOUBLE_EQ(found->wall_seconds, 12.5);
+  EXPECT_EQ(found->run.decoder, "luong");
+  EXPECT_EQ(found->parameters, 12345);
   const auto evals = store.evals(id);
   ASSERT_EQ(evals.size(), 2u);
   EXPECT_EQ(evals[1].length, 15);
