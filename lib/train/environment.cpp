@@ -1,6 +1,7 @@
 // Threads, device and the environment recorded with each run.
 #include "train/environment.h"
 
+#include <malloc.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 #include <unistd.h>
@@ -41,7 +42,15 @@ std::string resolve_device(const std::string& requested) {
   return requested;
 }
 
+void keep_freed_memory() {
+  constexpr int kOneGiB = 1 << 30;
+  mallopt(M_MMAP_THRESHOLD, kOneGiB);  // also stops glibc's dynamic threshold
+  mallopt(M_TRIM_THRESHOLD, kOneGiB);
+  mallopt(M_TOP_PAD, 64 << 20);
+}
+
 store::Environment configure_environment(int threads, const std::string& device) {
+  keep_freed_memory();
   const int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   torch::set_num_threads(std::max(1, n));
   store::Environment env;

@@ -11,7 +11,15 @@ namespace attnlab::train {
 // The code version compiled into this binary (git commit, or "unknown").
 std::string code_version();
 
-// Sets LibTorch's thread count (0 = one per core) and reports the environment.
+// Keeps freed memory in the process instead of returning it to the kernel.
+// glibc serves blocks above its mmap threshold (at most 32 MiB) with fresh
+// mappings, so every large tensor of every step would be page-faulted and
+// zeroed anew; measured 2-8x slower attention steps (see bench/). Called by
+// configure_environment(); safe to call more than once.
+void keep_freed_memory();
+
+// Sets LibTorch's thread count (0 = one per core), keeps freed memory (see
+// keep_freed_memory()) and reports the environment.
 // LibTorch starts with one intra-op thread, so this is always called before
 // training. REQUIRES: device is "cpu" or "cuda".
 store::Environment configure_environment(int threads, const std::string& device);
