@@ -2,9 +2,16 @@
 // expanding sweeps, and printing per-length tables.
 #include "runner/common.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "config/errors.h"
 #include "config/override.h"
@@ -70,6 +77,87 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
   }
   job.hash = config::config_hash(job.settings, train::code_version());
   return job;
+}
+
+Job job_from_yaml(const std::string& yaml, const std::string& origin) {
+  Job job;
+  try {
+    job.composed.root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw config::ConfigError(origin + ": the frozen config does not parse: " + e.what());
+  }
+  job.settings = config::parse_settings(job.composed);
+  train::check_names(job.settings);
+  job.hash = config::config_hash(job.settings, train::code_version());
+  return job;
+}
+
+namespace {
+
+void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<store::Param>* out) {
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items())
+      flatten(value, prefix.empty() ? key : prefix + "." + key, out);
+  } else if (j.is_boolean()) {
+    out->push_back({prefix, std::int64_t{j.get<bool>() ? 1 : 0}});
+  } else if (j.is_number_integer()) {
+    out->push_back({prefix, j.get<std::int64_t>()});
+  } else if (j.is_number()) {
+    out->push_back({prefix, j.get<double>()});
+  } else if (j.is_string()) {
+    out->push_back({prefix, j.get<std::string>()});
+  } else {
+    out->push_back({prefix, j.dump()});  // lists stay JSON text
+  }
+}
+
+}  // namespace
+
+std::vector<store::Param> flatten_settings(const config::RunSettings& settings) {
+  std::vector<store::Param> params;
+  flatten(nlohmann::json::parse(config::canonical_json(settings)), "", &params);
+  return params;
+}
+
+void write_file_atomically(const std::filesystem::path& file, const std::string& bytes) {
+  const auto temporary = file.string() + ".tmp";
+  const auto fail = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temporary.c_str());
+    throw std::runtime_error(file.string() + ": cannot " + what + ": " + reason);
+  };
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("create " + temporary);
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      fail("write");
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("sync");
+  }
+  if (::close(fd) != 0) fail("close");
+  if (::rename(temporary.c_str(), file.c_str()) != 0) fail("rename " + temporary);
+  const int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+bool read_file(const std::filesystem::path& file, std::string* bytes) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  *bytes = text.str();
+  return static_cast<bool>(in) || in.eof();
 }
 
 store::RunStore open_results_read_only(const GlobalOptions& globals) {

@@ -55,6 +55,22 @@ struct Job {
 Job compose_job(const GlobalOptions& globals, const std::string& experiment,
                 const std::vector<std::string>& overrides);
 
+// A job from a frozen, composed config (to_yaml() of its settings); `origin`
+// names it in errors.
+Job job_from_yaml(const std::string& yaml, const std::string& origin);
+
+// Every setting, flattened to dotted keys and typed, for the params table.
+std::vector<store::Param> flatten_settings(const config::RunSettings& settings);
+
+// Writes `bytes` to `file` so that a crash leaves the old file or the new
+// one, never half of one: a temporary file, fsync, rename, fsync of the
+// folder. Throws std::runtime_error naming the file and the reason (a full
+// disk, say).
+void write_file_atomically(const std::filesystem::path& file, const std::string& bytes);
+
+// Reads a whole file; false if it cannot be read.
+bool read_file(const std::filesystem::path& file, std::string* bytes);
+
 // Opens the results database for reading; a missing or unreadable file is a
 // usage error (exit 2) naming it.
 store::RunStore open_results_read_only(const GlobalOptions& globals);

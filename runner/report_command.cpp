@@ -31,7 +31,7 @@ void make_report(const GlobalOptions& globals, const ReportOptions& options) {
   }
   const auto summary = report::sweep_summary(store, sweep_id);
   if (summary.empty()) {
-    throw RunFailed("sweep " + sweep_id + " has no completed runs to report");
+    throw RunFailed("sweep " + sweep_id + " has no finished runs to report");
   }
   const std::filesystem::path out = options.out.empty() ? "reports/" + options.target : options.out;
   const auto page = report::write_sweep_report(store, sweep_id, summary, out);

@@ -1,5 +1,7 @@
 // `attnlab run`: one config, trained, evaluated and stored. This is also what
 // a sweep launches, one process per job.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -7,6 +9,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "config/settings.h"
 #include "runner/common.h"
@@ -27,6 +30,7 @@ struct RunOptions {
   std::vector<std::string> overrides;
   std::string experiment;
   std::string sweep_id;
+  int job_index = -1;  // with sweep_id: run that job of the sweep's frozen plan
 };
 
 void write_run_folder(const std::filesystem::path& dir, const config::RunSettings& settings,
@@ -41,11 +45,34 @@ void write_run_folder(const std::filesystem::path& dir, const config::RunSetting
   std::ofstream(dir / "overrides.yaml") << overrides_yaml.c_str() << "\n";
 }
 
+// A job frozen in a sweep's plan.
+Job frozen_job(const RunOptions& options, store::RunStore& store,
+               std::vector<std::string>* overrides) {
+  const auto plan = store.sweep_plan(options.sweep_id);
+  if (options.job_index >= static_cast<int>(plan.size()) ||
+      plan[static_cast<size_t>(options.job_index)].config_yaml.empty()) {
+    throw UsageError("sweep " + options.sweep_id + " has no frozen job " +
+                     std::to_string(options.job_index));
+  }
+  const auto& planned = plan[static_cast<size_t>(options.job_index)];
+  *overrides = nlohmann::json::parse(planned.overrides_json).get<std::vector<std::string>>();
+  return job_from_yaml(planned.config_yaml,
+                       "sweep " + options.sweep_id + " job " + std::to_string(options.job_index));
+}
+
 void run(const GlobalOptions& globals, const RunOptions& options) {
   std::vector<std::string> overrides = options.overrides;
-  std::string experiment = options.experiment;
-  take_experiment_override(&overrides, &experiment);
-  const Job job = compose_job(globals, experiment, overrides);
+  std::unique_ptr<store::RunStore> opened;
+  Job job;
+  if (options.job_index < 0) {
+    // A bad config fails before the database is touched.
+    std::string experiment = options.experiment;
+    take_experiment_override(&overrides, &experiment);
+    job = compose_job(globals, experiment, overrides);
+  } else {
+    opened = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+    job = frozen_job(options, *opened, &overrides);
+  }
   const auto& s = job.settings;
   std::string device;
   try {
@@ -53,8 +80,10 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  if (!opened) opened = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+  store::RunStore& store = *opened;
+  store.reap_vanished_runs();
 
-  store::RunStore store(globals.db, store::OpenMode::kReadWrite);
   store::NewRun record;
   record.sweep_id = options.sweep_id;
   record.config_hash = job.hash;
@@ -69,14 +98,29 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   record.train_min_length = s.task.train_lengths[0];
   record.train_max_length = s.task.train_lengths[1];
   record.environment = train::configure_environment(s.threads, device);
-  const std::string run_id = store.begin_run(record);
+
+  // An interrupted run of this config continues from its checkpoint.
+  std::string run_id, resume_state;
+  if (const auto previous = store.resumable_run(job.hash)) {
+    const auto file = globals.results_dir() / "runs" / previous->run_id / "checkpoint.pt";
+    if (read_file(file, &resume_state)) {
+      run_id = previous->run_id;
+      store.reopen_run(run_id, ::getpid());
+    }
+  }
+  const bool resuming = !run_id.empty();
+  if (!resuming) {
+    run_id = store.begin_run(record);
+    store.set_params(run_id, flatten_settings(s));
+  }
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   const auto run_dir = globals.results_dir() / "runs" / run_id;
   write_run_folder(run_dir, s, overrides);
-  if (globals.verbosity >= 0) {
+  const bool talk = globals.verbosity >= 0;
+  if (talk) {
     const std::string model = s.model.name == "rnn"
                                   ? s.model.decoder + " " + s.model.cell
                                   : s.model.name + " " + std::to_string(s.model.layers) + "+" +
@@ -94,11 +138,16 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   callbacks.should_stop = [] { return g_signal != 0; };
   callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& points) {
     store.log_metrics(run_id, points);
-    if (globals.verbosity >= 0) {
+    store.heartbeat(run_id);
+    if (talk) {
       std::cout << "  step " << std::setw(6) << points.front().step << "/" << s.train.steps
                 << "  loss " << std::fixed << std::setprecision(4) << points.front().value << "  "
                 << std::setprecision(1) << elapsed() << " s" << std::endl;
     }
+  };
+  callbacks.on_checkpoint = [&](int step, const std::string& state) {
+    write_file_atomically(run_dir / "checkpoint.pt", state);
+    store.set_checkpoint(run_id, step);
   };
 
   train::TrainResult result;
@@ -106,19 +155,28 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     train::Trainer trainer(s, torch::Device(device));
     const std::int64_t parameters = trainer.parameter_count();
     store.set_parameters(run_id, parameters);
-    if (globals.verbosity >= 0) std::cout << "  " << parameters << " parameters" << std::endl;
+    if (talk) std::cout << "  " << parameters << " parameters" << std::endl;
+    if (resuming) {
+      const int step = trainer.restore(resume_state);
+      if (talk) std::cout << "  resumed from the checkpoint at step " << step << std::endl;
+    }
     result = trainer.run(callbacks);
   } catch (const std::exception& e) {
-    const std::string why = g_signal != 0 ? std::string("interrupted by signal ") +
-                                                std::to_string(g_signal.load()) + ": " + e.what()
-                                          : e.what();
-    store.fail_run(run_id, why, elapsed());
-    throw RunFailed("run " + run_id + " failed: " + why);
+    std::string status = "failed", why = e.what();
+    if (dynamic_cast<const train::Diverged*>(&e) != nullptr) status = "diverged";
+    if (g_signal != 0) {
+      status = "interrupted";
+      why = "interrupted by signal " + std::to_string(g_signal.load()) + ": " + why;
+    }
+    store.end_run(run_id, status, why, elapsed());
+    throw RunFailed("run " + run_id + " " + status + ": " + why);
   }
   store.log_metrics(run_id, {{s.train.steps, "steps_per_second", result.steps_per_second}});
   store.finish_run(run_id, result.evals, elapsed());
-  if (globals.verbosity >= 0) {
-    std::cout << "run " << run_id << " completed in " << std::fixed << std::setprecision(1)
+  std::error_code ignored;
+  std::filesystem::remove(run_dir / "checkpoint.pt", ignored);
+  if (talk) {
+    std::cout << "run " << run_id << " finished in " << std::fixed << std::setprecision(1)
               << elapsed() << " s (" << result.steps_per_second << " steps/s); final loss "
               << std::setprecision(4) << result.final_loss << "\n";
     print_length_table(result.evals, s.task.train_lengths[0], s.task.train_lengths[1]);
@@ -139,6 +197,8 @@ void add_run_command(CLI::App& app, GlobalOptions& globals) {
                   "apply experiments/NAME.yaml before the overrides (its sweep is not run)");
   cmd->add_option("--sweep-id", options->sweep_id, "record the run as part of this sweep")
       ->group("");  // set by `attnlab sweep` for its child processes
+  cmd->add_option("--job", options->job_index, "with --sweep-id: run this job of its frozen plan")
+      ->group("");
   cmd->footer(
       std::string("Examples:\n"
                   "  attnlab run\n"
@@ -146,8 +206,10 @@ void add_run_command(CLI::App& app, GlobalOptions& globals) {
                   "  attnlab run attention=additive model.hidden_size=128 "
                   "task.train_lengths=[5,15]\n"
                   "One value per key: to try several, use `attnlab sweep`.\n"
-                  "Exit codes: 0 success, 1 the run failed (stored as failed), 2 bad config or "
-                  "usage.\n\n") +
+                  "An interrupted run of the same config resumes from its last checkpoint\n"
+                  "(train.checkpoint_every) and ends with the numbers it would have had.\n"
+                  "Exit codes: 0 success, 1 the run failed, diverged or was interrupted (and is\n"
+                  "stored so), 2 bad config or usage.\n\n") +
       kOverrideGrammar);
   cmd->callback([&globals, options] { run(globals, *options); });
 }

@@ -1,12 +1,15 @@
-// `attnlab sweep`: expand, validate every job up front, skip jobs whose config
-// hash already has a completed run, run the rest as separate `attnlab run`
+// `attnlab sweep`: expand, validate every job up front and freeze the plan
+// (each job's composed config) in the database, skip jobs whose config hash
+// already has a finished run, run the rest as separate `attnlab run`
 // processes (so a crash in one never takes the sweep down), then draw the
-// report from the database.
+// report from the database. `--resume SWEEP_ID` runs a frozen plan again.
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "config/errors.h"
 #include "launch/local_pool.h"
@@ -27,17 +30,62 @@ struct SweepOptions {
   int jobs = 1;
   bool dry_run = false;
   std::string launcher = "local";
+  std::string resume;  // a sweep id: run its frozen plan's unfinished jobs
+  bool rerun_finished = false;
 };
 
 struct PlannedJob {
-  int index = 0;
+  int index = 0;  // 1-based, for messages
   std::vector<std::string> overrides;
-  Job job;
-  std::string done_run_id;  // set when a completed run already has this hash
+  std::string hash;
+  std::string config_yaml;
+  std::string done_run_id;  // set when a finished run already has this hash
 };
 
 std::string describe(const std::vector<std::string>& overrides) {
   return overrides.empty() ? "(no overrides)" : config::join(overrides, " ");
+}
+
+// A new plan from the command line, composed and checked before anything runs.
+std::vector<PlannedJob> plan_from_words(const GlobalOptions& globals, const Expansion& expansion) {
+  std::vector<PlannedJob> plan;
+  for (const auto& overrides : expansion.jobs) {
+    const Job job = compose_job(globals, expansion.experiment, overrides);
+    plan.push_back({static_cast<int>(plan.size()) + 1, overrides, job.hash,
+                    config::to_yaml(job.settings), ""});
+  }
+  return plan;
+}
+
+// A recorded sweep's frozen plan.
+std::vector<PlannedJob> plan_of_sweep(store::RunStore& store, const std::string& sweep_id) {
+  std::vector<PlannedJob> plan;
+  for (const auto& frozen : store.sweep_plan(sweep_id)) {
+    if (frozen.config_yaml.empty()) {
+      throw UsageError("sweep " + sweep_id +
+                       " was planned by an older attnlab without frozen configs; rerun its "
+                       "command instead of --resume");
+    }
+    plan.push_back({static_cast<int>(plan.size()) + 1,
+                    nlohmann::json::parse(frozen.overrides_json).get<std::vector<std::string>>(),
+                    frozen.config_hash, frozen.config_yaml, ""});
+  }
+  return plan;
+}
+
+void warn_about_oversubscription(const std::vector<PlannedJob>& plan, int parallel) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = 1;
+  for (const auto& p : plan) {
+    const int t = job_from_yaml(p.config_yaml, "job " + std::to_string(p.index)).settings.threads;
+    threads = std::max(threads, t > 0 ? t : cores);
+  }
+  const int at_once = std::min(parallel, static_cast<int>(plan.size()));
+  if (at_once * threads > cores) {
+    std::cerr << "warning: " << at_once << " job(s) at once x " << threads
+              << " thread(s) each = " << at_once * threads << " threads on " << cores
+              << " cores; they will slow each other down (lower --jobs or threads)" << std::endl;
+  }
 }
 
 void sweep(const GlobalOptions& globals, const SweepOptions& options) {
@@ -46,47 +94,67 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
                      " is not available in this build; valid: local");
   }
   if (options.jobs < 1) throw UsageError("--jobs must be at least 1");
-  const Expansion expansion = expand_words(globals, options.words);
-  const std::string& experiment = expansion.experiment;
+  if (!options.resume.empty() && !options.words.empty()) {
+    throw UsageError(
+        "--resume runs a recorded sweep's frozen plan; it takes no experiment or "
+        "overrides");
+  }
+  std::string name, sweep_id;
   std::vector<PlannedJob> plan;
-  for (const auto& overrides : expansion.jobs) {
-    PlannedJob p;
-    p.index = static_cast<int>(plan.size()) + 1;
-    p.overrides = overrides;
-    p.job = compose_job(globals, experiment, overrides);
-    plan.push_back(std::move(p));
-  }
-  if (options.dry_run) {
+  std::unique_ptr<store::RunStore> store;
+  if (options.resume.empty()) {
+    const Expansion expansion = expand_words(globals, options.words);
+    name = expansion.experiment.empty() ? "sweep" : expansion.experiment;
+    plan = plan_from_words(globals, expansion);
+    if (options.dry_run) {
+      for (const auto& p : plan)
+        std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
+      return;
+    }
+    store = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+    std::vector<store::PlannedJob> frozen;
     for (const auto& p : plan)
-      std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
-    return;
+      frozen.push_back({json_strings(p.overrides), p.hash, p.config_yaml});
+    sweep_id = store->begin_sweep(name, json_strings(options.words), frozen);
+  } else {
+    store = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+    const auto found = store->find_sweep(options.resume);
+    if (!found) {
+      throw UsageError("no sweep '" + options.resume + "' in " + globals.db.string() +
+                       " (list them with `attnlab ls sweeps`)");
+    }
+    sweep_id = found->sweep_id;
+    name = found->name;
+    plan = plan_of_sweep(*store, sweep_id);
+    if (options.dry_run) {
+      for (const auto& p : plan)
+        std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
+      return;
+    }
+    store->reopen_sweep(sweep_id);
   }
-
-  store::RunStore store(globals.db, store::OpenMode::kReadWrite);
+  store->reap_vanished_runs();
   int to_run = 0;
   for (auto& p : plan) {
-    if (auto done = store.completed_run_with_hash(p.job.hash)) p.done_run_id = *done;
+    if (!options.rerun_finished) {
+      if (auto done = store->finished_run_with_hash(p.hash)) p.done_run_id = *done;
+    }
     to_run += p.done_run_id.empty() ? 1 : 0;
   }
-  const std::string name = experiment.empty() ? "sweep" : experiment;
-  std::vector<store::PlannedJob> frozen;
-  for (const auto& p : plan) {
-    frozen.push_back({json_strings(p.overrides), p.job.hash});
-  }
-  const std::string sweep_id = store.begin_sweep(name, json_strings(options.words), frozen);
+  warn_about_oversubscription(plan, options.jobs);
   const auto log_dir = globals.results_dir() / "sweeps" / sweep_id;
   std::filesystem::create_directories(log_dir);
   const int total = static_cast<int>(plan.size());
   const bool quiet = globals.verbosity < 0;
   std::cout << "sweep " << sweep_id << ": " << total << " job(s), " << to_run << " to run, "
-            << total - to_run << " already completed; " << options.jobs << " at a time; logs in "
+            << total - to_run << " already finished; " << options.jobs << " at a time; logs in "
             << log_dir.string() << std::endl;
 
   std::vector<launch::ProcessJob> to_launch;
   for (const auto& p : plan) {
     if (!p.done_run_id.empty()) {
       std::cout << "[" << p.index << "/" << total << "] " << describe(p.overrides)
-                << ": already completed as run " << p.done_run_id << ", skipped" << std::endl;
+                << ": already finished as run " << p.done_run_id << ", skipped" << std::endl;
       continue;
     }
     launch::ProcessJob job;
@@ -98,10 +166,9 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
                 globals.config_dir.string(),
                 "run",
                 "--sweep-id",
-                sweep_id};
-    if (!experiment.empty()) job.argv.insert(job.argv.end(), {"--experiment", experiment});
-    job.argv.push_back("--");
-    job.argv.insert(job.argv.end(), p.overrides.begin(), p.overrides.end());
+                sweep_id,
+                "--job",
+                std::to_string(p.index - 1)};
     job.log = log_dir / ("job-" + std::to_string(p.index) + ".log");
     to_launch.push_back(std::move(job));
   }
@@ -114,6 +181,11 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
   const auto overrides_of = [&plan](const launch::ProcessJob& job) {
     return describe(plan[static_cast<size_t>(job.index - 1)].overrides);
   };
+  const auto started = std::chrono::steady_clock::now();
+  const auto seconds_since_start = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  int ended = 0, failed = 0;
   launch::PoolCallbacks callbacks;
   callbacks.on_start = [&](const launch::ProcessJob& job) {
     std::cout << prefix(job) << "start " << overrides_of(job) << std::endl;
@@ -121,37 +193,50 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
   callbacks.on_line = [&](const launch::ProcessJob& job, const std::string& line) {
     if (!quiet) std::cout << prefix(job) << line << std::endl;
   };
-  int failed = 0;
   callbacks.on_finish = [&](const launch::ProcessJob& job, const launch::ProcessOutcome& outcome) {
-    if (outcome.ok) return;
-    ++failed;
-    std::cout << prefix(job) << "FAILED " << overrides_of(job) << " (" << outcome.status
-              << "); log: " << job.log.string() << std::endl;
+    ++ended;
+    if (!outcome.ok) {
+      ++failed;
+      // A job killed by a signal could not record why; its run (if it had
+      // started one) is marked interrupted with how it ended.
+      store->reap_vanished_runs(outcome.pid, outcome.status);
+      std::cout << prefix(job) << "FAILED " << overrides_of(job) << " (" << outcome.status
+                << "); log: " << job.log.string() << std::endl;
+    }
+    const double elapsed = seconds_since_start();
+    const int left = static_cast<int>(to_launch.size()) - ended;
+    std::cout << "progress: " << ended << "/" << to_launch.size() << " done (" << failed
+              << " failed), " << static_cast<int>(elapsed) << " s elapsed";
+    if (left > 0) std::cout << ", about " << static_cast<int>(elapsed / ended * left) << " s left";
+    std::cout << std::endl;
   };
   callbacks.stop_requested = [] { return g_sweep_signal != 0; };
-  const auto started = std::chrono::steady_clock::now();
   launch::run_local(to_launch, options.jobs, callbacks);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = seconds_since_start();
   const bool interrupted = g_sweep_signal != 0;
-  store.finish_sweep(sweep_id, failed == 0 && !interrupted);
+  store->finish_sweep(sweep_id, failed == 0 && !interrupted);
 
-  const auto summary = report::sweep_summary(store, sweep_id);
+  const auto summary = report::sweep_summary(*store, sweep_id);
   if (!summary.empty()) {
-    const auto page = report::write_sweep_report(store, sweep_id, summary, "reports/" + name);
+    const auto page = report::write_sweep_report(*store, sweep_id, summary, "reports/" + name);
     std::cout << "\n"
               << report::summary_table(summary) << "\nreport: " << page.string()
               << " (figure: " << (page.parent_path() / "accuracy_vs_length.png").string() << ")\n";
   }
-  int completed = 0;
-  for (const auto& run : store.sweep_runs(sweep_id))
-    completed += run.status == "completed";
-  std::cout << "sweep " << sweep_id << " finished in " << static_cast<int>(seconds)
-            << " s: " << completed << " of " << total << " job(s) completed" << std::endl;
-  if (interrupted) throw RunFailed("sweep " + sweep_id + " interrupted by signal");
+  int finished = 0;
+  for (const auto& run : store->sweep_runs(sweep_id))
+    finished += run.status == "finished";
+  std::cout << "sweep " << sweep_id << " ended in " << static_cast<int>(seconds)
+            << " s: " << finished << " of " << total << " job(s) finished" << std::endl;
+  if (interrupted) {
+    throw RunFailed("sweep " + sweep_id +
+                    " interrupted by signal; resume it with `attnlab sweep "
+                    "--resume " +
+                    sweep_id + "`");
+  }
   if (failed > 0) {
     throw RunFailed("sweep " + sweep_id + ": " + std::to_string(failed) +
-                    " job(s) failed; rerun the same command to retry only those");
+                    " job(s) failed; `attnlab sweep --resume " + sweep_id + "` retries only those");
   }
 }
 
@@ -160,7 +245,7 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
 void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
   auto options = std::make_shared<SweepOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "sweep", "Expand a sweep, run every job not yet completed, and draw its report.");
+      "sweep", "Expand a sweep, run every job not yet finished, and draw its report.");
   cmd->add_option("words", options->words,
                   "[EXPERIMENT] OVERRIDE...; a sweep value is a,b,c or choice(a,b) or "
                   "range(start,stop[,step])");
@@ -168,6 +253,10 @@ void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
       ->capture_default_str();
   cmd->add_option("--launcher", options->launcher, "where jobs run: local")->capture_default_str();
   cmd->add_flag("--dry-run", options->dry_run, "print one line per job and train nothing");
+  cmd->add_option("--resume", options->resume,
+                  "run the unfinished jobs of this recorded sweep (its frozen plan)");
+  cmd->add_flag("--rerun-finished", options->rerun_finished,
+                "run jobs again even when a finished run has their config");
   cmd->footer(
       std::string("Examples:\n"
                   "  attnlab sweep default                       # the shipped experiment\n"
@@ -175,12 +264,13 @@ void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
                   "  attnlab sweep 'attention=glob(*,exclude=none)' "
                   "'model.hidden_size=range(32,129,32)' --dry-run\n"
                   "  attnlab sweep default seed=1,2,3 --jobs 2\n"
+                  "  attnlab sweep --resume default-20261124T070043Z\n"
                   "Jobs are the Cartesian product of the swept keys in the order they first "
                   "appear,\nthe last varying fastest; the command line replaces an "
                   "experiment's sweep for a key.\nA job whose composed config already has a "
-                  "completed run is skipped, so rerunning a\nsweep resumes it. The report goes "
+                  "finished run is skipped, so rerunning a\nsweep resumes it. The report goes "
                   "to reports/EXPERIMENT/ (reports/sweep/ without one).\nExit codes: 0 all jobs "
-                  "completed, 1 a job failed, 2 bad config or usage.\n\n") +
+                  "finished, 1 a job failed, 2 bad config or usage.\n\n") +
       kOverrideGrammar);
   cmd->callback([&globals, options] { sweep(globals, *options); });
 }

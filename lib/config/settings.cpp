@@ -227,9 +227,11 @@ RunSettings parse_settings(const Composed& composed) {
   Reader train = root.child("train");
   s.train.steps = static_cast<int>(train.integer("steps", s.train.steps, 0, 100000000));
   s.train.batch_size = static_cast<int>(train.integer("batch_size", s.train.batch_size, 1, 65536));
-  s.train.lr = train.real("lr", s.train.lr, 1e-12, 10.0);
+  s.train.lr = train.real("lr", s.train.lr, 1e-12, 1e30);
   s.train.clip_norm = train.real("clip_norm", s.train.clip_norm, 0.0, 1e9);
   s.train.log_every = static_cast<int>(train.integer("log_every", s.train.log_every, 1, 100000000));
+  s.train.checkpoint_every =
+      static_cast<int>(train.integer("checkpoint_every", s.train.checkpoint_every, 0, 100000000));
   train.finish();
 
   Reader decode = root.child("decode");
@@ -275,7 +277,8 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                 {"batch_size", s.train.batch_size},
                 {"lr", s.train.lr},
                 {"clip_norm", s.train.clip_norm},
-                {"log_every", s.train.log_every}};
+                {"log_every", s.train.log_every},
+                {"checkpoint_every", s.train.checkpoint_every}};
   j["decode"] = {{"beam_size", s.decode.beam_size}, {"length_penalty", s.decode.length_penalty}};
   j["seed"] = s.seed;
   j["threads"] = s.threads;

@@ -48,11 +48,12 @@ struct DecodeSettings {
 };
 
 struct TrainSettings {
-  int steps = 1000;        // optimiser steps
-  int batch_size = 64;     // examples per step
-  double lr = 1e-3;        // Adam learning rate
-  double clip_norm = 1.0;  // gradient clipping by global norm; 0 disables
-  int log_every = 50;      // steps between recorded training losses
+  int steps = 1000;            // optimiser steps
+  int batch_size = 64;         // examples per step
+  double lr = 1e-3;            // Adam learning rate
+  double clip_norm = 1.0;      // gradient clipping by global norm; 0 disables
+  int log_every = 50;          // steps between recorded training losses
+  int checkpoint_every = 500;  // steps between checkpoints a killed run resumes from; 0 = none
 };
 
 struct RunSettings {

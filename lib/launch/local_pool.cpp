@@ -3,6 +3,7 @@
 #include "launch/local_pool.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,9 +30,14 @@ pid_t start(const ProcessJob& job) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("cannot start a job: ") + strerror(errno));
   if (pid == 0) {
+    // If the driver dies (kill -9 included), the job gets SIGTERM and records
+    // itself as interrupted instead of training on unobserved.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(143);  // the driver died before prctl
     const int fd = open(job.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
@@ -99,7 +105,7 @@ std::vector<ProcessOutcome> run_local(const std::vector<ProcessJob>& jobs, int p
     running.erase(it);
     follow(finished, callbacks);
     ProcessOutcome outcome{finished.job->index, WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                           describe(status)};
+                           describe(status), pid};
     if (callbacks.on_finish) callbacks.on_finish(*finished.job, outcome);
     outcomes.push_back(outcome);
   }

@@ -20,6 +20,7 @@ struct ProcessOutcome {
   int index = 0;
   bool ok = false;     // exited with status 0
   std::string status;  // "exit code 1", "killed by signal 9", ...
+  int pid = 0;         // the process that ran it
 };
 
 struct PoolCallbacks {

@@ -25,10 +25,10 @@ std::string label_for(const store::RunRecord& run, bool vary_hidden, bool vary_t
   return label;
 }
 
-std::vector<store::RunRecord> completed_runs(store::RunStore& store, const std::string& sweep_id) {
+std::vector<store::RunRecord> finished_runs(store::RunStore& store, const std::string& sweep_id) {
   std::vector<store::RunRecord> runs;
   for (auto& run : store.sweep_runs(sweep_id)) {
-    if (run.status == "completed") runs.push_back(run);
+    if (run.status == "finished") runs.push_back(run);
   }
   return runs;
 }
@@ -67,7 +67,7 @@ std::string percent(double x) {
 }  // namespace
 
 LengthFigure sweep_figure(store::RunStore& store, const std::string& sweep_id) {
-  const auto runs = completed_runs(store, sweep_id);
+  const auto runs = finished_runs(store, sweep_id);
   const auto labels = labels_for(runs);
   LengthFigure figure;
   figure.title = "Exact-match accuracy by source length (" + sweep_id + ")";
@@ -79,7 +79,7 @@ LengthFigure sweep_figure(store::RunStore& store, const std::string& sweep_id) {
 }
 
 std::vector<SummaryRow> sweep_summary(store::RunStore& store, const std::string& sweep_id) {
-  const auto runs = completed_runs(store, sweep_id);
+  const auto runs = finished_runs(store, sweep_id);
   const auto labels = labels_for(runs);
   std::vector<SummaryRow> rows;
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -108,7 +108,7 @@ std::vector<SummaryRow> sweep_summary(store::RunStore& store, const std::string&
 }
 
 void write_length_figure(const LengthFigure& figure, const fs::path& stem) {
-  if (figure.series.empty()) throw std::runtime_error("no completed runs to plot");
+  if (figure.series.empty()) throw std::runtime_error("no finished runs to plot");
   fs::create_directories(stem.parent_path().empty() ? fs::path(".") : stem.parent_path());
   const fs::path png = stem.string() + ".png";
   const fs::path svg = stem.string() + ".svg";

@@ -24,7 +24,7 @@ struct LengthFigure {
   std::vector<Series> series;
 };
 
-// One row per completed run: the sequence (exact-match) accuracies that
+// One row per finished run: the sequence (exact-match) accuracies that
 // matter for the seed's claim.
 struct SummaryRow {
   std::string run_id;
@@ -35,7 +35,7 @@ struct SummaryRow {
   double wall_seconds = 0;
 };
 
-// The figure and summary of one sweep's completed runs. Runs are labelled by
+// The figure and summary of one sweep's finished runs. Runs are labelled by
 // attention setting, plus whatever else differs between them.
 LengthFigure sweep_figure(store::RunStore& store, const std::string& sweep_id);
 std::vector<SummaryRow> sweep_summary(store::RunStore& store, const std::string& sweep_id);

@@ -105,7 +105,7 @@ Database::Database(const std::filesystem::path& file, OpenMode mode) : file_(fil
   exec("PRAGMA foreign_keys = ON");
   if (mode == OpenMode::kReadWrite) {
     exec("PRAGMA journal_mode = WAL");
-    exec("PRAGMA synchronous = NORMAL");
+    exec("PRAGMA synchronous = FULL");  // a committed run survives a power cut
   }
 }
 

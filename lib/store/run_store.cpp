@@ -2,6 +2,10 @@
 // reading code and schema side by side is easy.
 #include "store/run_store.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <ctime>
 
 #include "store/schema.h"
@@ -12,7 +16,8 @@ namespace {
 constexpr const char* kRunColumns =
     "run_id, sweep_id, config_hash, config_yaml, overrides, seed, task, model, attention, "
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
-    "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters";
+    "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters, "
+    "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -42,6 +47,13 @@ RunRecord read_run(const Statement& s) {
   r.run.environment.hostname = s.column_text(c++);
   r.run.decoder = s.column_text(c++);
   r.parameters = s.column_int(c++);
+  r.pid = s.column_int(c++);
+  r.heartbeat_at = s.column_text(c++);
+  r.checkpoint_step = static_cast<int>(s.column_int(c++));
+  r.run.environment.git_dirty = s.column_int(c++) != 0;
+  r.run.environment.attnlab_version = s.column_text(c++);
+  r.run.environment.blas = s.column_text(c++);
+  r.run.environment.gpu = s.column_text(c++);
   return r;
 }
 
@@ -76,7 +88,7 @@ std::string RunStore::begin_run(const NewRun& run) {
   Statement insert = db_.prepare(
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
-      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL)");
+      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -96,7 +108,12 @@ std::string RunStore::begin_run(const NewRun& run) {
       .bind(17, run.environment.cpu)
       .bind(18, run.environment.device)
       .bind(19, run.environment.hostname)
-      .bind(20, text_or_null(run.decoder));
+      .bind(20, text_or_null(run.decoder))
+      .bind(21, static_cast<std::int64_t>(getpid()))
+      .bind(22, std::int64_t{run.environment.git_dirty ? 1 : 0})
+      .bind(23, run.environment.attnlab_version)
+      .bind(24, run.environment.blas)
+      .bind(25, text_or_null(run.environment.gpu));
   insert.step();
   txn.commit();
   return run_id;
@@ -105,6 +122,31 @@ std::string RunStore::begin_run(const NewRun& run) {
 void RunStore::set_parameters(const std::string& run_id, std::int64_t parameters) {
   Statement update = db_.prepare("UPDATE runs SET parameters = ?2 WHERE run_id = ?1");
   update.bind(1, run_id).bind(2, parameters);
+  update.step();
+}
+
+void RunStore::set_params(const std::string& run_id, const std::vector<Param>& params) {
+  Transaction txn(db_);
+  Statement insert =
+      db_.prepare("INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?1, ?2, ?3)");
+  for (const auto& p : params) {
+    insert.bind(1, run_id).bind(2, p.key).bind(3, p.value);
+    insert.step();
+    insert.reset();
+  }
+  txn.commit();
+}
+
+void RunStore::heartbeat(const std::string& run_id) {
+  Statement update = db_.prepare("UPDATE runs SET heartbeat_at = ?2 WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, utc_now());
+  update.step();
+}
+
+void RunStore::set_checkpoint(const std::string& run_id, int step) {
+  Statement update =
+      db_.prepare("UPDATE runs SET checkpoint_step = ?2, heartbeat_at = ?3 WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, std::int64_t{step}).bind(3, utc_now());
   update.step();
 }
 
@@ -136,21 +178,68 @@ void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEva
     insert.reset();
   }
   Statement update = db_.prepare(
-      "UPDATE runs SET status = 'completed', finished_at = ?2, wall_seconds = ?3, error = NULL "
-      "WHERE run_id = ?1");
+      "UPDATE runs SET status = 'finished', finished_at = ?2, wall_seconds = ?3, error = NULL, "
+      "pid = NULL WHERE run_id = ?1");
   update.bind(1, run_id).bind(2, utc_now()).bind(3, wall_seconds);
   update.step();
   txn.commit();
 }
 
-void RunStore::fail_run(const std::string& run_id, const std::string& error, double wall_seconds) {
-  Transaction txn(db_);
+void RunStore::end_run(const std::string& run_id, const std::string& status,
+                       const std::string& error, double wall_seconds) {
   Statement update = db_.prepare(
-      "UPDATE runs SET status = 'failed', finished_at = ?2, wall_seconds = ?3, error = ?4 "
+      "UPDATE runs SET status = ?2, finished_at = ?3, wall_seconds = ?4, error = ?5, pid = NULL "
       "WHERE run_id = ?1");
-  update.bind(1, run_id).bind(2, utc_now()).bind(3, wall_seconds).bind(4, error);
+  update.bind(1, run_id).bind(2, status).bind(3, utc_now()).bind(4, wall_seconds).bind(5, error);
   update.step();
+}
+
+std::optional<RunRecord> RunStore::resumable_run(const std::string& config_hash) {
+  Statement s = db_.prepare(std::string("SELECT ") + kRunColumns +
+                            " FROM runs WHERE config_hash = ?1 AND status = 'interrupted' AND "
+                            "checkpoint_step > 0 ORDER BY rowid DESC LIMIT 1");
+  s.bind(1, config_hash);
+  if (!s.step()) return std::nullopt;
+  return read_run(s);
+}
+
+void RunStore::reopen_run(const std::string& run_id, std::int64_t pid) {
+  Statement update = db_.prepare(
+      "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, pid = ?2, "
+      "heartbeat_at = ?3 WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, pid).bind(3, utc_now());
+  update.step();
+}
+
+int RunStore::reap_vanished_runs(std::int64_t pid, const std::string& why) {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  Transaction txn(db_);
+  Statement running = db_.prepare(
+      "SELECT run_id, pid FROM runs WHERE status = 'running' AND hostname = ?1 AND pid IS NOT NULL "
+      "AND (?2 = 0 OR pid = ?2)");
+  running.bind(1, std::string(host)).bind(2, pid);
+  std::vector<std::pair<std::string, std::int64_t>> gone;
+  while (running.step()) {
+    const std::int64_t p = running.column_int(1);
+    // With pid given the caller knows the process ended; else ask the kernel.
+    if (pid != 0 || (kill(static_cast<pid_t>(p), 0) != 0 && errno == ESRCH)) {
+      gone.emplace_back(running.column_text(0), p);
+    }
+  }
+  Statement update = db_.prepare(
+      "UPDATE runs SET status = 'interrupted', error = ?2, finished_at = ?3, pid = NULL "
+      "WHERE run_id = ?1");
+  for (const auto& [run_id, p] : gone) {
+    update.bind(1, run_id)
+        .bind(2,
+              why.empty() ? "process " + std::to_string(p) + " vanished (killed or crashed)" : why)
+        .bind(3, utc_now());
+    update.step();
+    update.reset();
+  }
   txn.commit();
+  return static_cast<int>(gone.size());
 }
 
 std::string RunStore::begin_sweep(const std::string& name, const std::string& overrides_json,
@@ -176,13 +265,14 @@ std::string RunStore::begin_sweep(const std::string& name, const std::string& ov
   insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, now);
   insert.step();
   Statement job = db_.prepare(
-      "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash) "
-      "VALUES (?1, ?2, ?3, ?4)");
+      "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash, config_yaml) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
   for (size_t i = 0; i < jobs.size(); ++i) {
     job.bind(1, sweep_id)
         .bind(2, static_cast<std::int64_t>(i))
         .bind(3, jobs[i].overrides_json)
-        .bind(4, jobs[i].config_hash);
+        .bind(4, jobs[i].config_hash)
+        .bind(5, text_or_null(jobs[i].config_yaml));
     job.step();
     job.reset();
   }
@@ -194,6 +284,13 @@ void RunStore::finish_sweep(const std::string& sweep_id, bool ok) {
   Statement update =
       db_.prepare("UPDATE sweeps SET status = ?2, finished_at = ?3 WHERE sweep_id = ?1");
   update.bind(1, sweep_id).bind(2, std::string(ok ? "completed" : "failed")).bind(3, utc_now());
+  update.step();
+}
+
+void RunStore::reopen_sweep(const std::string& sweep_id) {
+  Statement update =
+      db_.prepare("UPDATE sweeps SET status = 'running', finished_at = NULL WHERE sweep_id = ?1");
+  update.bind(1, sweep_id);
   update.step();
 }
 
@@ -211,9 +308,9 @@ std::optional<RunRecord> RunStore::find_run(const std::string& id_or_prefix) {
   return first;
 }
 
-std::optional<std::string> RunStore::completed_run_with_hash(const std::string& config_hash) {
+std::optional<std::string> RunStore::finished_run_with_hash(const std::string& config_hash) {
   Statement s = db_.prepare(
-      "SELECT run_id FROM runs WHERE config_hash = ?1 AND status = 'completed' "
+      "SELECT run_id FROM runs WHERE config_hash = ?1 AND status = 'finished' "
       "ORDER BY started_at LIMIT 1");
   s.bind(1, config_hash);
   if (!s.step()) return std::nullopt;
@@ -230,11 +327,11 @@ std::vector<RunRecord> RunStore::list_runs() {
 }
 
 std::vector<RunRecord> RunStore::sweep_runs(const std::string& sweep_id) {
-  // For each job, rank its runs: completed ones first, then the newest.
+  // For each job, rank its runs: finished ones first, then the newest.
   Statement s = db_.prepare(std::string("SELECT ") + kRunColumns + R"sql(
       FROM (SELECT r.*, j.job_index AS job_index,
                    row_number() OVER (PARTITION BY j.job_index
-                                      ORDER BY r.status = 'completed' DESC, r.rowid DESC) AS rank
+                                      ORDER BY r.status = 'finished' DESC, r.rowid DESC) AS rank
             FROM sweep_jobs j JOIN runs r ON r.config_hash = j.config_hash
             WHERE j.sweep_id = ?1)
       WHERE rank = 1 ORDER BY job_index)sql");
@@ -245,30 +342,64 @@ std::vector<RunRecord> RunStore::sweep_runs(const std::string& sweep_id) {
   return runs;
 }
 
+namespace {
+
+constexpr const char* kSweepColumns =
+    "sweep_id, name, overrides, n_jobs, status, created_at, coalesce(finished_at, '')";
+
+SweepRecord read_sweep(const Statement& s) {
+  SweepRecord w;
+  w.sweep_id = s.column_text(0);
+  w.name = s.column_text(1);
+  w.overrides_json = s.column_text(2);
+  w.n_jobs = static_cast<int>(s.column_int(3));
+  w.status = s.column_text(4);
+  w.created_at = s.column_text(5);
+  w.finished_at = s.column_text(6);
+  return w;
+}
+
+}  // namespace
+
 std::vector<SweepRecord> RunStore::list_sweeps() {
-  Statement s = db_.prepare(
-      "SELECT sweep_id, name, overrides, n_jobs, status, created_at, coalesce(finished_at, '') "
-      "FROM sweeps ORDER BY created_at, rowid");
+  Statement s = db_.prepare(std::string("SELECT ") + kSweepColumns +
+                            " FROM sweeps ORDER BY created_at, rowid");
   std::vector<SweepRecord> sweeps;
-  while (s.step()) {
-    SweepRecord w;
-    w.sweep_id = s.column_text(0);
-    w.name = s.column_text(1);
-    w.overrides_json = s.column_text(2);
-    w.n_jobs = static_cast<int>(s.column_int(3));
-    w.status = s.column_text(4);
-    w.created_at = s.column_text(5);
-    w.finished_at = s.column_text(6);
-    sweeps.push_back(w);
-  }
+  while (s.step())
+    sweeps.push_back(read_sweep(s));
   for (auto& w : sweeps) {
     for (const auto& run : sweep_runs(w.sweep_id)) {
-      w.completed += run.status == "completed";
-      w.failed += run.status == "failed";
+      w.finished += run.status == "finished";
+      w.failed += run.status != "finished" && run.status != "running";
       w.running += run.status == "running";
     }
   }
   return sweeps;
+}
+
+std::optional<SweepRecord> RunStore::find_sweep(const std::string& id_or_prefix) {
+  Statement s = db_.prepare(std::string("SELECT ") + kSweepColumns +
+                            " FROM sweeps WHERE sweep_id = ?1 OR sweep_id LIKE ?2 "
+                            "ORDER BY sweep_id = ?1 DESC LIMIT 2");
+  s.bind(1, id_or_prefix).bind(2, id_or_prefix + "%");
+  if (!s.step()) return std::nullopt;
+  SweepRecord first = read_sweep(s);
+  if (first.sweep_id != id_or_prefix && s.step()) {
+    throw StoreError("sweep id '" + id_or_prefix + "' is ambiguous: it starts " + first.sweep_id +
+                     ", " + s.column_text(0) + ", ...; give more of it");
+  }
+  return first;
+}
+
+std::vector<PlannedJob> RunStore::sweep_plan(const std::string& sweep_id) {
+  Statement s = db_.prepare(
+      "SELECT overrides, config_hash, coalesce(config_yaml, '') FROM sweep_jobs "
+      "WHERE sweep_id = ?1 ORDER BY job_index");
+  s.bind(1, sweep_id);
+  std::vector<PlannedJob> jobs;
+  while (s.step())
+    jobs.push_back({s.column_text(0), s.column_text(1), s.column_text(2)});
+  return jobs;
 }
 
 std::vector<LengthEval> RunStore::evals(const std::string& run_id) {

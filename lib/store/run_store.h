@@ -1,7 +1,9 @@
 // The run repository: everything attnlab records about sweeps and runs goes
 // through here. Each public write is one transaction, so a crash at any point
-// leaves the database whole: a run is either 'running' (never finished),
-// 'failed' (with its error) or 'completed' with all its evaluations.
+// leaves the database whole. A run is 'running' (its process, pid, beats a
+// heartbeat), 'finished' with all its evaluations, 'failed' (with its error),
+// 'diverged' (its loss became NaN or infinite) or 'interrupted' (stopped by a
+// signal, or its process vanished; it resumes from its last checkpoint).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,10 @@ struct Environment {
   std::string cpu;
   std::string device;
   std::string hostname;
+  bool git_dirty = false;       // the source tree had uncommitted changes
+  std::string attnlab_version;  // the release, e.g. "0.4.0"
+  std::string blas;             // the BLAS library LibTorch calls
+  std::string gpu;              // the GPU's name, "" on the CPU
 };
 
 struct NewRun {
@@ -43,12 +49,21 @@ struct NewRun {
 struct RunRecord {
   std::string run_id;
   NewRun run;
-  std::string status;  // running | completed | failed
+  std::string status;  // running | finished | failed | diverged | interrupted
   std::string error;
   std::string started_at;  // ISO 8601, UTC
   std::string finished_at;
   double wall_seconds = 0;
   std::int64_t parameters = 0;  // trainable parameters; 0 until the model was built
+  std::int64_t pid = 0;         // the process training it (0 once it ended)
+  std::string heartbeat_at;
+  int checkpoint_step = 0;  // last saved step; 0 = none
+};
+
+// One setting of a run, flattened ('model.hidden_size'), typed.
+struct Param {
+  std::string key;
+  Value value;
 };
 
 struct LengthEval {
@@ -67,6 +82,7 @@ struct MetricPoint {
 struct PlannedJob {
   std::string overrides_json;  // JSON array of strings
   std::string config_hash;
+  std::string config_yaml;  // the composed settings, frozen with the plan
 };
 
 struct SweepRecord {
@@ -77,9 +93,9 @@ struct SweepRecord {
   std::string status;
   std::string created_at;
   std::string finished_at;
-  int completed = 0;  // jobs whose run completed
-  int failed = 0;     // jobs whose latest run failed (none completed)
-  int running = 0;    // jobs whose latest run is still running
+  int finished = 0;  // jobs whose run finished
+  int failed = 0;    // jobs whose latest run failed, diverged or was interrupted
+  int running = 0;   // jobs whose latest run is still running
 };
 
 class RunStore {
@@ -92,29 +108,51 @@ class RunStore {
   std::string begin_run(const NewRun& run);
   // Records the model's trainable parameter count.
   void set_parameters(const std::string& run_id, std::int64_t parameters);
+  // Records every setting, typed, in the params table.
+  void set_params(const std::string& run_id, const std::vector<Param>& params);
+  // A sign of life from the run's process.
+  void heartbeat(const std::string& run_id);
+  // The step of the checkpoint just saved.
+  void set_checkpoint(const std::string& run_id, int step);
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
-  // Stores the evaluations and marks the run completed, atomically.
+  // Stores the evaluations and marks the run finished, atomically.
   void finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,
                   double wall_seconds);
-  void fail_run(const std::string& run_id, const std::string& error, double wall_seconds);
+  // Ends a run that did not finish: status is 'failed', 'diverged' or 'interrupted'.
+  void end_run(const std::string& run_id, const std::string& status, const std::string& error,
+               double wall_seconds);
+  // An interrupted run with this config hash and a checkpoint, newest first.
+  std::optional<RunRecord> resumable_run(const std::string& config_hash);
+  // Marks an interrupted run running again under process `pid`.
+  void reopen_run(const std::string& run_id, std::int64_t pid);
+  // Marks 'running' runs of this host whose process no longer exists as
+  // interrupted, with `why` (or "process PID vanished") as the error. With
+  // pid != 0, only that process's run. Returns how many it marked.
+  int reap_vanished_runs(std::int64_t pid = 0, const std::string& why = "");
 
   // Records a sweep and its plan, one row per job, in one transaction.
   std::string begin_sweep(const std::string& name, const std::string& overrides_json,
                           const std::vector<PlannedJob>& jobs);
   void finish_sweep(const std::string& sweep_id, bool ok);
+  // Marks a sweep running again (it is being resumed).
+  void reopen_sweep(const std::string& sweep_id);
 
   // A run by exact id, or by a unique prefix of its id. Throws StoreError when
   // a prefix is ambiguous.
   std::optional<RunRecord> find_run(const std::string& id_or_prefix);
-  // The id of a completed run with this config hash, if any.
-  std::optional<std::string> completed_run_with_hash(const std::string& config_hash);
+  // The id of a finished run with this config hash, if any.
+  std::optional<std::string> finished_run_with_hash(const std::string& config_hash);
   // Every run, oldest first.
   std::vector<RunRecord> list_runs();
-  // The run of each job of a sweep, in job order: a completed run with the
+  // The run of each job of a sweep, in job order: a finished run with the
   // job's hash (from any sweep), else the latest run with it. Jobs without
   // any run are left out.
   std::vector<RunRecord> sweep_runs(const std::string& sweep_id);
   std::vector<SweepRecord> list_sweeps();
+  // A sweep by exact id, or by a unique prefix of it.
+  std::optional<SweepRecord> find_sweep(const std::string& id_or_prefix);
+  // A sweep's frozen plan, in job order.
+  std::vector<PlannedJob> sweep_plan(const std::string& sweep_id);
   std::vector<LengthEval> evals(const std::string& run_id);
   std::vector<MetricPoint> metrics(const std::string& run_id);
 

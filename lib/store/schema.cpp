@@ -90,6 +90,98 @@ CREATE VIEW length_accuracy AS
   FROM evals e JOIN runs r USING (run_id)
   WHERE r.status = 'completed';
 )sql",
+      // 3: run states (finished, diverged, interrupted), liveness (pid,
+      // heartbeat), checkpoints, the full environment, frozen job configs,
+      // typed parameters, latest metrics and one summary row per run.
+      // SQLite cannot change a CHECK, so runs is rebuilt (foreign keys are
+      // off while migrating; see migrate()).
+      R"sql(
+DROP VIEW length_accuracy;
+CREATE TABLE runs_v3 (
+  run_id           TEXT PRIMARY KEY,
+  sweep_id         TEXT REFERENCES sweeps(sweep_id),
+  config_hash      TEXT NOT NULL,
+  config_yaml      TEXT NOT NULL,
+  overrides        TEXT NOT NULL,
+  seed             INTEGER NOT NULL,
+  task             TEXT NOT NULL,
+  model            TEXT NOT NULL,
+  attention        TEXT NOT NULL,
+  hidden_size      INTEGER NOT NULL,
+  train_min_length INTEGER NOT NULL,
+  train_max_length INTEGER NOT NULL,
+  status           TEXT NOT NULL
+                   CHECK (status IN ('running', 'finished', 'failed', 'diverged', 'interrupted')),
+  error            TEXT,
+  started_at       TEXT NOT NULL,
+  finished_at      TEXT,
+  wall_seconds     REAL,
+  git_commit       TEXT NOT NULL,
+  torch_version    TEXT NOT NULL,
+  threads          INTEGER NOT NULL,
+  cpu              TEXT NOT NULL,
+  device           TEXT NOT NULL,
+  hostname         TEXT NOT NULL,
+  decoder          TEXT,
+  parameters       INTEGER,
+  pid              INTEGER,           -- the process training it, while running
+  heartbeat_at     TEXT,              -- last sign of life of that process
+  checkpoint_step  INTEGER,           -- last step saved in results/runs/RUN_ID/checkpoint.pt
+  git_dirty        INTEGER,           -- 1 when the source tree had uncommitted changes
+  attnlab_version  TEXT,
+  blas             TEXT,
+  gpu              TEXT
+);
+INSERT INTO runs_v3 (run_id, sweep_id, config_hash, config_yaml, overrides, seed, task, model,
+                     attention, hidden_size, train_min_length, train_max_length, status, error,
+                     started_at, finished_at, wall_seconds, git_commit, torch_version, threads,
+                     cpu, device, hostname, decoder, parameters)
+  SELECT run_id, sweep_id, config_hash, config_yaml, overrides, seed, task, model, attention,
+         hidden_size, train_min_length, train_max_length,
+         CASE status WHEN 'completed' THEN 'finished'
+                     WHEN 'running' THEN 'interrupted' ELSE status END,
+         error, started_at, finished_at, wall_seconds, git_commit, torch_version, threads, cpu,
+         device, hostname, decoder, parameters
+  FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v3 RENAME TO runs;
+CREATE INDEX runs_by_hash ON runs(config_hash);
+CREATE INDEX runs_by_sweep ON runs(sweep_id);
+ALTER TABLE sweep_jobs ADD COLUMN config_yaml TEXT;  -- the job's composed config, frozen
+-- Every setting of a run, flattened ('model.hidden_size'), with its type kept.
+CREATE TABLE params (
+  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value,
+  PRIMARY KEY (run_id, key)
+);
+CREATE VIEW length_accuracy AS
+  SELECT r.sweep_id, r.run_id, r.attention, r.model, r.decoder, r.hidden_size, r.parameters,
+         r.train_min_length, r.train_max_length, r.seed, e.length, e.n, e.token_accuracy,
+         e.sequence_accuracy
+  FROM evals e JOIN runs r USING (run_id)
+  WHERE r.status = 'finished';
+CREATE VIEW latest_metrics AS
+  SELECT m.run_id, m.name, m.step, m.value
+  FROM metrics m
+  WHERE m.step = (SELECT max(step) FROM metrics WHERE run_id = m.run_id AND name = m.name);
+CREATE VIEW run_summary AS
+  SELECT r.run_id, r.sweep_id, r.status, r.task, r.model, r.decoder, r.attention, r.hidden_size,
+         r.parameters, r.seed, r.train_min_length, r.train_max_length,
+         (SELECT value FROM latest_metrics WHERE run_id = r.run_id AND name = 'train_loss')
+           AS final_loss,
+         (SELECT value FROM latest_metrics WHERE run_id = r.run_id AND name = 'steps_per_second')
+           AS steps_per_second,
+         (SELECT avg(sequence_accuracy) FROM evals
+           WHERE run_id = r.run_id AND length BETWEEN r.train_min_length AND r.train_max_length)
+           AS train_exact,
+         (SELECT sequence_accuracy FROM evals
+           WHERE run_id = r.run_id AND length = r.train_max_length) AS longest_train_exact,
+         (SELECT avg(sequence_accuracy) FROM evals
+           WHERE run_id = r.run_id AND length > r.train_max_length) AS beyond_train_exact,
+         r.wall_seconds, r.started_at, r.error
+  FROM runs r;
+)sql",
   };
   return kMigrations;
 }
@@ -113,14 +205,25 @@ void migrate(Database& db) {
                      " is newer than this attnlab understands (" +
                      std::to_string(schema_version()) + "); use a newer attnlab");
   }
+  if (current == schema_version()) return;
+  // A migration may rebuild a table that others reference; with foreign keys
+  // on, dropping it would cascade into their rows. The pragma only works
+  // outside a transaction, and each migration checks the keys before it commits.
+  db.exec("PRAGMA foreign_keys = OFF");
   for (int v = current; v < schema_version(); ++v) {
     Transaction txn(db);
     // Re-check inside the write lock: another process may have migrated meanwhile.
     if (user_version(db) > v) continue;
     db.exec(migrations()[v]);
+    Statement check = db.prepare("PRAGMA foreign_key_check");
+    if (check.step()) {
+      throw StoreError(db.file().string() + ": migration " + std::to_string(v + 1) +
+                       " would break a reference from table " + check.column_text(0));
+    }
     db.exec("PRAGMA user_version = " + std::to_string(v + 1));
     txn.commit();
   }
+  db.exec("PRAGMA foreign_keys = ON");
 }
 
 }  // namespace attnlab::store

@@ -25,6 +25,22 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// The BLAS library loaded into this process, as its path ends
+// ("openblas-openmp/libblas.so.3"), or "unknown".
+std::string loaded_blas() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    const auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    if (path.find("blas") == std::string::npos && path.find("mkl") == std::string::npos) continue;
+    const auto parent = path.rfind('/', path.rfind('/') - 1);
+    return path.substr(parent + 1);
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 std::string code_version() {
@@ -59,6 +75,10 @@ store::Environment configure_environment(int threads, const std::string& device)
   env.threads = torch::get_num_threads();
   env.cpu = cpu_model();
   env.device = device;
+  env.git_dirty = ATTNLAB_GIT_DIRTY != 0;
+  env.attnlab_version = ATTNLAB_VERSION;
+  env.blas = loaded_blas();
+  if (device == "cuda") env.gpu = std::to_string(torch::cuda::device_count()) + " CUDA device(s)";
   char host[256] = {0};
   env.hostname = gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
   return env;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "attention/registry.h"
@@ -65,37 +66,100 @@ double Trainer::train_step(std::int64_t step) {
   return loss.item<double>();
 }
 
+std::string Trainer::checkpoint(int step) const {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model, optimizer;
+  model_->save(model);
+  optimizer_->save(optimizer);
+  archive.write("model", model);
+  archive.write("optimizer", optimizer);
+  archive.write("step", torch::tensor(static_cast<std::int64_t>(step)));
+  archive.write("window_loss", torch::tensor(window_loss_, torch::kFloat64));
+  archive.write("window", torch::tensor(static_cast<std::int64_t>(window_)));
+  archive.write("seconds", torch::tensor(earlier_seconds_, torch::kFloat64));
+  archive.write("config_hash", c10::IValue(config::config_hash(settings_, "")));
+  // Dropout draws from the default generator: without its state a resumed
+  // run would drop other units.
+  auto generator = torch::globalContext().defaultGenerator(torch::kCPU);
+  {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    archive.write("generator", generator.get_state());
+  }
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+int Trainer::restore(const std::string& state) {
+  std::istringstream in(state);
+  torch::serialize::InputArchive archive;
+  archive.load_from(in, device_);
+  c10::IValue hash;
+  archive.read("config_hash", hash);
+  if (!hash.isString() || hash.toStringRef() != config::config_hash(settings_, "")) {
+    throw std::runtime_error("the checkpoint belongs to another config");
+  }
+  torch::Tensor step, window_loss, window, seconds, generator_state;
+  torch::serialize::InputArchive model, optimizer;
+  archive.read("model", model);
+  archive.read("optimizer", optimizer);
+  model_->load(model);
+  optimizer_->load(optimizer);
+  archive.read("step", step);
+  archive.read("window_loss", window_loss);
+  archive.read("window", window);
+  archive.read("seconds", seconds);
+  archive.read("generator", generator_state);
+  auto generator = torch::globalContext().defaultGenerator(torch::kCPU);
+  {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(generator_state.to(torch::kCPU));
+  }
+  done_steps_ = static_cast<int>(step.item<std::int64_t>());
+  window_loss_ = window_loss.item<double>();
+  window_ = static_cast<int>(window.item<std::int64_t>());
+  earlier_seconds_ = seconds.item<double>();
+  return done_steps_;
+}
+
 TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
+  const auto seconds = [&] {
+    return earlier_seconds_ + std::chrono::duration<double>(Clock::now() - start).count();
+  };
   TrainResult result;
-  double window_loss = 0;
-  int window = 0;
   model_->train();
-  for (std::int64_t step = 1; step <= settings_.train.steps; ++step) {
+  const int every = settings_.train.checkpoint_every;
+  for (std::int64_t step = done_steps_ + 1; step <= settings_.train.steps; ++step) {
     if (callbacks.should_stop && callbacks.should_stop()) {
       throw Interrupted("interrupted at step " + std::to_string(step) + " of " +
                         std::to_string(settings_.train.steps));
     }
     const double loss = train_step(step);
     if (!std::isfinite(loss)) {
-      throw std::runtime_error("training diverged: loss is " + std::to_string(loss) + " at step " +
-                               std::to_string(step) + " (try a lower train.lr)");
+      throw Diverged("training diverged: loss is " + std::to_string(loss) + " at step " +
+                     std::to_string(step) + " (try a lower train.lr)");
     }
-    window_loss += loss;
-    ++window;
+    window_loss_ += loss;
+    ++window_;
     if (step % settings_.train.log_every == 0 || step == settings_.train.steps) {
-      result.final_loss = window_loss / window;
-      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      result.final_loss = window_loss_ / window_;
       if (callbacks.on_metrics) {
         callbacks.on_metrics({{static_cast<int>(step), "train_loss", result.final_loss},
-                              {static_cast<int>(step), "elapsed_seconds", seconds}});
+                              {static_cast<int>(step), "elapsed_seconds", seconds()}});
       }
-      window_loss = 0;
-      window = 0;
+      window_loss_ = 0;
+      window_ = 0;
+    }
+    if (every > 0 && step % every == 0 && step < settings_.train.steps && callbacks.on_checkpoint) {
+      const double so_far = earlier_seconds_;
+      earlier_seconds_ = seconds();
+      callbacks.on_checkpoint(static_cast<int>(step), checkpoint(static_cast<int>(step)));
+      earlier_seconds_ = so_far;
     }
   }
-  result.train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.train_seconds = seconds();
   result.steps_per_second =
       result.train_seconds > 0 ? settings_.train.steps / result.train_seconds : 0;
   result.evals = evaluate_lengths(*model_, *task_, settings_, device_);

@@ -23,11 +23,20 @@ class Interrupted : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown when the training loss became NaN or infinite.
+class Diverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct TrainCallbacks {
   // Called every settings.train.log_every steps with that window's metrics.
   std::function<void(const std::vector<store::MetricPoint>&)> on_metrics;
   // Polled every step; returning true ends training with Interrupted.
   std::function<bool()> should_stop;
+  // Every settings.train.checkpoint_every steps: the step and the state to
+  // resume from it (restore()); the caller stores it.
+  std::function<void(int, const std::string&)> on_checkpoint;
 };
 
 struct TrainResult {
@@ -42,7 +51,15 @@ class Trainer {
   // Seeds LibTorch from settings.seed and builds task and model on `device`.
   Trainer(const config::RunSettings& settings, const torch::Device& device);
 
+  // Trains from the first step not yet done (1, or after restore()) to
+  // settings.train.steps, then evaluates.
   TrainResult run(const TrainCallbacks& callbacks);
+
+  // Continues from a state that on_checkpoint gave: model, optimiser, random
+  // generator and loss window, so that the run ends with the numbers it
+  // would have had uninterrupted. Returns the checkpoint's step. Throws
+  // std::runtime_error when `state` is not a checkpoint of this config.
+  int restore(const std::string& state);
 
   // Trainable parameters of the model.
   std::int64_t parameter_count() const;
@@ -52,12 +69,17 @@ class Trainer {
 
  private:
   double train_step(std::int64_t step);
+  std::string checkpoint(int step) const;
 
   config::RunSettings settings_;
   torch::Device device_;
   std::unique_ptr<data::Task> task_;
   std::shared_ptr<models::Seq2SeqModelImpl> model_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
+  int done_steps_ = 0;          // steps already trained (restore())
+  double window_loss_ = 0;      // loss summed since the last log point
+  int window_ = 0;              // steps since the last log point
+  double earlier_seconds_ = 0;  // training time before restore()
 };
 
 // Checks that the names in `settings` (task, model, decoder, attention) exist in this build.

@@ -47,6 +47,21 @@ class Cli : public ::testing::Test {
     return r;
   }
 
+  // Runs a shell command in the test's folder; ATTNLAB is the binary.
+  Result shell(const std::string& command) {
+    const std::string full = "cd '" + dir_.string() + "' && ATTNLAB='" + kBinary.string() +
+                             "' && (" + command + ") 2>&1";
+    Result r;
+    FILE* pipe = popen(full.c_str(), "r");
+    std::array<char, 4096> buffer{};
+    size_t n = 0;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+      r.output.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+  }
+
   fs::path dir_;
 };
 
@@ -109,7 +124,7 @@ TEST_F(Cli, ReadCommandsOnAMissingDatabaseExitTwo) {
 TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
   Result r = attnlab("run train.steps=20 attention=dot");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  ASSERT_TRUE(contains(r.output, "completed")) << r.output;
+  ASSERT_TRUE(contains(r.output, "finished")) << r.output;
   const std::string run_id = r.output.substr(4, r.output.find(':') - 4);
   EXPECT_EQ(run_id.size(), 10u) << r.output;
   EXPECT_TRUE(fs::exists(dir_ / "results/runs" / run_id / "config.yaml"));
@@ -122,11 +137,11 @@ TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
   EXPECT_EQ(r.output, "attention,lengths,lo,hi,n\ndot,6,1,6,300\n");
 
   r = attnlab("query --format json 'SELECT status, threads FROM runs'");
-  EXPECT_EQ(r.output, "[\n  {\n    \"status\": \"completed\",\n    \"threads\": 1\n  }\n]\n");
+  EXPECT_EQ(r.output, "[\n  {\n    \"status\": \"finished\",\n    \"threads\": 1\n  }\n]\n");
 
   r = attnlab("show " + run_id.substr(0, 6));
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_TRUE(contains(r.output, "status:       completed")) << r.output;
+  EXPECT_TRUE(contains(r.output, "status:       finished")) << r.output;
   EXPECT_TRUE(contains(r.output, "LibTorch 1.")) << r.output;
   EXPECT_TRUE(contains(r.output, "name: dot")) << r.output;
 
@@ -197,11 +212,11 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   EXPECT_TRUE(fs::exists(dir_ / "reports/short/accuracy_vs_length.svg"));
   EXPECT_TRUE(fs::exists(dir_ / "reports/short/index.md"));
   r = attnlab("query --format csv 'SELECT attention, status FROM runs ORDER BY attention'");
-  EXPECT_EQ(r.output, "attention,status\ndot,completed\nnone,completed\n");
+  EXPECT_EQ(r.output, "attention,status\ndot,finished\nnone,finished\n");
 
   r = attnlab("sweep short model.hidden_size=8");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(contains(r.output, "2 job(s), 0 to run, 2 already completed")) << r.output;
+  EXPECT_TRUE(contains(r.output, "2 job(s), 0 to run, 2 already finished")) << r.output;
   r = attnlab("query --format csv 'SELECT count(*) AS runs FROM runs'");
   EXPECT_EQ(r.output, "runs\n2\n");
 
@@ -214,7 +229,7 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   EXPECT_TRUE(contains(r.output, "completed")) << r.output;
 }
 
-TEST_F(Cli, AKilledRunIsRecordedAsFailedAndExitsOne) {
+TEST_F(Cli, AKilledRunIsRecordedAsInterruptedAndExitsOne) {
   // SIGTERM once training has started, then report the run's exit code.
   const std::string script = "('" + kBinary.string() + "' --db results/t.db --config-dir '" +
                              (kData / "configs").string() +
@@ -230,7 +245,81 @@ TEST_F(Cli, AKilledRunIsRecordedAsFailedAndExitsOne) {
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(contains(text, "interrupted by signal 15")) << text;
   const Result q = attnlab("query --format csv 'SELECT status FROM runs'");
-  EXPECT_EQ(q.output, "status\nfailed\n");
+  EXPECT_EQ(q.output, "status\ninterrupted\n");
+}
+
+TEST_F(Cli, AKilledRunResumesFromItsCheckpointWithTheSameNumbers) {
+  const std::string args =
+      " run train.steps=400 train.log_every=50 +train.checkpoint_every=100 +model.dropout=0.2"
+      " task.test_lengths=[1,4]";
+  ASSERT_EQ(attnlab("--db results/reference.db" + args).exit_code, 0);
+  // kill -9 once step 300 is logged: no chance to record anything.
+  const Result killed = shell("\"$ATTNLAB\" --db results/t.db --config-dir '" +
+                              (kData / "configs").string() + "'" + args +
+                              " > run.log 2>&1 & pid=$!; "
+                              "until grep -q 'step    300' run.log; do sleep 0.05; done; "
+                              "kill -KILL $pid; wait $pid; echo exit=$?");
+  EXPECT_TRUE(contains(killed.output, "exit=137")) << killed.output;
+
+  const Result resumed = attnlab(args);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, "resumed from the checkpoint at step")) << resumed.output;
+  const std::string evals =
+      "query --format csv 'SELECT length, token_accuracy, sequence_accuracy FROM evals "
+      "ORDER BY length'";
+  const Result ours = attnlab(evals);
+  EXPECT_EQ(ours.output, attnlab("--db results/reference.db " + evals).output);
+  EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) AS runs, min(status) AS status FROM "
+                    "runs'")
+                .output,
+            "runs,status\n1,finished\n");
+  EXPECT_EQ(attnlab("query --format csv 'PRAGMA integrity_check'").output, "integrity_check\nok\n");
+}
+
+TEST_F(Cli, ADivergingRunIsMarkedDiverged) {
+  const Result r = attnlab("run train.lr=1e30");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.output, "diverged: training diverged: loss is")) << r.output;
+  EXPECT_EQ(attnlab("query --format csv 'SELECT status FROM runs'").output, "status\ndiverged\n");
+}
+
+TEST_F(Cli, AKilledSweepResumesItsFrozenPlanExactly) {
+  fs::copy(kData / "configs", dir_ / "configs", fs::copy_options::recursive);
+  const std::string sweep =
+      "\"$ATTNLAB\" --db results/t.db --config-dir configs sweep attention=none,dot "
+      "train.steps=3000 train.log_every=100 +train.checkpoint_every=500";
+  // kill -9 the driver while its first job trains; the job follows it.
+  const Result killed = shell(sweep +
+                              " > sweep.log 2>&1 & pid=$!; "
+                              "until grep -q 'step    600' sweep.log; do sleep 0.05; done; "
+                              "kill -KILL $pid; wait $pid; echo exit=$?; "
+                              // The orphaned job records itself as interrupted.
+                              "until \"$ATTNLAB\" --db results/t.db query --format csv "
+                              "\"SELECT count(*) FROM runs WHERE status = 'running'\" | "
+                              "grep -qx 0; do sleep 0.1; done");
+  EXPECT_TRUE(contains(killed.output, "exit=137")) << killed.output;
+  const std::string sweep_id =
+      attnlab("query --format csv 'SELECT sweep_id FROM sweeps'").output.substr(9);
+  ASSERT_FALSE(sweep_id.empty());
+  // Edits after planning do not leak into the sweep.
+  std::ofstream(dir_ / "configs/task/reverse.yaml", std::ios::app) << "vocab_size: 12\n";
+
+  const Result resumed =
+      shell("\"$ATTNLAB\" --db results/t.db --config-dir configs sweep --resume " +
+            sweep_id.substr(0, sweep_id.size() - 1));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, "2 job(s), 2 to run, 0 already finished")) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, "resumed from the checkpoint at step")) << resumed.output;
+  EXPECT_EQ(
+      attnlab("query --format csv \"SELECT r.attention, r.status, p.value AS vocab FROM runs r "
+              "JOIN params p ON p.run_id = r.run_id AND p.key = 'task.vocab_size' "
+              "ORDER BY r.attention\"")
+          .output,
+      "attention,status,vocab\ndot,finished,10\nnone,finished,10\n");
+  EXPECT_EQ(attnlab("query --format csv 'PRAGMA integrity_check'").output, "integrity_check\nok\n");
+  const Result again = shell("\"$ATTNLAB\" --db results/t.db --config-dir configs sweep --resume " +
+                             sweep_id.substr(0, sweep_id.size() - 1));
+  EXPECT_TRUE(contains(again.output, "2 job(s), 0 to run, 2 already finished")) << again.output;
 }
 
 }  // namespace

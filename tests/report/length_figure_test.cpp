@@ -17,7 +17,8 @@ class ReportTest : public ::testing::Test {
         std::filesystem::temp_directory_path() / ("attnlab-report-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     store_ = std::make_unique<store::RunStore>(dir_ / "r.db", store::OpenMode::kReadWrite);
-    sweep_ = store_->begin_sweep("demo", "[]", {{"[]", "1111111111aa"}, {"[]", "2222222222bb"}});
+    sweep_ =
+        store_->begin_sweep("demo", "[]", {{"[]", "1111111111aa", ""}, {"[]", "2222222222bb", ""}});
     add_run("1111111111aa", "none", {1.0, 0.5, 0.1, 0.0});
     add_run("2222222222bb", "additive", {1.0, 1.0, 0.9, 0.4});
   }

@@ -2,6 +2,7 @@
 #include "store/run_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "store/schema.h"
@@ -32,7 +33,13 @@ class RunStoreTest : public ::testing::Test {
     run.hidden_size = 64;
     run.train_min_length = 1;
     run.train_max_length = 15;
-    run.environment = {"abc123", "1.13.0", 2, "Test CPU", "cpu", "host"};
+    run.environment.git_commit = "abc123";
+    run.environment.torch_version = "1.13.0";
+    run.environment.threads = 2;
+    run.environment.cpu = "Test CPU";
+    run.environment.device = "cpu";
+    run.environment.hostname = "host";
+    run.environment.blas = "openblas-openmp/libblas.so.3";
     return run;
   }
 
@@ -52,7 +59,7 @@ TEST_F(RunStoreTest, CreatesFolderAndSchema) {
 TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
   const std::string sweep =
-      store.begin_sweep("default", "[]", {{"[\"attention=additive\"]", "0123456789abcdef"}});
+      store.begin_sweep("default", "[]", {{"[\"attention=additive\"]", "0123456789abcdef", ""}});
   NewRun run = sample_run("0123456789abcdef", "additive");
   run.sweep_id = sweep;
   const std::string id = store.begin_run(run);
@@ -64,7 +71,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
 
   const auto found = store.find_run("012345");
   ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(found->status, "finished");
   EXPECT_EQ(found->run.sweep_id, sweep);
   EXPECT_EQ(found->run.config_yaml, "attention:\n  name: additive\n");
   EXPECT_EQ(found->run.environment.cpu, "Test CPU");
@@ -79,7 +86,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   const auto metrics = store.metrics(id);
   ASSERT_EQ(metrics.size(), 2u);
   EXPECT_DOUBLE_EQ(metrics[1].value, 0.25);
-  EXPECT_EQ(store.completed_run_with_hash("0123456789abcdef"), id);
+  EXPECT_EQ(store.finished_run_with_hash("0123456789abcdef"), id);
 
   Statement view = store.database().prepare(
       "SELECT sweep_id, run_id, attention, model, hidden_size, train_max_length, length, n, "
@@ -97,23 +104,23 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   ASSERT_EQ(sweeps.size(), 1u);
   EXPECT_EQ(sweeps[0].status, "completed");
   EXPECT_EQ(sweeps[0].n_jobs, 1);
-  EXPECT_EQ(sweeps[0].completed, 1);
+  EXPECT_EQ(sweeps[0].finished, 1);
 }
 
 TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
-  const std::vector<PlannedJob> plan = {{"[\"attention=none\"]", "hash-none-000"},
-                                        {"[\"attention=dot\"]", "hash-dot-0000"},
-                                        {"[\"attention=general\"]", "hash-general-"}};
+  const std::vector<PlannedJob> plan = {{"[\"attention=none\"]", "hash-none-000", ""},
+                                        {"[\"attention=dot\"]", "hash-dot-0000", ""},
+                                        {"[\"attention=general\"]", "hash-general-", ""}};
   const std::string first = store.begin_sweep("demo", "[]", plan);
   NewRun none = sample_run("hash-none-000", "none");
   none.sweep_id = first;
   store.finish_run(store.begin_run(none), {{1, 10, 1.0, 1.0}}, 1.0);
   NewRun dot = sample_run("hash-dot-0000", "dot");
   dot.sweep_id = first;
-  store.fail_run(store.begin_run(dot), "crashed", 1.0);
+  store.end_run(store.begin_run(dot), "failed", "crashed", 1.0);
 
-  // The resumed sweep reuses the completed run and retries the failed job.
+  // The resumed sweep reuses the finished run and retries the failed job.
   const std::string second = store.begin_sweep("demo", "[]", plan);
   EXPECT_NE(first, second);
   dot.sweep_id = second;
@@ -125,11 +132,11 @@ TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   EXPECT_EQ(runs[0].run.attention, "none");
   EXPECT_EQ(runs[0].run.sweep_id, first);
   EXPECT_EQ(runs[1].run_id, retried);
-  EXPECT_EQ(runs[1].status, "completed");
+  EXPECT_EQ(runs[1].status, "finished");
   const auto sweeps = store.list_sweeps();
   ASSERT_EQ(sweeps.size(), 2u);
   EXPECT_EQ(sweeps[1].n_jobs, 3);
-  EXPECT_EQ(sweeps[1].completed, 2);
+  EXPECT_EQ(sweeps[1].finished, 2);
   EXPECT_EQ(sweeps[1].failed, 0);
 }
 
@@ -139,11 +146,11 @@ TEST_F(RunStoreTest, RepeatedHashesGetNumberedIdsAndFailuresAreKept) {
   const std::string second = store.begin_run(sample_run("aaaaaaaaaaaa", "dot"));
   EXPECT_EQ(first, "aaaaaaaaaa");
   EXPECT_EQ(second, "aaaaaaaaaa-2");
-  store.fail_run(second, "training diverged", 1.0);
-  EXPECT_EQ(store.find_run(second)->status, "failed");
+  store.end_run(second, "diverged", "training diverged", 1.0);
+  EXPECT_EQ(store.find_run(second)->status, "diverged");
   EXPECT_EQ(store.find_run(second)->error, "training diverged");
   EXPECT_EQ(store.find_run(first)->status, "running");
-  EXPECT_FALSE(store.completed_run_with_hash("aaaaaaaaaaaa").has_value());
+  EXPECT_FALSE(store.finished_run_with_hash("aaaaaaaaaaaa").has_value());
   EXPECT_THROW(store.find_run("aaa"), StoreError);  // ambiguous prefix
   EXPECT_FALSE(store.find_run("zzz").has_value());
   // Failed runs stay out of the view.
@@ -158,6 +165,61 @@ TEST_F(RunStoreTest, RejectsOutOfRangeAccuracyAtomically) {
   EXPECT_THROW(store.finish_run(id, {{1, 10, 1.0, 1.0}, {2, 10, 1.5, 0.5}}, 1.0), StoreError);
   EXPECT_TRUE(store.evals(id).empty());  // the first row was rolled back too
   EXPECT_EQ(store.find_run(id)->status, "running");
+}
+
+TEST_F(RunStoreTest, VanishedProcessesAreInterruptedAndResumable) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  NewRun here = sample_run("cccccccccccc", "dot");
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  here.environment.hostname = host;  // only this host's processes can be checked
+  const std::string id = store.begin_run(here);
+  EXPECT_EQ(store.find_run(id)->pid, ::getpid());
+  EXPECT_EQ(store.reap_vanished_runs(), 0);  // this process is alive
+  store.set_checkpoint(id, 500);
+  EXPECT_FALSE(store.resumable_run("cccccccccccc").has_value());  // still running
+  // The launcher saw the process die of SIGKILL.
+  EXPECT_EQ(store.reap_vanished_runs(::getpid(), "killed by signal 9"), 1);
+  auto run = store.find_run(id);
+  EXPECT_EQ(run->status, "interrupted");
+  EXPECT_EQ(run->error, "killed by signal 9");
+  EXPECT_EQ(run->pid, 0);
+  const auto resumable = store.resumable_run("cccccccccccc");
+  ASSERT_TRUE(resumable.has_value());
+  EXPECT_EQ(resumable->run_id, id);
+  EXPECT_EQ(resumable->checkpoint_step, 500);
+  store.reopen_run(id, 4242);
+  EXPECT_EQ(store.find_run(id)->status, "running");
+  // pid 4242 is not ours; once no such process exists it is reaped.
+  if (::kill(4242, 0) != 0) {
+    EXPECT_EQ(store.reap_vanished_runs(), 1);
+    EXPECT_EQ(store.find_run(id)->error, "process 4242 vanished (killed or crashed)");
+  }
+}
+
+TEST_F(RunStoreTest, ParamsKeepTheirTypesAndTheSummaryViewHasOneRowPerRun) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  const std::string id = store.begin_run(sample_run("dddddddddddd", "general"));
+  store.set_params(id, {{"model.hidden_size", std::int64_t{256}},
+                        {"train.lr", 0.003},
+                        {"model.cell", std::string("gru")}});
+  store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
+  store.finish_run(id, {{1, 10, 1.0, 1.0}, {15, 10, 0.9, 0.5}, {16, 10, 0.5, 0.25}}, 2.0);
+  Statement typed = store.database().prepare(
+      "SELECT count(*) FROM params WHERE key = 'model.hidden_size' AND value > 128");
+  typed.step();
+  EXPECT_EQ(typed.column_int(0), 1);
+  Statement summary = store.database().prepare(
+      "SELECT status, final_loss, train_exact, longest_train_exact, beyond_train_exact "
+      "FROM run_summary WHERE run_id = ?1");
+  summary.bind(1, id);
+  ASSERT_TRUE(summary.step());
+  EXPECT_EQ(summary.column_text(0), "finished");
+  EXPECT_DOUBLE_EQ(summary.column_double(1), 0.25);
+  EXPECT_DOUBLE_EQ(summary.column_double(2), 0.75);
+  EXPECT_DOUBLE_EQ(summary.column_double(3), 0.5);
+  EXPECT_DOUBLE_EQ(summary.column_double(4), 0.25);
+  EXPECT_EQ(store.find_run(id)->run.environment.blas, "openblas-openmp/libblas.so.3");
 }
 
 TEST_F(RunStoreTest, ReadOnlyOpenOfAMissingFileFails) {

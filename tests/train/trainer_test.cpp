@@ -142,6 +142,56 @@ TEST(Trainer, SameSeedSameLoss) {
   EXPECT_EQ(a, b);
 }
 
+TEST(Trainer, ResumingFromACheckpointGivesTheSameNumbers) {
+  torch::set_num_threads(1);
+  auto settings = short_reverse("additive");
+  settings.model.dropout = 0.3;  // the random generator must be restored too
+  settings.train.steps = 60;
+  settings.train.log_every = 10;
+  settings.train.checkpoint_every = 20;
+  settings.task.test_lengths = {1, 4};
+  const auto losses_of = [](std::vector<double>* out) {
+    return [out](const std::vector<store::MetricPoint>& points) {
+      out->push_back(points.front().value);
+    };
+  };
+  std::vector<double> whole;
+  TrainCallbacks straight;
+  straight.on_metrics = losses_of(&whole);
+  const TrainResult expected = Trainer(settings, torch::kCPU).run(straight);
+
+  // Killed after step 45: the last checkpoint is step 40.
+  std::string state;
+  int saved_at = 0, steps = 0;
+  TrainCallbacks killed;
+  killed.on_checkpoint = [&](int step, const std::string& bytes) {
+    saved_at = step;
+    state = bytes;
+  };
+  killed.should_stop = [&] { return ++steps > 45; };
+  EXPECT_THROW(Trainer(settings, torch::kCPU).run(killed), Interrupted);
+  EXPECT_EQ(saved_at, 40);
+
+  Trainer resumed(settings, torch::kCPU);
+  EXPECT_EQ(resumed.restore(state), 40);
+  std::vector<double> rest;
+  TrainCallbacks after;
+  after.on_metrics = losses_of(&rest);
+  const TrainResult got = resumed.run(after);
+  ASSERT_EQ(rest.size(), 2u);  // steps 50 and 60
+  EXPECT_EQ(rest[0], whole[4]);
+  EXPECT_EQ(rest[1], whole[5]);
+  EXPECT_EQ(got.final_loss, expected.final_loss);
+  ASSERT_EQ(got.evals.size(), expected.evals.size());
+  for (size_t i = 0; i < got.evals.size(); ++i) {
+    EXPECT_EQ(got.evals[i].token_accuracy, expected.evals[i].token_accuracy);
+    EXPECT_EQ(got.evals[i].sequence_accuracy, expected.evals[i].sequence_accuracy);
+  }
+  // A checkpoint only fits its own config.
+  settings.seed = 6;
+  EXPECT_THROW(Trainer(settings, torch::kCPU).restore(state), std::runtime_error);
+}
+
 TEST(Trainer, StopsWhenAsked) {
   auto settings = short_reverse("none");
   TrainCallbacks callbacks;
