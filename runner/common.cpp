@@ -160,6 +160,14 @@ bool read_file(const std::filesystem::path& file, std::string* bytes) {
   return static_cast<bool>(in) || in.eof();
 }
 
+std::unique_ptr<store::RunStore> open_results(const GlobalOptions& globals) {
+  try {
+    return std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+  } catch (const store::StoreError& e) {
+    throw UsageError(std::string(e.what()) + " (choose another --db)");
+  }
+}
+
 store::RunStore open_results_read_only(const GlobalOptions& globals) {
   try {
     return store::RunStore(globals.db, store::OpenMode::kReadOnly);

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -71,6 +72,10 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
 // Reads a whole file; false if it cannot be read.
 bool read_file(const std::filesystem::path& file, std::string* bytes);
 
+// Opens (creating or migrating) the results database for writing; a path
+// that cannot hold a database is a usage error (exit 2) naming it.
+std::unique_ptr<store::RunStore> open_results(const GlobalOptions& globals);
+
 // Opens the results database for reading; a missing or unreadable file is a
 // usage error (exit 2) naming it.
 store::RunStore open_results_read_only(const GlobalOptions& globals);
@@ -105,5 +110,6 @@ void add_ls_command(CLI::App& app, GlobalOptions& globals);
 void add_show_command(CLI::App& app, GlobalOptions& globals);
 void add_query_command(CLI::App& app, GlobalOptions& globals);
 void add_report_command(CLI::App& app, GlobalOptions& globals);
+void add_reproduce_command(CLI::App& app, GlobalOptions& globals);
 
 }  // namespace attnlab::runner

@@ -1,4 +1,10 @@
-// `attnlab ls [sweeps|runs]`: what the database holds, with status.
+// `attnlab ls [sweeps|runs] [--sweep ID] [--status S]`: what the database
+// holds, with status. A 'running' run whose process is gone shows as
+// 'interrupted?' until a writing command records it.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -9,8 +15,22 @@
 namespace attnlab::runner {
 namespace {
 
-void list(const GlobalOptions& globals, const std::string& what) {
+struct LsOptions {
+  std::string what = "runs";
+  std::string sweep;   // only this sweep's runs (id or prefix)
+  std::string status;  // only runs with this status
+};
+
+bool process_gone(const store::RunRecord& r) {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  return r.status == "running" && r.pid > 0 && r.run.environment.hostname == host &&
+         ::kill(static_cast<pid_t>(r.pid), 0) != 0 && errno == ESRCH;
+}
+
+void list(const GlobalOptions& globals, const LsOptions& options) {
   store::RunStore store = open_results_read_only(globals);
+  const std::string& what = options.what;
   if (what == "sweeps") {
     std::cout << std::left << std::setw(34) << "sweep" << std::setw(11) << "status" << std::setw(7)
               << "jobs" << std::setw(10) << "finished" << std::setw(8) << "failed"
@@ -26,7 +46,18 @@ void list(const GlobalOptions& globals, const std::string& what) {
             << "attention" << std::setw(12) << "model" << std::setw(7) << "H" << std::setw(9)
             << "train" << std::setw(9) << "seconds" << std::setw(22) << "started"
             << "sweep\n";
-  for (const auto& r : store.list_runs()) {
+  std::vector<store::RunRecord> runs;
+  if (options.sweep.empty()) {
+    runs = store.list_runs();
+  } else {
+    const auto sweep = store.find_sweep(options.sweep);
+    if (!sweep)
+      throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
+    runs = store.sweep_runs(sweep->sweep_id);
+  }
+  for (auto& r : runs) {
+    if (process_gone(r)) r.status = "interrupted?";
+    if (!options.status.empty() && r.status != options.status) continue;
     std::cout << std::left << std::setw(14) << r.run_id << std::setw(11) << r.status
               << std::setw(11) << r.run.attention << std::setw(12)
               << (r.run.decoder.empty() || r.run.decoder == r.run.model
@@ -43,12 +74,15 @@ void list(const GlobalOptions& globals, const std::string& what) {
 }  // namespace
 
 void add_ls_command(CLI::App& app, GlobalOptions& globals) {
-  auto what = std::make_shared<std::string>("runs");
+  auto options = std::make_shared<LsOptions>();
   CLI::App* cmd = app.add_subcommand("ls", "List the sweeps or runs in the database.");
-  cmd->add_option("what", *what, "sweeps or runs")
+  cmd->add_option("what", options->what, "sweeps or runs")
       ->check(CLI::IsMember({"sweeps", "runs"}))
       ->capture_default_str();
-  cmd->callback([&globals, what] { list(globals, *what); });
+  cmd->add_option("--sweep", options->sweep, "runs: only this sweep's (id or unique prefix)");
+  cmd->add_option("--status", options->status, "runs: only those with this status")
+      ->check(CLI::IsMember({"running", "finished", "failed", "diverged", "interrupted"}));
+  cmd->callback([&globals, options] { list(globals, *options); });
 }
 
 }  // namespace attnlab::runner

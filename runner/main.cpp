@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add_show_command(app, globals);
   add_query_command(app, globals);
   add_report_command(app, globals);
+  add_reproduce_command(app, globals);
   add_config_command(app, globals);
 
   try {

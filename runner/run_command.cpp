@@ -70,7 +70,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     take_experiment_override(&overrides, &experiment);
     job = compose_job(globals, experiment, overrides);
   } else {
-    opened = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+    opened = open_results(globals);
     job = frozen_job(options, *opened, &overrides);
   }
   const auto& s = job.settings;
@@ -80,7 +80,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  if (!opened) opened = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+  if (!opened) opened = open_results(globals);
   store::RunStore& store = *opened;
   store.reap_vanished_runs();
 

@@ -33,8 +33,16 @@ void show(const GlobalOptions& globals, const std::string& id) {
                                  : "parameters unknown")
             << "\n"
             << "wall seconds: " << std::fixed << std::setprecision(1) << r.wall_seconds << "\n"
-            << "environment:  attnlab " << env.git_commit << ", LibTorch " << env.torch_version
-            << ", " << env.threads << " thread(s) on " << env.device << ", " << env.cpu << ", host "
+            << "checkpoint:   "
+            << (r.checkpoint_step > 0 ? "step " + std::to_string(r.checkpoint_step) : "-")
+            << (r.status == "running"
+                    ? ", pid " + std::to_string(r.pid) + ", last heartbeat " + r.heartbeat_at
+                    : "")
+            << "\n"
+            << "environment:  attnlab " << env.attnlab_version << " (" << env.git_commit
+            << (env.git_dirty ? ", uncommitted changes" : "") << "), LibTorch " << env.torch_version
+            << ", BLAS " << env.blas << (env.gpu.empty() ? "" : ", GPU " + env.gpu) << ", "
+            << env.threads << " thread(s) on " << env.device << ", " << env.cpu << ", host "
             << env.hostname << "\n"
             << "config:\n";
   std::istringstream config(r.run.config_yaml);

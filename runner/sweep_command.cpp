@@ -111,13 +111,13 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
         std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
       return;
     }
-    store = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+    store = open_results(globals);
     std::vector<store::PlannedJob> frozen;
     for (const auto& p : plan)
       frozen.push_back({json_strings(p.overrides), p.hash, p.config_yaml});
     sweep_id = store->begin_sweep(name, json_strings(options.words), frozen);
   } else {
-    store = std::make_unique<store::RunStore>(globals.db, store::OpenMode::kReadWrite);
+    store = open_results(globals);
     const auto found = store->find_sweep(options.resume);
     if (!found) {
       throw UsageError("no sweep '" + options.resume + "' in " + globals.db.string() +

@@ -322,4 +322,43 @@ TEST_F(Cli, AKilledSweepResumesItsFrozenPlanExactly) {
   EXPECT_TRUE(contains(again.output, "2 job(s), 0 to run, 2 already finished")) << again.output;
 }
 
+TEST_F(Cli, EightRunsWriteAtOnceWithoutLockErrors) {
+  const Result r =
+      shell("for seed in 1 2 3 4 5 6 7 8; do \"$ATTNLAB\" --db results/t.db --config-dir '" +
+            (kData / "configs").string() +
+            "' run seed=$seed train.steps=30 train.log_every=1 > run-$seed.log 2>&1 & done; "
+            "wait; grep -l 'finished in' run-*.log | wc -l; "
+            "cat run-*.log | grep -ci 'locked' || true");
+  EXPECT_EQ(r.output, "8\n0\n");
+  EXPECT_EQ(attnlab("query --format csv \"SELECT count(*) AS runs, count(DISTINCT seed) AS seeds, "
+                    "sum(status = 'finished') AS finished FROM runs\"")
+                .output,
+            "runs,seeds,finished\n8,8,8\n");
+  EXPECT_EQ(attnlab("query --format csv \"SELECT count(*) AS points FROM metrics WHERE name = "
+                    "'train_loss'\"")
+                .output,
+            "points\n240\n");
+}
+
+TEST_F(Cli, ReproduceComparesEveryNumber) {
+  ASSERT_EQ(attnlab("run train.steps=40 +model.dropout=0.1").exit_code, 0);
+  const std::string id =
+      attnlab("query --format csv 'SELECT run_id FROM runs'").output.substr(7, 10);
+  const Result r = attnlab("reproduce " + id);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output,
+                       "identical: all 16 numbers (4 training losses, 6 lengths x 2 "
+                       "accuracies) match to the last digit"))
+      << r.output;
+  EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) FROM runs'").output, "count(*)\n1\n");
+  EXPECT_EQ(attnlab("reproduce nosuchrun").exit_code, 2);
+}
+
+TEST_F(Cli, AnUnusableDatabasePathIsAClearError) {
+  std::ofstream(dir_ / "a-file") << "not a folder\n";
+  const Result r = attnlab("--db a-file/t.db run train.steps=5");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "a-file/t.db")) << r.output;
+}
+
 }  // namespace
