@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "runner/common.h"
 #include "store/run_store.h"
@@ -54,6 +55,16 @@ void list(const GlobalOptions& globals, const LsOptions& options) {
     if (!sweep)
       throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
     runs = store.sweep_runs(sweep->sweep_id);
+    // Jobs of the plan that have no run yet are queued.
+    std::set<std::string> started;
+    for (const auto& r : runs)
+      started.insert(r.run.config_hash);
+    for (const auto& job : store.sweep_plan(sweep->sweep_id)) {
+      if (started.count(job.config_hash) != 0) continue;
+      if (!options.status.empty() && options.status != "queued") continue;
+      std::cout << std::left << std::setw(14) << "-" << std::setw(11) << "queued"
+                << job.overrides_json << "\n";
+    }
   }
   for (auto& r : runs) {
     if (process_gone(r)) r.status = "interrupted?";
@@ -81,7 +92,8 @@ void add_ls_command(CLI::App& app, GlobalOptions& globals) {
       ->capture_default_str();
   cmd->add_option("--sweep", options->sweep, "runs: only this sweep's (id or unique prefix)");
   cmd->add_option("--status", options->status, "runs: only those with this status")
-      ->check(CLI::IsMember({"running", "finished", "failed", "diverged", "interrupted"}));
+      ->check(
+          CLI::IsMember({"queued", "running", "finished", "failed", "diverged", "interrupted"}));
   cmd->callback([&globals, options] { list(globals, *options); });
 }
 

@@ -3,6 +3,8 @@
 // already has a finished run, run the rest as separate `attnlab run`
 // processes (so a crash in one never takes the sweep down), then draw the
 // report from the database. `--resume SWEEP_ID` runs a frozen plan again.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -185,13 +187,44 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
   const auto seconds_since_start = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  int ended = 0, failed = 0;
+  int started_jobs = 0, ended = 0, failed = 0;
+  const int launched = static_cast<int>(to_launch.size());
+  // Counts, elapsed time and an estimate of what is left. On a terminal it
+  // is a bar redrawn under the scrolling job output; otherwise a plain line
+  // after each job ends.
+  const bool terminal = ::isatty(STDOUT_FILENO) != 0;
+  const auto progress = [&] {
+    const double elapsed = seconds_since_start();
+    std::string text = std::to_string(ended) + "/" + std::to_string(launched) + " done, " +
+                       std::to_string(failed) + " failed, " + std::to_string(started_jobs - ended) +
+                       " running, " + std::to_string(static_cast<int>(elapsed)) + " s";
+    if (ended > 0 && ended < launched) {
+      text += ", about " + std::to_string(static_cast<int>(elapsed / ended * (launched - ended))) +
+              " s left";
+    }
+    return text;
+  };
+  const auto bar = [&] {
+    if (!terminal) return;
+    constexpr int kWidth = 24;
+    const int filled = launched > 0 ? kWidth * ended / launched : kWidth;
+    std::cout << "\r\033[K[" << std::string(static_cast<size_t>(filled), '#')
+              << std::string(static_cast<size_t>(kWidth - filled), '.') << "] " << progress()
+              << std::flush;
+  };
+  // Every other line first erases the bar, then the bar comes back.
+  const auto say = [&](const std::string& line) {
+    if (terminal) std::cout << "\r\033[K";
+    std::cout << line << std::endl;
+    bar();
+  };
   launch::PoolCallbacks callbacks;
   callbacks.on_start = [&](const launch::ProcessJob& job) {
-    std::cout << prefix(job) << "start " << overrides_of(job) << std::endl;
+    ++started_jobs;
+    say(prefix(job) + "start " + overrides_of(job));
   };
   callbacks.on_line = [&](const launch::ProcessJob& job, const std::string& line) {
-    if (!quiet) std::cout << prefix(job) << line << std::endl;
+    if (!quiet) say(prefix(job) + line);
   };
   callbacks.on_finish = [&](const launch::ProcessJob& job, const launch::ProcessOutcome& outcome) {
     ++ended;
@@ -200,18 +233,18 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
       // A job killed by a signal could not record why; its run (if it had
       // started one) is marked interrupted with how it ended.
       store->reap_vanished_runs(outcome.pid, outcome.status);
-      std::cout << prefix(job) << "FAILED " << overrides_of(job) << " (" << outcome.status
-                << "); log: " << job.log.string() << std::endl;
+      say(prefix(job) + "FAILED " + overrides_of(job) + " (" + outcome.status +
+          "); log: " + job.log.string());
     }
-    const double elapsed = seconds_since_start();
-    const int left = static_cast<int>(to_launch.size()) - ended;
-    std::cout << "progress: " << ended << "/" << to_launch.size() << " done (" << failed
-              << " failed), " << static_cast<int>(elapsed) << " s elapsed";
-    if (left > 0) std::cout << ", about " << static_cast<int>(elapsed / ended * left) << " s left";
-    std::cout << std::endl;
+    if (terminal) {
+      bar();
+    } else {
+      std::cout << "progress: " << progress() << std::endl;
+    }
   };
   callbacks.stop_requested = [] { return g_sweep_signal != 0; };
   launch::run_local(to_launch, options.jobs, callbacks);
+  if (terminal) std::cout << "\r\033[K" << progress() << std::endl;
   const double seconds = seconds_since_start();
   const bool interrupted = g_sweep_signal != 0;
   store->finish_sweep(sweep_id, failed == 0 && !interrupted);

@@ -361,4 +361,34 @@ TEST_F(Cli, AnUnusableDatabasePathIsAClearError) {
   EXPECT_TRUE(contains(r.output, "a-file/t.db")) << r.output;
 }
 
+TEST_F(Cli, AWorkerKilledInASweepIsInterruptedAndResumes) {
+  const std::string sweep = "\"$ATTNLAB\" --db results/t.db --config-dir '" +
+                            (kData / "configs").string() +
+                            "' sweep attention=dot train.steps=3000 train.log_every=100 "
+                            "+train.checkpoint_every=500";
+  const Result killed = shell(sweep +
+                              " > sweep.log 2>&1 & driver=$!; "
+                              "until grep -q 'step    600' sweep.log; do sleep 0.05; done; "
+                              "worker=$(\"$ATTNLAB\" --db results/t.db query --format csv "
+                              "\"SELECT pid FROM runs WHERE status = 'running'\" | tail -1); "
+                              "kill -KILL $worker; wait $driver; echo exit=$?; cat sweep.log");
+  EXPECT_TRUE(contains(killed.output, "exit=1")) << killed.output;
+  EXPECT_TRUE(contains(killed.output, "+train.checkpoint_every=500 (killed by signal 9)"))
+      << killed.output;
+  EXPECT_EQ(attnlab("query --format csv 'SELECT status, error, checkpoint_step > 0 AS saved, "
+                    "checkpoint_step % 500 AS rest FROM runs'")
+                .output,
+            "status,error,saved,rest\ninterrupted,killed by signal 9,1,0\n");
+  const std::string id = attnlab("query --format csv 'SELECT sweep_id FROM sweeps'").output;
+  EXPECT_TRUE(contains(attnlab("ls runs --sweep " + id.substr(9, 12)).output, "interrupted"));
+
+  const Result resumed = attnlab("sweep --resume " + id.substr(9, id.size() - 10));
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, "resumed from the checkpoint at step")) << resumed.output;
+  EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) AS runs, min(status) AS status FROM "
+                    "runs'")
+                .output,
+            "runs,status\n1,finished\n");
+}
+
 }  // namespace
