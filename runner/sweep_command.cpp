@@ -18,6 +18,7 @@
 #include "report/length_figure.h"
 #include "runner/common.h"
 #include "store/run_store.h"
+#include "train/environment.h"
 
 namespace attnlab::runner {
 namespace {
@@ -117,7 +118,7 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
     std::vector<store::PlannedJob> frozen;
     for (const auto& p : plan)
       frozen.push_back({json_strings(p.overrides), p.hash, p.config_yaml});
-    sweep_id = store->begin_sweep(name, json_strings(options.words), frozen);
+    sweep_id = store->begin_sweep(name, json_strings(options.words), frozen, train::code_version());
   } else {
     store = open_results(globals);
     const auto found = store->find_sweep(options.resume);

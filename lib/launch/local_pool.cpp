@@ -30,6 +30,10 @@ pid_t start(const ProcessJob& job) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Empty the log before the child exists: were the child to truncate it,
+  // the parent could first read an earlier attempt's lines (a resumed job
+  // reuses its log) and then follow the new ones from a wrong offset.
+  std::ofstream(job.log, std::ios::trunc).close();
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("cannot start a job: ") + strerror(errno));
@@ -38,7 +42,7 @@ pid_t start(const ProcessJob& job) {
     // itself as interrupted instead of training on unobserved.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(143);  // the driver died before prctl
-    const int fd = open(job.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int fd = open(job.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);

@@ -103,6 +103,7 @@ Database::Database(const std::filesystem::path& file, OpenMode mode) : file_(fil
   }
   sqlite3_busy_timeout(db_, 30000);
   exec("PRAGMA foreign_keys = ON");
+  if (mode == OpenMode::kReadOnly) exec("PRAGMA query_only = ON");  // belt and braces
   if (mode == OpenMode::kReadWrite) {
     exec("PRAGMA journal_mode = WAL");
     exec("PRAGMA synchronous = FULL");  // a committed run survives a power cut

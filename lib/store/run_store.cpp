@@ -243,7 +243,8 @@ int RunStore::reap_vanished_runs(std::int64_t pid, const std::string& why) {
 }
 
 std::string RunStore::begin_sweep(const std::string& name, const std::string& overrides_json,
-                                  const std::vector<PlannedJob>& jobs) {
+                                  const std::vector<PlannedJob>& jobs,
+                                  const std::string& git_commit) {
   Transaction txn(db_);
   const std::string now = utc_now();
   // "default-20261124T040506Z"; a suffix keeps two sweeps in one second apart.
@@ -259,10 +260,11 @@ std::string RunStore::begin_sweep(const std::string& name, const std::string& ov
     sweep_id = base + "-" + std::to_string(k);
   }
   Statement insert = db_.prepare(
-      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, 'running', ?5)");
+      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at, git_commit) "
+      "VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6)");
   insert.bind(1, sweep_id).bind(2, name).bind(3, overrides_json);
   insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, now);
+  insert.bind(6, text_or_null(git_commit));
   insert.step();
   Statement job = db_.prepare(
       "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash, config_yaml) "

@@ -132,7 +132,7 @@ class RunStore {
 
   // Records a sweep and its plan, one row per job, in one transaction.
   std::string begin_sweep(const std::string& name, const std::string& overrides_json,
-                          const std::vector<PlannedJob>& jobs);
+                          const std::vector<PlannedJob>& jobs, const std::string& git_commit = "");
   void finish_sweep(const std::string& sweep_id, bool ok);
   // Marks a sweep running again (it is being resumed).
   void reopen_sweep(const std::string& sweep_id);

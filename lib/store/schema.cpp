@@ -148,6 +148,7 @@ ALTER TABLE runs_v3 RENAME TO runs;
 CREATE INDEX runs_by_hash ON runs(config_hash);
 CREATE INDEX runs_by_sweep ON runs(sweep_id);
 ALTER TABLE sweep_jobs ADD COLUMN config_yaml TEXT;  -- the job's composed config, frozen
+ALTER TABLE sweeps ADD COLUMN git_commit TEXT;       -- the code that planned the sweep
 -- Every setting of a run, flattened ('model.hidden_size'), with its type kept.
 CREATE TABLE params (
   run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,

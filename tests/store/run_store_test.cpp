@@ -58,8 +58,8 @@ TEST_F(RunStoreTest, CreatesFolderAndSchema) {
 
 TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
-  const std::string sweep =
-      store.begin_sweep("default", "[]", {{"[\"attention=additive\"]", "0123456789abcdef", ""}});
+  const std::string sweep = store.begin_sweep(
+      "default", "[]", {{"[\"attention=additive\"]", "0123456789abcdef", ""}}, "abc123def456");
   NewRun run = sample_run("0123456789abcdef", "additive");
   run.sweep_id = sweep;
   const std::string id = store.begin_run(run);
@@ -104,6 +104,9 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   ASSERT_EQ(sweeps.size(), 1u);
   EXPECT_EQ(sweeps[0].status, "completed");
   EXPECT_EQ(sweeps[0].n_jobs, 1);
+  Statement commit = store.database().prepare("SELECT git_commit FROM sweeps");
+  ASSERT_TRUE(commit.step());
+  EXPECT_EQ(commit.column_text(0), "abc123def456");
   EXPECT_EQ(sweeps[0].finished, 1);
 }
 
