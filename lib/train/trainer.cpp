@@ -66,7 +66,7 @@ double Trainer::train_step(std::int64_t step) {
   return loss.item<double>();
 }
 
-std::string Trainer::checkpoint(int step) const {
+std::string Trainer::checkpoint(int step, double seconds) const {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model, optimizer;
   model_->save(model);
@@ -76,7 +76,7 @@ std::string Trainer::checkpoint(int step) const {
   archive.write("step", torch::tensor(static_cast<std::int64_t>(step)));
   archive.write("window_loss", torch::tensor(window_loss_, torch::kFloat64));
   archive.write("window", torch::tensor(static_cast<std::int64_t>(window_)));
-  archive.write("seconds", torch::tensor(earlier_seconds_, torch::kFloat64));
+  archive.write("seconds", torch::tensor(seconds, torch::kFloat64));
   archive.write("config_hash", c10::IValue(config::config_hash(settings_, "")));
   // Dropout draws from the default generator: without its state a resumed
   // run would drop other units.
@@ -153,10 +153,8 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
       window_ = 0;
     }
     if (every > 0 && step % every == 0 && step < settings_.train.steps && callbacks.on_checkpoint) {
-      const double so_far = earlier_seconds_;
-      earlier_seconds_ = seconds();
-      callbacks.on_checkpoint(static_cast<int>(step), checkpoint(static_cast<int>(step)));
-      earlier_seconds_ = so_far;
+      callbacks.on_checkpoint(static_cast<int>(step),
+                              checkpoint(static_cast<int>(step), seconds()));
     }
   }
   result.train_seconds = seconds();

@@ -1,6 +1,7 @@
 // The training loop: Adam, gradient clipping by global norm, a fixed step
 // budget, then evaluation per source length. The trainer knows nothing of
-// the database or the terminal; it reports through callbacks.
+// the database, files or the terminal; it reports (and hands out
+// checkpoints) through callbacks, and restore() continues from one.
 #pragma once
 
 #include <torch/torch.h>
@@ -69,7 +70,8 @@ class Trainer {
 
  private:
   double train_step(std::int64_t step);
-  std::string checkpoint(int step) const;
+  // The state after `step`, with `seconds` of training so far.
+  std::string checkpoint(int step, double seconds) const;
 
   config::RunSettings settings_;
   torch::Device device_;

@@ -281,6 +281,13 @@ TEST_F(Cli, ADivergingRunIsMarkedDiverged) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.output, "diverged: training diverged: loss is")) << r.output;
   EXPECT_EQ(attnlab("query --format csv 'SELECT status FROM runs'").output, "status\ndiverged\n");
+  // In a sweep the other jobs go on; the sweep exits 1.
+  const Result sweep = attnlab("sweep train.lr=1e30,0.003");
+  EXPECT_EQ(sweep.exit_code, 1) << sweep.output;
+  EXPECT_EQ(attnlab("query --format csv 'SELECT status, count(*) AS n FROM runs GROUP BY status "
+                    "ORDER BY status'")
+                .output,
+            "status,n\ndiverged,2\nfinished,1\n");
 }
 
 TEST_F(Cli, AKilledSweepResumesItsFrozenPlanExactly) {
