@@ -1,10 +1,6 @@
 // `attnlab ls [sweeps|runs] [--sweep ID] [--status S]`: what the database
 // holds, with status. A 'running' run whose process is gone shows as
 // 'interrupted?' until a writing command records it.
-#include <signal.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -21,13 +17,6 @@ struct LsOptions {
   std::string sweep;   // only this sweep's runs (id or prefix)
   std::string status;  // only runs with this status
 };
-
-bool process_gone(const store::RunRecord& r) {
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  return r.status == "running" && r.pid > 0 && r.run.environment.hostname == host &&
-         ::kill(static_cast<pid_t>(r.pid), 0) != 0 && errno == ESRCH;
-}
 
 void list(const GlobalOptions& globals, const LsOptions& options) {
   store::RunStore store = open_results_read_only(globals);
@@ -67,7 +56,7 @@ void list(const GlobalOptions& globals, const LsOptions& options) {
     }
   }
   for (auto& r : runs) {
-    if (process_gone(r)) r.status = "interrupted?";
+    if (store::process_vanished(r)) r.status = "interrupted?";
     if (!options.status.empty() && r.status != options.status) continue;
     std::cout << std::left << std::setw(14) << r.run_id << std::setw(11) << r.status
               << std::setw(11) << r.run.attention << std::setw(12)

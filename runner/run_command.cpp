@@ -60,6 +60,34 @@ Job frozen_job(const RunOptions& options, store::RunStore& store,
                        "sweep " + options.sweep_id + " job " + std::to_string(options.job_index));
 }
 
+// What the runs table records of a new run.
+store::NewRun new_run(const Job& job, const std::vector<std::string>& overrides,
+                      const std::string& sweep_id, const store::Environment& environment) {
+  const auto& s = job.settings;
+  store::NewRun record;
+  record.sweep_id = sweep_id;
+  record.config_hash = job.hash;
+  record.config_yaml = config::to_yaml(s);
+  record.overrides_json = json_strings(overrides);
+  record.seed = s.seed;
+  record.task = s.task.name;
+  record.model = s.model.name;
+  record.attention = s.attention.name;
+  record.decoder = s.model.name == "rnn" ? s.model.decoder : s.model.name;
+  record.hidden_size = s.model.hidden_size;
+  record.train_min_length = s.task.train_lengths[0];
+  record.train_max_length = s.task.train_lengths[1];
+  record.environment = environment;
+  return record;
+}
+
+// "luong gru" or "transformer 2+2 layers".
+std::string describe_model(const config::RunSettings& s) {
+  if (s.model.name == "rnn") return s.model.decoder + " " + s.model.cell;
+  return s.model.name + " " + std::to_string(s.model.layers) + "+" +
+         std::to_string(s.model.layers) + " layers";
+}
+
 void run(const GlobalOptions& globals, const RunOptions& options) {
   std::vector<std::string> overrides = options.overrides;
   std::unique_ptr<store::RunStore> opened;
@@ -84,20 +112,8 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   store::RunStore& store = *opened;
   store.reap_vanished_runs();
 
-  store::NewRun record;
-  record.sweep_id = options.sweep_id;
-  record.config_hash = job.hash;
-  record.config_yaml = config::to_yaml(s);
-  record.overrides_json = json_strings(overrides);
-  record.seed = s.seed;
-  record.task = s.task.name;
-  record.model = s.model.name;
-  record.attention = s.attention.name;
-  record.decoder = s.model.name == "rnn" ? s.model.decoder : s.model.name;
-  record.hidden_size = s.model.hidden_size;
-  record.train_min_length = s.task.train_lengths[0];
-  record.train_max_length = s.task.train_lengths[1];
-  record.environment = train::configure_environment(s.threads, device);
+  const store::NewRun record =
+      new_run(job, overrides, options.sweep_id, train::configure_environment(s.threads, device));
 
   // An interrupted run of this config continues from its checkpoint.
   std::string run_id, resume_state;
@@ -121,11 +137,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
   write_run_folder(run_dir, s, overrides);
   const bool talk = globals.verbosity >= 0;
   if (talk) {
-    const std::string model = s.model.name == "rnn"
-                                  ? s.model.decoder + " " + s.model.cell
-                                  : s.model.name + " " + std::to_string(s.model.layers) + "+" +
-                                        std::to_string(s.model.layers) + " layers";
-    std::cout << "run " << run_id << ": " << s.attention.name << " attention, " << model
+    std::cout << "run " << run_id << ": " << s.attention.name << " attention, " << describe_model(s)
               << " (H=" << s.model.hidden_size << "), task " << s.task.name << " lengths "
               << s.task.train_lengths[0] << "-" << s.task.train_lengths[1] << ", " << s.train.steps
               << " steps, " << record.environment.threads << " thread(s) on " << device

@@ -42,6 +42,7 @@ struct PlannedJob {
   std::vector<std::string> overrides;
   std::string hash;
   std::string config_yaml;
+  int threads = 1;          // the job's `threads` setting (0 = one per core)
   std::string done_run_id;  // set when a finished run already has this hash
 };
 
@@ -55,7 +56,7 @@ std::vector<PlannedJob> plan_from_words(const GlobalOptions& globals, const Expa
   for (const auto& overrides : expansion.jobs) {
     const Job job = compose_job(globals, expansion.experiment, overrides);
     plan.push_back({static_cast<int>(plan.size()) + 1, overrides, job.hash,
-                    config::to_yaml(job.settings), ""});
+                    config::to_yaml(job.settings), job.settings.threads, ""});
   }
   return plan;
 }
@@ -69,20 +70,28 @@ std::vector<PlannedJob> plan_of_sweep(store::RunStore& store, const std::string&
                        " was planned by an older attnlab without frozen configs; rerun its "
                        "command instead of --resume");
     }
-    plan.push_back({static_cast<int>(plan.size()) + 1,
+    const int index = static_cast<int>(plan.size()) + 1;
+    // Parsed once here, so that a damaged frozen config stops the sweep
+    // before anything runs.
+    const Job job = job_from_yaml(frozen.config_yaml,
+                                  "sweep " + sweep_id + " job " + std::to_string(index - 1));
+    plan.push_back({index,
                     nlohmann::json::parse(frozen.overrides_json).get<std::vector<std::string>>(),
-                    frozen.config_hash, frozen.config_yaml, ""});
+                    frozen.config_hash, frozen.config_yaml, job.settings.threads, ""});
   }
   return plan;
+}
+
+void print_plan(const std::vector<PlannedJob>& plan) {
+  for (const auto& p : plan)
+    std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
 }
 
 void warn_about_oversubscription(const std::vector<PlannedJob>& plan, int parallel) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int threads = 1;
-  for (const auto& p : plan) {
-    const int t = job_from_yaml(p.config_yaml, "job " + std::to_string(p.index)).settings.threads;
-    threads = std::max(threads, t > 0 ? t : cores);
-  }
+  for (const auto& p : plan)
+    threads = std::max(threads, p.threads > 0 ? p.threads : cores);
   const int at_once = std::min(parallel, static_cast<int>(plan.size()));
   if (at_once * threads > cores) {
     std::cerr << "warning: " << at_once << " job(s) at once x " << threads
@@ -109,11 +118,7 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
     const Expansion expansion = expand_words(globals, options.words);
     name = expansion.experiment.empty() ? "sweep" : expansion.experiment;
     plan = plan_from_words(globals, expansion);
-    if (options.dry_run) {
-      for (const auto& p : plan)
-        std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
-      return;
-    }
+    if (options.dry_run) return print_plan(plan);
     store = open_results(globals);
     std::vector<store::PlannedJob> frozen;
     for (const auto& p : plan)
@@ -129,11 +134,7 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
     sweep_id = found->sweep_id;
     name = found->name;
     plan = plan_of_sweep(*store, sweep_id);
-    if (options.dry_run) {
-      for (const auto& p : plan)
-        std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
-      return;
-    }
+    if (options.dry_run) return print_plan(plan);
     store->reopen_sweep(sweep_id);
   }
   store->reap_vanished_runs();

@@ -164,18 +164,14 @@ torch::Tensor TransformerImpl::embed(torch::nn::Embedding& table, const torch::T
                   positions.unsqueeze(0));
 }
 
-torch::Tensor TransformerImpl::encode(const torch::Tensor& source,
-                                      const torch::Tensor& source_mask) {
+std::vector<torch::Tensor> TransformerImpl::encode(const torch::Tensor& source,
+                                                   const torch::Tensor& source_mask) {
   auto x = embed(source_embedding_, source);
   for (const auto& layer : *encoder_layers_)
     x = layer->as<EncoderLayer>()->forward(x, source_mask);
-  return x;
-}
-
-std::vector<torch::Tensor> TransformerImpl::project_memory(const torch::Tensor& memory) {
   std::vector<torch::Tensor> keys;
   for (const auto& layer : *decoder_layers_)
-    keys.push_back(layer->as<DecoderLayer>()->project_memory(memory));
+    keys.push_back(layer->as<DecoderLayer>()->project_memory(x));
   return keys;
 }
 
@@ -196,14 +192,13 @@ std::pair<torch::Tensor, torch::Tensor> TransformerImpl::decode(
 
 torch::Tensor TransformerImpl::forward(const data::Batch& batch) {
   const auto source_mask = batch.source_mask.unsqueeze(1);  // [B, 1, S]
-  const auto memory = encode(batch.source, source_mask);
-  return decode(batch.target_in, project_memory(memory), source_mask).first;
+  return decode(batch.target_in, encode(batch.source, source_mask), source_mask).first;
 }
 
 std::unique_ptr<IncrementalDecoder> TransformerImpl::start(const data::Batch& batch) {
   const auto source_mask = batch.source_mask.unsqueeze(1);
-  const auto memory = encode(batch.source, source_mask);
-  return std::make_unique<TransformerDecoding>(this, project_memory(memory), source_mask);
+  return std::make_unique<TransformerDecoding>(this, encode(batch.source, source_mask),
+                                               source_mask);
 }
 
 }  // namespace attnlab::models

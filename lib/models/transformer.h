@@ -78,15 +78,16 @@ class TransformerImpl : public Seq2SeqModelImpl {
   torch::Tensor forward(const data::Batch& batch) override;
   std::unique_ptr<IncrementalDecoder> start(const data::Batch& batch) override;
 
-  // Encoder output [B, S, D].
-  torch::Tensor encode(const torch::Tensor& source, const torch::Tensor& source_mask);
+  // Encodes source [B, S] and projects the output for each decoder layer's
+  // cross-attention: one [B, S, 2D] entry per decoder layer, computed once
+  // per batch.
+  std::vector<torch::Tensor> encode(const torch::Tensor& source, const torch::Tensor& source_mask);
   // Logits [B, T, V] of target prefix `target_in` [B, T] and the last
-  // decoder layer's cross-attention weights [B, T, S]. `memory_keys`: one
-  // entry per decoder layer, from project_memory().
+  // decoder layer's cross-attention weights [B, T, S]. `memory_keys`: from
+  // encode().
   std::pair<torch::Tensor, torch::Tensor> decode(const torch::Tensor& target_in,
                                                  const std::vector<torch::Tensor>& memory_keys,
                                                  const torch::Tensor& source_mask);
-  std::vector<torch::Tensor> project_memory(const torch::Tensor& memory);
 
  private:
   // Scaled embeddings plus positions, then dropout: [B, L] -> [B, L, D].

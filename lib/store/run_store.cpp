@@ -61,6 +61,42 @@ Value text_or_null(const std::string& s) {
   return s.empty() ? Value{std::monostate{}} : Value{s};
 }
 
+constexpr const char* kSweepColumns =
+    "sweep_id, name, overrides, n_jobs, status, created_at, coalesce(finished_at, '')";
+
+SweepRecord read_sweep(const Statement& s) {
+  SweepRecord w;
+  w.sweep_id = s.column_text(0);
+  w.name = s.column_text(1);
+  w.overrides_json = s.column_text(2);
+  w.n_jobs = static_cast<int>(s.column_int(3));
+  w.status = s.column_text(4);
+  w.created_at = s.column_text(5);
+  w.finished_at = s.column_text(6);
+  return w;
+}
+
+// A row by exact id, or by a unique prefix of its id. Throws StoreError when
+// a prefix is ambiguous.
+template <typename Record>
+std::optional<Record> find_by_prefix(Database& db, const std::string& what,
+                                     const std::string& table, const std::string& id_column,
+                                     const std::string& columns, Record (*read)(const Statement&),
+                                     const std::string& id_or_prefix) {
+  Statement s =
+      db.prepare("SELECT " + columns + " FROM " + table + " WHERE " + id_column + " = ?1 OR " +
+                 id_column + " LIKE ?2 ORDER BY " + id_column + " = ?1 DESC LIMIT 2");
+  s.bind(1, id_or_prefix).bind(2, id_or_prefix + "%");
+  if (!s.step()) return std::nullopt;
+  Record first = read(s);
+  const std::string first_id = s.column_text(0);
+  if (first_id != id_or_prefix && s.step()) {
+    throw StoreError(what + " id '" + id_or_prefix + "' is ambiguous: it starts " + first_id +
+                     ", " + s.column_text(0) + ", ...; give more of it");
+  }
+  return first;
+}
+
 }  // namespace
 
 std::string utc_now() {
@@ -70,6 +106,18 @@ std::string utc_now() {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
+}
+
+std::string this_host() {
+  char host[256] = {0};
+  return gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
+}
+
+bool process_vanished(const RunRecord& run) {
+  if (run.status != "running" || run.pid <= 0 || run.run.environment.hostname != this_host()) {
+    return false;
+  }
+  return kill(static_cast<pid_t>(run.pid), 0) != 0 && errno == ESRCH;
 }
 
 RunStore::RunStore(const std::filesystem::path& file, OpenMode mode) : db_(file, mode) {
@@ -212,20 +260,16 @@ void RunStore::reopen_run(const std::string& run_id, std::int64_t pid) {
 }
 
 int RunStore::reap_vanished_runs(std::int64_t pid, const std::string& why) {
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
   Transaction txn(db_);
-  Statement running = db_.prepare(
-      "SELECT run_id, pid FROM runs WHERE status = 'running' AND hostname = ?1 AND pid IS NOT NULL "
-      "AND (?2 = 0 OR pid = ?2)");
-  running.bind(1, std::string(host)).bind(2, pid);
+  Statement running = db_.prepare(std::string("SELECT ") + kRunColumns +
+                                  " FROM runs WHERE status = 'running' AND hostname = ?1 AND "
+                                  "pid IS NOT NULL AND (?2 = 0 OR pid = ?2)");
+  running.bind(1, this_host()).bind(2, pid);
   std::vector<std::pair<std::string, std::int64_t>> gone;
   while (running.step()) {
-    const std::int64_t p = running.column_int(1);
+    const RunRecord run = read_run(running);
     // With pid given the caller knows the process ended; else ask the kernel.
-    if (pid != 0 || (kill(static_cast<pid_t>(p), 0) != 0 && errno == ESRCH)) {
-      gone.emplace_back(running.column_text(0), p);
-    }
+    if (pid != 0 || process_vanished(run)) gone.emplace_back(run.run_id, run.pid);
   }
   Statement update = db_.prepare(
       "UPDATE runs SET status = 'interrupted', error = ?2, finished_at = ?3, pid = NULL "
@@ -297,17 +341,8 @@ void RunStore::reopen_sweep(const std::string& sweep_id) {
 }
 
 std::optional<RunRecord> RunStore::find_run(const std::string& id_or_prefix) {
-  Statement s = db_.prepare(std::string("SELECT ") + kRunColumns +
-                            " FROM runs WHERE run_id = ?1 OR run_id LIKE ?2 ORDER BY run_id = ?1 "
-                            "DESC LIMIT 2");
-  s.bind(1, id_or_prefix).bind(2, id_or_prefix + "%");
-  if (!s.step()) return std::nullopt;
-  RunRecord first = read_run(s);
-  if (first.run_id != id_or_prefix && s.step()) {
-    throw StoreError("run id '" + id_or_prefix + "' is ambiguous: it starts " + first.run_id +
-                     ", " + s.column_text(0) + ", ...; give more of it");
-  }
-  return first;
+  return find_by_prefix<RunRecord>(db_, "run", "runs", "run_id", kRunColumns, read_run,
+                                   id_or_prefix);
 }
 
 std::optional<std::string> RunStore::finished_run_with_hash(const std::string& config_hash) {
@@ -344,25 +379,6 @@ std::vector<RunRecord> RunStore::sweep_runs(const std::string& sweep_id) {
   return runs;
 }
 
-namespace {
-
-constexpr const char* kSweepColumns =
-    "sweep_id, name, overrides, n_jobs, status, created_at, coalesce(finished_at, '')";
-
-SweepRecord read_sweep(const Statement& s) {
-  SweepRecord w;
-  w.sweep_id = s.column_text(0);
-  w.name = s.column_text(1);
-  w.overrides_json = s.column_text(2);
-  w.n_jobs = static_cast<int>(s.column_int(3));
-  w.status = s.column_text(4);
-  w.created_at = s.column_text(5);
-  w.finished_at = s.column_text(6);
-  return w;
-}
-
-}  // namespace
-
 std::vector<SweepRecord> RunStore::list_sweeps() {
   Statement s = db_.prepare(std::string("SELECT ") + kSweepColumns +
                             " FROM sweeps ORDER BY created_at, rowid");
@@ -380,17 +396,8 @@ std::vector<SweepRecord> RunStore::list_sweeps() {
 }
 
 std::optional<SweepRecord> RunStore::find_sweep(const std::string& id_or_prefix) {
-  Statement s = db_.prepare(std::string("SELECT ") + kSweepColumns +
-                            " FROM sweeps WHERE sweep_id = ?1 OR sweep_id LIKE ?2 "
-                            "ORDER BY sweep_id = ?1 DESC LIMIT 2");
-  s.bind(1, id_or_prefix).bind(2, id_or_prefix + "%");
-  if (!s.step()) return std::nullopt;
-  SweepRecord first = read_sweep(s);
-  if (first.sweep_id != id_or_prefix && s.step()) {
-    throw StoreError("sweep id '" + id_or_prefix + "' is ambiguous: it starts " + first.sweep_id +
-                     ", " + s.column_text(0) + ", ...; give more of it");
-  }
-  return first;
+  return find_by_prefix<SweepRecord>(db_, "sweep", "sweeps", "sweep_id", kSweepColumns, read_sweep,
+                                     id_or_prefix);
 }
 
 std::vector<PlannedJob> RunStore::sweep_plan(const std::string& sweep_id) {

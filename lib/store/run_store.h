@@ -165,4 +165,11 @@ class RunStore {
 // The current time as ISO 8601 UTC with seconds ("2026-11-24T04:05:06Z").
 std::string utc_now();
 
+// This machine's host name, as runs record it ("unknown" if it has none).
+std::string this_host();
+
+// True when `run` is 'running' on this host but its process no longer
+// exists: it was killed or crashed without recording why.
+bool process_vanished(const RunRecord& run);
+
 }  // namespace attnlab::store

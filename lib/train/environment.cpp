@@ -4,7 +4,6 @@
 #include <malloc.h>
 #include <torch/torch.h>
 #include <torch/version.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <stdexcept>
@@ -79,8 +78,7 @@ store::Environment configure_environment(int threads, const std::string& device)
   env.attnlab_version = ATTNLAB_VERSION;
   env.blas = loaded_blas();
   if (device == "cuda") env.gpu = std::to_string(torch::cuda::device_count()) + " CUDA device(s)";
-  char host[256] = {0};
-  env.hostname = gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
+  env.hostname = store::this_host();
   return env;
 }
 

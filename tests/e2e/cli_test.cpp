@@ -32,19 +32,9 @@ class Cli : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs attnlab in the test's folder with the small test configs.
-  Result attnlab(const std::string& args, const std::string& prefix = "") {
-    const std::string command = "cd '" + dir_.string() + "' && " + prefix + " '" +
-                                kBinary.string() + "' --db results/t.db --config-dir '" +
-                                (kData / "configs").string() + "' " + args + " 2>&1";
-    Result r;
-    FILE* pipe = popen(command.c_str(), "r");
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-      r.output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+  Result attnlab(const std::string& args) {
+    return shell("\"$ATTNLAB\" --db results/t.db --config-dir '" + (kData / "configs").string() +
+                 "' " + args);
   }
 
   // Runs a shell command in the test's folder; ATTNLAB is the binary.

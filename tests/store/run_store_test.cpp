@@ -173,9 +173,7 @@ TEST_F(RunStoreTest, RejectsOutOfRangeAccuracyAtomically) {
 TEST_F(RunStoreTest, VanishedProcessesAreInterruptedAndResumable) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
   NewRun here = sample_run("cccccccccccc", "dot");
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  here.environment.hostname = host;  // only this host's processes can be checked
+  here.environment.hostname = this_host();  // only this host's processes can be checked
   const std::string id = store.begin_run(here);
   EXPECT_EQ(store.find_run(id)->pid, ::getpid());
   EXPECT_EQ(store.reap_vanished_runs(), 0);  // this process is alive
