@@ -16,7 +16,7 @@ build: deps
 
 # The default experiment: the reverse task with and without attention.
 run: build
-	$(ATTNLAB) sweep default --jobs $(JOBS)
+	$(ATTNLAB) sweep length_generalization --jobs $(JOBS)
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -11,11 +11,13 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "config/errors.h"
 #include "config/override.h"
 #include "config/sweep.h"
+#include "report/claims.h"
 #include "train/environment.h"
 #include "train/trainer.h"
 
@@ -57,6 +59,23 @@ std::filesystem::path GlobalOptions::results_dir() const {
   return db.parent_path().empty() ? std::filesystem::path(".") : db.parent_path();
 }
 
+namespace {
+
+// Builds each distinct task once per process, so that a missing or malformed
+// data file, or lengths without examples, are config errors (exit 2) before
+// anything is recorded, rather than failed runs.
+void check_task_data(const config::TaskSettings& task) {
+  static std::set<std::string> checked;
+  config::RunSettings only_task;
+  only_task.task = task;
+  const std::string key = config::canonical_json(only_task);
+  if (checked.count(key) != 0) return;
+  data::make_task(task);
+  checked.insert(key);
+}
+
+}  // namespace
+
 Job compose_job(const GlobalOptions& globals, const std::string& experiment,
                 const std::vector<std::string>& overrides) {
   config::ComposeRequest request;
@@ -70,6 +89,7 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
   job.settings = config::parse_settings(job.composed);
   try {
     train::check_names(job.settings);
+    check_task_data(job.settings.task);
   } catch (const std::invalid_argument& e) {
     const std::string key = std::string(e.what()).substr(0, std::string(e.what()).find(':'));
     const std::string where = job.composed.where(key);
@@ -216,18 +236,46 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
   return out;
 }
 
+std::string experiment_text(const GlobalOptions& globals, const std::string& experiment) {
+  if (experiment.empty()) return "";
+  const auto file = globals.experiment_dir() / (experiment + ".yaml");
+  std::string text;
+  if (!read_file(file, &text)) throw UsageError("cannot read " + file.string());
+  try {
+    report::parse_claims(YAML::Load(text)["claims"], file.string());
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  return text;
+}
+
 std::string json_strings(const std::vector<std::string>& items) {
   return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max) {
-  std::cout << "  length     n   token acc   exact match\n";
+namespace {
+
+void print_scores(const store::Scores& s) {
+  std::cout << std::setw(6) << s.n << std::fixed << std::setprecision(1) << std::setw(11)
+            << 100 * s.token_accuracy << "%" << std::setw(13) << 100 * s.sequence_accuracy << "%"
+            << std::setw(12) << 100 * s.error_rate << "%" << std::setw(8) << s.bleu;
+}
+
+}  // namespace
+
+void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max,
+                        const std::vector<store::SplitScores>& splits) {
+  std::cout << "  length     n   token acc   exact match  error rate    BLEU\n";
   for (const auto& e : evals) {
     const bool trained = e.length >= train_min && e.length <= train_max;
-    std::cout << "  " << std::setw(6) << e.length << std::setw(6) << e.n << std::fixed
-              << std::setprecision(1) << std::setw(11) << 100 * e.token_accuracy << "%"
-              << std::setw(13) << 100 * e.sequence_accuracy << "%"
-              << (trained ? "" : "   (beyond training)") << "\n";
+    std::cout << "  " << std::setw(6) << e.length;
+    print_scores(e);
+    std::cout << (trained ? "" : "   (beyond training)") << "\n";
+  }
+  for (const auto& s : splits) {
+    std::cout << "  " << std::setw(6) << s.split;
+    print_scores(s);
+    std::cout << (s.split == "test" ? "   (all lengths above)" : "") << "\n";
   }
 }
 

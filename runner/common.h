@@ -99,8 +99,15 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
 // UTF-8 (a command line may hold any) become U+FFFD instead of failing.
 std::string json_strings(const std::vector<std::string>& items);
 
+// The text of experiments/NAME.yaml ("" for no experiment), with its claims
+// checked: a malformed claim is a UsageError naming file, line and key.
+std::string experiment_text(const GlobalOptions& globals, const std::string& experiment);
+
 // Prints per-length accuracy, marking lengths outside [train_min, train_max].
-void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max);
+// Per-length scores, then the whole splits (error rate: edit distance over
+// reference tokens; BLEU: sacreBLEU's corpus BLEU).
+void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max,
+                        const std::vector<store::SplitScores>& splits = {});
 
 // Each subcommand adds itself to the app; its callback throws on failure.
 void add_run_command(CLI::App& app, GlobalOptions& globals);

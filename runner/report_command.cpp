@@ -34,8 +34,11 @@ void make_report(const GlobalOptions& globals, const ReportOptions& options) {
     throw RunFailed("sweep " + sweep_id + " has no finished runs to report");
   }
   const std::filesystem::path out = options.out.empty() ? "reports/" + options.target : options.out;
-  const auto page = report::write_sweep_report(store, sweep_id, summary, out);
-  std::cout << report::summary_table(summary) << "report: " << page.string() << "\n";
+  const auto claims = report::sweep_claims(store, sweep_id);
+  const auto page = report::write_sweep_report(store, sweep_id, summary, claims, out);
+  std::cout << report::summary_table(summary)
+            << (claims.empty() ? "" : "\nclaims:\n" + report::claims_text(claims) + "\n")
+            << "report: " << page.string() << "\n";
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
   store::RunRecord stored;
   std::vector<store::MetricPoint> stored_metrics;
   std::vector<store::LengthEval> stored_evals;
+  std::vector<store::SplitScores> stored_splits;
   {
     store::RunStore store = open_results_read_only(globals);
     const auto found = store.find_run(id);
@@ -48,6 +49,7 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
     stored = *found;
     stored_metrics = store.metrics(stored.run_id);
     stored_evals = store.evals(stored.run_id);
+    stored_splits = store.splits(stored.run_id);
   }
   if (stored.status != "finished") {
     throw UsageError("run " + stored.run_id + " is " + stored.status +
@@ -94,20 +96,28 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
     }
     compare("train_loss@" + std::to_string(m.step), m.value, again->second, &c);
   }
+  const auto compare_scores = [&](const std::string& where, const store::Scores& stored_scores,
+                                  const store::Scores& again) {
+    compare("token_accuracy@" + where, stored_scores.token_accuracy, again.token_accuracy, &c);
+    compare("sequence_accuracy@" + where, stored_scores.sequence_accuracy, again.sequence_accuracy,
+            &c);
+    compare("error_rate@" + where, stored_scores.error_rate, again.error_rate, &c);
+    compare("bleu@" + where, stored_scores.bleu, again.bleu, &c);
+  };
   std::map<int, store::LengthEval> evals;
   for (const auto& e : result.evals)
     evals[e.length] = e;
-  for (const auto& e : stored_evals) {
-    const auto& again = evals[e.length];
-    compare("token_accuracy@" + std::to_string(e.length), e.token_accuracy, again.token_accuracy,
-            &c);
-    compare("sequence_accuracy@" + std::to_string(e.length), e.sequence_accuracy,
-            again.sequence_accuracy, &c);
-  }
+  for (const auto& e : stored_evals)
+    compare_scores(std::to_string(e.length), e, evals[e.length]);
+  std::map<std::string, store::SplitScores> splits;
+  for (const auto& s : result.splits)
+    splits[s.split] = s;
+  for (const auto& s : stored_splits)
+    compare_scores(s.split, s, splits[s.split]);
   if (c.differing == 0) {
     std::cout << "identical: all " << c.compared << " numbers (" << losses.size()
-              << " training losses, " << stored_evals.size()
-              << " lengths x 2 accuracies) match to the last digit\n";
+              << " training losses, " << stored_evals.size() << " lengths and "
+              << stored_splits.size() << " split(s) x 4 scores) match to the last digit\n";
     return;
   }
   throw RunFailed(std::to_string(c.differing) + " of " + std::to_string(c.compared) +

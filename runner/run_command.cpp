@@ -184,14 +184,15 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     throw RunFailed("run " + run_id + " " + status + ": " + why);
   }
   store.log_metrics(run_id, {{s.train.steps, "steps_per_second", result.steps_per_second}});
-  store.finish_run(run_id, result.evals, elapsed());
+  store.finish_run(run_id, result.evals, elapsed(), result.splits, result.examples);
   std::error_code ignored;
   std::filesystem::remove(run_dir / "checkpoint.pt", ignored);
   if (talk) {
     std::cout << "run " << run_id << " finished in " << std::fixed << std::setprecision(1)
               << elapsed() << " s (" << result.steps_per_second << " steps/s); final loss "
               << std::setprecision(4) << result.final_loss << "\n";
-    print_length_table(result.evals, s.task.train_lengths[0], s.task.train_lengths[1]);
+    print_length_table(result.evals, s.task.train_lengths[0], s.task.train_lengths[1],
+                       result.splits);
   } else {
     std::cout << run_id << "\n";
   }

@@ -60,7 +60,8 @@ void show(const GlobalOptions& globals, const std::string& id) {
   const auto evals = store.evals(r.run_id);
   if (!evals.empty()) {
     std::cout << "per-length accuracy (free-running decoding):\n";
-    print_length_table(evals, r.run.train_min_length, r.run.train_max_length);
+    print_length_table(evals, r.run.train_min_length, r.run.train_max_length,
+                       store.splits(r.run_id));
   }
 }
 

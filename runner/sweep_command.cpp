@@ -117,13 +117,15 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
   if (options.resume.empty()) {
     const Expansion expansion = expand_words(globals, options.words);
     name = expansion.experiment.empty() ? "sweep" : expansion.experiment;
+    const std::string experiment = experiment_text(globals, expansion.experiment);
     plan = plan_from_words(globals, expansion);
     if (options.dry_run) return print_plan(plan);
     store = open_results(globals);
     std::vector<store::PlannedJob> frozen;
     for (const auto& p : plan)
       frozen.push_back({json_strings(p.overrides), p.hash, p.config_yaml});
-    sweep_id = store->begin_sweep(name, json_strings(options.words), frozen, train::code_version());
+    sweep_id = store->begin_sweep(name, json_strings(options.words), frozen, train::code_version(),
+                                  experiment);
   } else {
     store = open_results(globals);
     const auto found = store->find_sweep(options.resume);
@@ -253,9 +255,13 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
 
   const auto summary = report::sweep_summary(*store, sweep_id);
   if (!summary.empty()) {
-    const auto page = report::write_sweep_report(*store, sweep_id, summary, "reports/" + name);
+    const auto claims = report::sweep_claims(*store, sweep_id);
+    const auto page =
+        report::write_sweep_report(*store, sweep_id, summary, claims, "reports/" + name);
     std::cout << "\n"
-              << report::summary_table(summary) << "\nreport: " << page.string()
+              << report::summary_table(summary) << "\n"
+              << (claims.empty() ? "" : "claims:\n" + report::claims_text(claims) + "\n")
+              << "report: " << page.string()
               << " (figure: " << (page.parent_path() / "accuracy_vs_length.png").string() << ")\n";
   }
   int finished = 0;
@@ -294,12 +300,13 @@ void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
                 "run jobs again even when a finished run has their config");
   cmd->footer(
       std::string("Examples:\n"
-                  "  attnlab sweep default                       # the shipped experiment\n"
+                  "  attnlab sweep length_generalization         # the default study (make run)\n"
+                  "  attnlab sweep luong_scores                  # any file in experiments/\n"
                   "  attnlab sweep attention=none,dot,general,additive train.steps=500\n"
                   "  attnlab sweep 'attention=glob(*,exclude=none)' "
                   "'model.hidden_size=range(32,129,32)' --dry-run\n"
-                  "  attnlab sweep default seed=1,2,3 --jobs 2\n"
-                  "  attnlab sweep --resume default-20261124T070043Z\n"
+                  "  attnlab sweep length_generalization seed=1,2,3 --jobs 2\n"
+                  "  attnlab sweep --resume length_generalization-20261124T070043Z\n"
                   "Jobs are the Cartesian product of the swept keys in the order they first "
                   "appear,\nthe last varying fastest; the command line replaces an "
                   "experiment's sweep for a key.\nA job whose composed config already has a "

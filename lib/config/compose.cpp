@@ -503,7 +503,8 @@ Composed compose(const ComposeRequest& request) {
       composed.experiment_sweep = hydra["sweeper"]["params"];
     }
     composed.experiment_report = experiment_body["report"];
-    for (const char* key : {"sweep", "hydra", "report"})
+    composed.experiment_claims = experiment_body["claims"];
+    for (const char* key : {"sweep", "hydra", "report", "claims"})
       experiment_body.remove(key);
   }
 

@@ -40,6 +40,7 @@ struct Composed {
   std::vector<std::string> overrides;          // the overrides as typed
   YAML::Node experiment_sweep;   // the experiment's `sweep:` (or hydra.sweeper.params) map
   YAML::Node experiment_report;  // the experiment's `report:` settings, for the report layer
+  YAML::Node experiment_claims;  // the experiment's `claims:` list, checked by its report
 
   // Where `key` was set, or "" if unknown. Looks up parents for nested keys.
   std::string where(const std::string& key) const;

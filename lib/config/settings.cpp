@@ -96,6 +96,14 @@ class Reader {
     return value.Scalar();
   }
 
+  // Like text(), but null (~) or missing gives "".
+  std::string optional_text(const std::string& key) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined() || value.IsNull()) return "";
+    seen_.erase(key);
+    return text(key, "");
+  }
+
   bool boolean(const std::string& key, bool fallback) {
     const YAML::Node value = take(key);
     if (!value.IsDefined()) return fallback;
@@ -118,17 +126,41 @@ class Reader {
          "'" + text + "' is not available" + did_you_mean(text, valid) + "; valid: " + join(valid));
   }
 
-  std::array<int, 2> length_range(const std::string& key, std::array<int, 2> fallback) {
+  // [min, max] with least <= min <= max <= most.
+  std::array<int, 2> range(const std::string& key, std::array<int, 2> fallback, int least, int most,
+                           const std::string& what = "lengths") {
     const YAML::Node value = take(key);
     if (!value.IsDefined()) return fallback;
     long long lo = 0, hi = 0;
     if (!value.IsSequence() || value.size() != 2 || !value[0].IsScalar() || !value[1].IsScalar() ||
-        !parse_int(value[0].Scalar(), &lo) || !parse_int(value[1].Scalar(), &hi) || lo < 1 ||
-        hi < lo || hi > 1000) {
-      fail(full(key),
-           "expected [min, max] lengths with 1 <= min <= max <= 1000, got " + render_value(value));
+        !parse_int(value[0].Scalar(), &lo) || !parse_int(value[1].Scalar(), &hi) || lo < least ||
+        hi < lo || hi > most) {
+      fail(full(key), "expected [min, max] " + what + " with " + std::to_string(least) +
+                          " <= min <= max <= " + std::to_string(most) + ", got " +
+                          render_value(value));
     }
     return {static_cast<int>(lo), static_cast<int>(hi)};
+  }
+
+  std::array<int, 2> length_range(const std::string& key, std::array<int, 2> fallback) {
+    return range(key, fallback, 1, 1000);
+  }
+
+  std::vector<std::string> text_list(const std::string& key,
+                                     const std::vector<std::string>& fallback) {
+    const YAML::Node value = take(key);
+    if (!value.IsDefined()) return fallback;
+    std::vector<std::string> out;
+    if (value.IsSequence()) {
+      for (const auto& item : value) {
+        if (!item.IsScalar() || item.Scalar().empty() || !printable_utf8(item.Scalar())) break;
+        out.push_back(item.Scalar());
+      }
+    }
+    if (out.empty() || out.size() != value.size()) {
+      fail(full(key), "expected a non-empty list of names, got " + render_value(value));
+    }
+    return out;
   }
 
   Reader child(const std::string& key) { return Reader(composed_, take(key), full(key)); }
@@ -167,17 +199,45 @@ class Reader {
 
 }  // namespace
 
+const std::vector<std::string>& task_names() {
+  static const std::vector<std::string> kNames = {"copy",  "reverse", "sort",        "addition",
+                                                  "dates", "numbers", "g2p_cmudict", "tsv"};
+  return kNames;
+}
+
 RunSettings parse_settings(const Composed& composed) {
   RunSettings s;
   Reader root(composed, composed.root, "");
 
   Reader task = root.child("task");
-  s.task.name = task.text("name", s.task.name);
-  s.task.vocab_size = static_cast<int>(task.integer("vocab_size", s.task.vocab_size, 2, 10000));
+  s.task.name = task.choice("name", s.task.name, task_names());
   s.task.train_lengths = task.length_range("train_lengths", s.task.train_lengths);
   s.task.test_lengths = task.length_range("test_lengths", s.task.test_lengths);
   s.task.eval_examples =
       static_cast<int>(task.integer("eval_examples", s.task.eval_examples, 1, 1000000));
+  const std::string& t = s.task.name;
+  if (t == "copy" || t == "reverse" || t == "sort") {
+    s.task.vocab_size = static_cast<int>(task.integer("vocab_size", s.task.vocab_size, 2, 10000));
+  } else if (t == "dates") {
+    s.task.locales = task.text_list("locales", s.task.locales);
+    s.task.years = task.range("years", s.task.years, 1, 9999, "years");
+    s.task.size = static_cast<int>(task.integer("size", s.task.size, 1, 10000000));
+  } else if (t == "numbers") {
+    s.task.language = task.text("language", s.task.language);
+    s.task.direction = task.choice("direction", s.task.direction, {"to_digits", "to_words"});
+  } else if (t == "g2p_cmudict" || t == "tsv") {
+    s.task.path = task.optional_text("path");
+    if (t == "tsv") {
+      if (s.task.path.empty()) {
+        throw ConfigError(
+            "task.path: the tsv task reads a tab-separated file of source<TAB>"
+            "target lines; set task.path=FILE");
+      }
+      s.task.tokenize = task.choice("tokenize", s.task.tokenize, {"char", "whitespace"});
+      s.task.min_frequency =
+          static_cast<int>(task.integer("min_frequency", s.task.min_frequency, 1, 1000000));
+    }
+  }
   task.finish();
 
   Reader model = root.child("model");
@@ -252,10 +312,26 @@ namespace {
 nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
   nlohmann::ordered_json j;
   j["task"] = {{"name", s.task.name},
-               {"vocab_size", s.task.vocab_size},
                {"train_lengths", s.task.train_lengths},
                {"test_lengths", s.task.test_lengths},
                {"eval_examples", s.task.eval_examples}};
+  // Settings a task does not use stay out, so they cannot change its hash.
+  const std::string& t = s.task.name;
+  if (t == "copy" || t == "reverse" || t == "sort") j["task"]["vocab_size"] = s.task.vocab_size;
+  if (t == "dates") {
+    j["task"]["locales"] = s.task.locales;
+    j["task"]["years"] = s.task.years;
+    j["task"]["size"] = s.task.size;
+  }
+  if (t == "numbers") {
+    j["task"]["language"] = s.task.language;
+    j["task"]["direction"] = s.task.direction;
+  }
+  if (t == "g2p_cmudict" || t == "tsv") j["task"]["path"] = s.task.path;
+  if (t == "tsv") {
+    j["task"]["tokenize"] = s.task.tokenize;
+    j["task"]["min_frequency"] = s.task.min_frequency;
+  }
   // Settings a model does not use stay out, so they cannot change its hash.
   j["model"] = {{"name", s.model.name},
                 {"hidden_size", s.model.hidden_size},

@@ -13,12 +13,29 @@
 namespace attnlab::config {
 
 struct TaskSettings {
-  std::string name = "reverse";             // the task (configs/task/), checked by the data layer
-  int vocab_size = 20;                      // distinct content symbols, besides pad/bos/eos
-  std::array<int, 2> train_lengths{1, 10};  // [min, max] source lengths seen in training
-  std::array<int, 2> test_lengths{1, 15};   // [min, max] source lengths evaluated
-  int eval_examples = 100;                  // evaluation examples per source length
+  std::string name = "reverse";             // the task (configs/task/)
+  std::array<int, 2> train_lengths{1, 10};  // [min, max] task lengths seen in training
+  std::array<int, 2> test_lengths{1, 15};   // [min, max] task lengths evaluated
+  int eval_examples = 100;                  // evaluation examples per length (at most)
+  // copy, reverse, sort:
+  int vocab_size = 20;  // distinct content symbols, besides pad/bos/eos
+  // dates:
+  std::vector<std::string> locales{"en_US", "en_GB", "fr_FR", "de_DE", "es_ES",
+                                   "it_IT", "ja_JP", "zh_CN", "ru_RU"};
+  std::array<int, 2> years{1900, 2099};  // [first, last] year drawn
+  int size = 60000;                      // examples generated before the split
+  // numbers:
+  std::string language = "en";          // ICU locale of the words
+  std::string direction = "to_digits";  // 'to_digits' (words -> digits) or 'to_words'
+  // g2p_cmudict, tsv:
+  std::string path;  // the data file
+  // tsv:
+  std::string tokenize = "char";  // 'char' or 'whitespace'
+  int min_frequency = 1;          // rarer symbols become <unk>
 };
+
+// The tasks config::parse_settings accepts (lib/data builds them).
+const std::vector<std::string>& task_names();
 
 struct ModelSettings {
   std::string name =

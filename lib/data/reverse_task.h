@@ -3,21 +3,16 @@
 // has to pass through the final encoder state: the seed's bottleneck.
 #pragma once
 
-#include "data/task.h"
+#include "data/symbol_task.h"
 
 namespace attnlab::data {
 
-class ReverseTask : public Task {
+class ReverseTask : public SymbolTask {
  public:
-  explicit ReverseTask(int symbols) : vocabulary_(symbols), symbols_(symbols) {}
+  explicit ReverseTask(const config::TaskSettings& settings) : SymbolTask(settings.vocab_size) {}
 
-  const Vocabulary& vocabulary() const override { return vocabulary_; }
-  Example sample(Rng& rng, int length) const override;
-  int max_target_length(int source_length) const override { return source_length; }
-
- private:
-  Vocabulary vocabulary_;
-  int symbols_;
+ protected:
+  std::vector<std::int64_t> transform(const std::vector<std::int64_t>& source) const override;
 };
 
 }  // namespace attnlab::data

@@ -13,7 +13,7 @@
 namespace attnlab::models {
 
 std::shared_ptr<Seq2SeqModelImpl> make_model(const config::RunSettings& settings, int vocab_size,
-                                             int max_source_length) {
+                                             int max_source_length, int max_output_tokens) {
   using Factory = std::function<std::shared_ptr<Seq2SeqModelImpl>()>;
   const std::vector<std::pair<std::string, Factory>> table = {
       {"rnn",
@@ -24,7 +24,7 @@ std::shared_ptr<Seq2SeqModelImpl> make_model(const config::RunSettings& settings
       {"transformer",
        [&] {
          return std::make_shared<TransformerImpl>(settings.model, settings.attention, vocab_size,
-                                                  max_source_length);
+                                                  max_source_length, max_output_tokens);
        }},
   };
   std::vector<std::string> names;

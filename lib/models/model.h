@@ -42,10 +42,11 @@ class Seq2SeqModelImpl : public torch::nn::Module {
 };
 
 // The model that settings.model names (with settings.attention's scorer),
-// for a vocabulary of `vocab_size` and sources up to `max_source_length`.
+// for a vocabulary of `vocab_size`, sources up to `max_source_length` tokens
+// and decoded outputs up to `max_output_tokens` (0: max_output_length(S)).
 // Throws std::invalid_argument naming the valid choices for an unknown name.
 std::shared_ptr<Seq2SeqModelImpl> make_model(const config::RunSettings& settings, int vocab_size,
-                                             int max_source_length);
+                                             int max_source_length, int max_output_tokens = 0);
 
 // Trainable parameters (elements, not tensors).
 std::int64_t parameter_count(const torch::nn::Module& model);

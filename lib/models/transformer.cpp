@@ -118,9 +118,11 @@ DecoderLayerOutput DecoderLayerImpl::forward(const torch::Tensor& y, const torch
 
 TransformerImpl::TransformerImpl(const config::ModelSettings& model,
                                  const config::AttentionSettings& attention, int vocab_size,
-                                 int max_source_length)
+                                 int max_source_length, int max_output_tokens)
     : model_size_(model.hidden_size),
-      max_positions_(std::max(max_source_length, max_output_length(max_source_length) + 1)),
+      max_positions_(
+          std::max(max_source_length,
+                   std::max(max_output_tokens, max_output_length(max_source_length)) + 1)),
       learned_positions_(model.positions == "learned") {
   TORCH_CHECK(model.positions == "sinusoidal" || model.positions == "learned",
               "transformer: unknown positions '", model.positions, "'; valid: sinusoidal, learned");

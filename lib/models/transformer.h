@@ -73,7 +73,7 @@ class TransformerImpl : public Seq2SeqModelImpl {
  public:
   // REQUIRES: model.name == "transformer", attention.heads divides model.hidden_size.
   TransformerImpl(const config::ModelSettings& model, const config::AttentionSettings& attention,
-                  int vocab_size, int max_source_length);
+                  int vocab_size, int max_source_length, int max_output_tokens = 0);
 
   torch::Tensor forward(const data::Batch& batch) override;
   std::unique_ptr<IncrementalDecoder> start(const data::Batch& batch) override;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -183,8 +184,39 @@ std::string summary_table(const std::vector<SummaryRow>& rows) {
   return out.str();
 }
 
+std::vector<RunResult> sweep_results(store::RunStore& store, const std::string& sweep_id) {
+  std::vector<RunResult> results;
+  for (const auto& run : store.sweep_runs(sweep_id)) {
+    if (run.status != "finished") continue;
+    RunResult r;
+    r.run_id = run.run_id;
+    for (const auto& p : store.params(run.run_id)) {
+      std::string text;
+      if (const auto* i = std::get_if<std::int64_t>(&p.value)) text = std::to_string(*i);
+      if (const auto* d = std::get_if<double>(&p.value)) text = nlohmann::json(*d).dump();
+      if (const auto* s = std::get_if<std::string>(&p.value)) text = *s;
+      r.params[p.key] = text;
+    }
+    r.train_lengths = {run.run.train_min_length, run.run.train_max_length};
+    r.evals = store.evals(run.run_id);
+    r.splits = store.splits(run.run_id);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+std::vector<ClaimOutcome> sweep_claims(store::RunStore& store, const std::string& sweep_id) {
+  const std::string experiment = store.sweep_experiment(sweep_id);
+  if (experiment.empty()) return {};
+  const auto claims =
+      parse_claims(YAML::Load(experiment)["claims"], "the experiment of sweep " + sweep_id);
+  if (claims.empty()) return {};
+  return evaluate_claims(claims, sweep_results(store, sweep_id));
+}
+
 fs::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
-                            const std::vector<SummaryRow>& summary, const fs::path& dir) {
+                            const std::vector<SummaryRow>& summary,
+                            const std::vector<ClaimOutcome>& claims, const fs::path& dir) {
   write_length_figure(sweep_figure(store, sweep_id), dir / "accuracy_vs_length");
   const fs::path page = dir / "index.md";
   std::ofstream out(page);
@@ -195,8 +227,14 @@ fs::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
       << "```\n"
       << summary_table(summary) << "```\n\n"
       << "Columns: mean exact match over the training lengths; at the longest training "
-         "length; mean over the evaluated lengths beyond training.\n\n"
-      << "Regenerate with `attnlab report " << sweep_id << "`; the numbers come from the "
+         "length; mean over the evaluated lengths beyond training.\n\n";
+  if (!claims.empty()) {
+    out << "## Claims\n\nWhat the experiment expects, checked on the runs above (exact match "
+           "and error rate as fractions, BLEU 0-100; a setting's value is the mean over its "
+           "seeds).\n\n"
+        << claims_markdown(claims) << "\n";
+  }
+  out << "Regenerate with `attnlab report " << sweep_id << "`; the numbers come from the "
       << "view `length_accuracy` in the results database.\n";
   if (!out) throw std::runtime_error("cannot write " + page.string());
   return page;

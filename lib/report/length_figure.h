@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "report/claims.h"
 #include "store/run_store.h"
 
 namespace attnlab::report {
@@ -47,10 +48,20 @@ void write_length_figure(const LengthFigure& figure, const std::filesystem::path
 // The summary as an aligned text table (also used in the report page).
 std::string summary_table(const std::vector<SummaryRow>& rows);
 
+// The finished runs of a sweep with their settings and scores.
+std::vector<RunResult> sweep_results(store::RunStore& store, const std::string& sweep_id);
+
+// The claims of the experiment file the sweep ran (as stored with it; none
+// without one), checked on its finished runs. Throws std::invalid_argument
+// when the stored claims do not parse.
+std::vector<ClaimOutcome> sweep_claims(store::RunStore& store, const std::string& sweep_id);
+
 // Writes DIR/accuracy_vs_length.{png,svg} and DIR/index.md for the sweep,
 // with `summary` = sweep_summary(store, sweep_id). Returns the path of index.md.
+// with its claims' verdicts (`claims` = sweep_claims(store, sweep_id)).
 std::filesystem::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
                                          const std::vector<SummaryRow>& summary,
+                                         const std::vector<ClaimOutcome>& claims,
                                          const std::filesystem::path& dir);
 
 }  // namespace attnlab::report

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "store/schema.h"
 
@@ -211,19 +212,65 @@ void RunStore::log_metrics(const std::string& run_id, const std::vector<MetricPo
 }
 
 void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,
-                          double wall_seconds) {
+                          double wall_seconds, const std::vector<SplitScores>& splits,
+                          const std::vector<DecodedExample>& examples) {
   Transaction txn(db_);
   Statement insert = db_.prepare(
-      "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy, "
+      "error_rate, bleu) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   for (const auto& e : evals) {
     insert.bind(1, run_id)
         .bind(2, std::int64_t{e.length})
         .bind(3, std::int64_t{e.n})
         .bind(4, e.token_accuracy)
-        .bind(5, e.sequence_accuracy);
+        .bind(5, e.sequence_accuracy)
+        .bind(6, e.error_rate)
+        .bind(7, e.bleu);
     insert.step();
     insert.reset();
+  }
+  Statement score = db_.prepare(
+      "INSERT OR REPLACE INTO scores (run_id, split, n, token_accuracy, sequence_accuracy, "
+      "error_rate, bleu) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  for (const auto& s : splits) {
+    score.bind(1, run_id)
+        .bind(2, s.split)
+        .bind(3, std::int64_t{s.n})
+        .bind(4, s.token_accuracy)
+        .bind(5, s.sequence_accuracy)
+        .bind(6, s.error_rate)
+        .bind(7, s.bleu);
+    score.step();
+    score.reset();
+  }
+  Statement example = db_.prepare(
+      "INSERT OR REPLACE INTO examples (run_id, example_index, length, source, reference, "
+      "prediction, source_tokens, output_tokens, weights) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const DecodedExample& x = examples[i];
+    Value weights;
+    if (!x.weights.empty()) {
+      const size_t columns = x.source_tokens.size();
+      nlohmann::json rows = nlohmann::json::array();
+      for (size_t r = 0; columns > 0 && r * columns < x.weights.size(); ++r) {
+        rows.push_back(
+            std::vector<float>(x.weights.begin() + static_cast<std::ptrdiff_t>(r * columns),
+                               x.weights.begin() + static_cast<std::ptrdiff_t>((r + 1) * columns)));
+      }
+      weights = rows.dump();
+    }
+    example.bind(1, run_id)
+        .bind(2, static_cast<std::int64_t>(i))
+        .bind(3, std::int64_t{x.length})
+        .bind(4, x.source)
+        .bind(5, x.reference)
+        .bind(6, x.prediction)
+        .bind(7, nlohmann::json(x.source_tokens).dump())
+        .bind(8, nlohmann::json(x.output_tokens).dump())
+        .bind(9, weights);
+    example.step();
+    example.reset();
   }
   Statement update = db_.prepare(
       "UPDATE runs SET status = 'finished', finished_at = ?2, wall_seconds = ?3, error = NULL, "
@@ -288,7 +335,8 @@ int RunStore::reap_vanished_runs(std::int64_t pid, const std::string& why) {
 
 std::string RunStore::begin_sweep(const std::string& name, const std::string& overrides_json,
                                   const std::vector<PlannedJob>& jobs,
-                                  const std::string& git_commit) {
+                                  const std::string& git_commit,
+                                  const std::string& experiment_yaml) {
   Transaction txn(db_);
   const std::string now = utc_now();
   // "default-20261124T040506Z"; a suffix keeps two sweeps in one second apart.
@@ -304,11 +352,11 @@ std::string RunStore::begin_sweep(const std::string& name, const std::string& ov
     sweep_id = base + "-" + std::to_string(k);
   }
   Statement insert = db_.prepare(
-      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at, git_commit) "
-      "VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6)");
+      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at, git_commit, "
+      "experiment_yaml) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)");
   insert.bind(1, sweep_id).bind(2, name).bind(3, overrides_json);
   insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, now);
-  insert.bind(6, text_or_null(git_commit));
+  insert.bind(6, text_or_null(git_commit)).bind(7, text_or_null(experiment_yaml));
   insert.step();
   Statement job = db_.prepare(
       "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash, config_yaml) "
@@ -411,17 +459,90 @@ std::vector<PlannedJob> RunStore::sweep_plan(const std::string& sweep_id) {
   return jobs;
 }
 
+namespace {
+
+// Scores from columns first..first+4 (n, token, sequence, error rate, BLEU).
+Scores read_scores(const Statement& s, int first) {
+  Scores out;
+  out.n = static_cast<int>(s.column_int(first));
+  out.token_accuracy = s.column_double(first + 1);
+  out.sequence_accuracy = s.column_double(first + 2);
+  out.error_rate = s.column_double(first + 3);
+  out.bleu = s.column_double(first + 4);
+  return out;
+}
+
+}  // namespace
+
 std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
   Statement s = db_.prepare(
-      "SELECT length, n, token_accuracy, sequence_accuracy FROM evals WHERE run_id = ?1 "
-      "ORDER BY length");
+      "SELECT length, n, token_accuracy, sequence_accuracy, coalesce(error_rate, 0), "
+      "coalesce(bleu, 0) FROM evals WHERE run_id = ?1 ORDER BY length");
   s.bind(1, run_id);
   std::vector<LengthEval> out;
   while (s.step()) {
-    out.push_back({static_cast<int>(s.column_int(0)), static_cast<int>(s.column_int(1)),
-                   s.column_double(2), s.column_double(3)});
+    LengthEval e;
+    static_cast<Scores&>(e) = read_scores(s, 1);
+    e.length = static_cast<int>(s.column_int(0));
+    out.push_back(e);
   }
   return out;
+}
+
+std::vector<SplitScores> RunStore::splits(const std::string& run_id) {
+  Statement s = db_.prepare(
+      "SELECT split, n, token_accuracy, sequence_accuracy, error_rate, bleu FROM scores "
+      "WHERE run_id = ?1 ORDER BY split DESC");
+  s.bind(1, run_id);
+  std::vector<SplitScores> out;
+  while (s.step()) {
+    SplitScores e;
+    static_cast<Scores&>(e) = read_scores(s, 1);
+    e.split = s.column_text(0);
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::vector<DecodedExample> RunStore::examples(const std::string& run_id) {
+  Statement s = db_.prepare(
+      "SELECT length, source, reference, prediction, source_tokens, output_tokens, "
+      "coalesce(weights, '') FROM examples WHERE run_id = ?1 ORDER BY example_index");
+  s.bind(1, run_id);
+  std::vector<DecodedExample> out;
+  while (s.step()) {
+    DecodedExample x;
+    x.length = static_cast<int>(s.column_int(0));
+    x.source = s.column_text(1);
+    x.reference = s.column_text(2);
+    x.prediction = s.column_text(3);
+    x.source_tokens = nlohmann::json::parse(s.column_text(4)).get<std::vector<std::string>>();
+    x.output_tokens = nlohmann::json::parse(s.column_text(5)).get<std::vector<std::string>>();
+    const std::string weights = s.column_text(6);
+    if (!weights.empty()) {
+      for (const auto& row : nlohmann::json::parse(weights)) {
+        for (const auto& w : row)
+          x.weights.push_back(w.get<float>());
+      }
+    }
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::vector<Param> RunStore::params(const std::string& run_id) {
+  Statement s = db_.prepare("SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key");
+  s.bind(1, run_id);
+  std::vector<Param> out;
+  while (s.step())
+    out.push_back({s.column_text(0), s.column(1)});
+  return out;
+}
+
+std::string RunStore::sweep_experiment(const std::string& sweep_id) {
+  Statement s = db_.prepare("SELECT coalesce(experiment_yaml, '') FROM sweeps WHERE sweep_id = ?1");
+  s.bind(1, sweep_id);
+  return s.step() ? s.column_text(0) : "";
 }
 
 std::vector<MetricPoint> RunStore::metrics(const std::string& run_id) {

@@ -66,11 +66,36 @@ struct Param {
   Value value;
 };
 
-struct LengthEval {
+// Scores of one evaluation set: a length bucket, or a whole split.
+struct Scores {
+  int n = 0;                     // examples
+  double token_accuracy = 0;     // reference tokens predicted right, in [0, 1]
+  double sequence_accuracy = 0;  // exact match, in [0, 1]
+  double error_rate = 0;         // edit distance / reference tokens (PER, WER or CER)
+  double bleu = 0;               // corpus BLEU (sacreBLEU's default), in [0, 100]
+};
+
+struct LengthEval : Scores {
+  int length = 0;  // the task's length of the bucket's examples
+};
+
+// A whole split at once ('test' over every evaluated length, or 'dev').
+struct SplitScores : Scores {
+  std::string split;
+};
+
+// One decoded evaluation example with the attention it paid.
+struct DecodedExample {
   int length = 0;
-  int n = 0;
-  double token_accuracy = 0;
-  double sequence_accuracy = 0;
+  std::string source;      // text, as the task writes it
+  std::string reference;   // the expected output
+  std::string prediction;  // the decoded output, up to <eos>
+  std::vector<std::string> source_tokens;
+  std::vector<std::string> output_tokens;  // decoded tokens, <eos> included when produced
+  // Row-major [output_tokens x source_tokens] weights (a row sums to 1); empty
+  // for a model without attention. The Transformer's is its last layer's,
+  // mean over heads.
+  std::vector<float> weights;
 };
 
 struct MetricPoint {
@@ -117,7 +142,8 @@ class RunStore {
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
   // Stores the evaluations and marks the run finished, atomically.
   void finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,
-                  double wall_seconds);
+                  double wall_seconds, const std::vector<SplitScores>& splits = {},
+                  const std::vector<DecodedExample>& examples = {});
   // Ends a run that did not finish: status is 'failed', 'diverged' or 'interrupted'.
   void end_run(const std::string& run_id, const std::string& status, const std::string& error,
                double wall_seconds);
@@ -131,8 +157,12 @@ class RunStore {
   int reap_vanished_runs(std::int64_t pid = 0, const std::string& why = "");
 
   // Records a sweep and its plan, one row per job, in one transaction.
+  // `experiment_yaml` is the experiment file's text ("" for none).
   std::string begin_sweep(const std::string& name, const std::string& overrides_json,
-                          const std::vector<PlannedJob>& jobs, const std::string& git_commit = "");
+                          const std::vector<PlannedJob>& jobs, const std::string& git_commit = "",
+                          const std::string& experiment_yaml = "");
+  // The experiment file a sweep ran, "" when it had none.
+  std::string sweep_experiment(const std::string& sweep_id);
   void finish_sweep(const std::string& sweep_id, bool ok);
   // Marks a sweep running again (it is being resumed).
   void reopen_sweep(const std::string& sweep_id);
@@ -154,6 +184,9 @@ class RunStore {
   // A sweep's frozen plan, in job order.
   std::vector<PlannedJob> sweep_plan(const std::string& sweep_id);
   std::vector<LengthEval> evals(const std::string& run_id);
+  std::vector<SplitScores> splits(const std::string& run_id);
+  std::vector<DecodedExample> examples(const std::string& run_id);
+  std::vector<Param> params(const std::string& run_id);
   std::vector<MetricPoint> metrics(const std::string& run_id);
 
   Database& database() { return db_; }

@@ -183,6 +183,45 @@ CREATE VIEW run_summary AS
          r.wall_seconds, r.started_at, r.error
   FROM runs r;
 )sql",
+      // 4: error rate and BLEU per length, whole-split scores, decoded
+      // examples with their attention, and the experiment file of a sweep
+      // (its claims are checked against it when the report is drawn).
+      R"sql(
+ALTER TABLE evals ADD COLUMN error_rate REAL;  -- edit distance / reference tokens
+ALTER TABLE evals ADD COLUMN bleu REAL;        -- corpus BLEU of the bucket, 0..100
+CREATE TABLE scores (
+  run_id            TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  split             TEXT NOT NULL CHECK (split IN ('test', 'dev')),
+  n                 INTEGER NOT NULL,
+  token_accuracy    REAL NOT NULL CHECK (token_accuracy BETWEEN 0 AND 1),
+  sequence_accuracy REAL NOT NULL CHECK (sequence_accuracy BETWEEN 0 AND 1),
+  error_rate        REAL NOT NULL CHECK (error_rate >= 0),
+  bleu              REAL NOT NULL CHECK (bleu BETWEEN 0 AND 100),
+  PRIMARY KEY (run_id, split)
+);
+-- A few decoded evaluation examples per run. Tokens are JSON arrays; weights
+-- a JSON array of rows, one per output token, over the source tokens.
+CREATE TABLE examples (
+  run_id        TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  example_index INTEGER NOT NULL,
+  length        INTEGER NOT NULL,
+  source        TEXT NOT NULL,
+  reference     TEXT NOT NULL,
+  prediction    TEXT NOT NULL,
+  source_tokens TEXT NOT NULL,
+  output_tokens TEXT NOT NULL,
+  weights       TEXT,                  -- NULL for a model without attention
+  PRIMARY KEY (run_id, example_index)
+);
+ALTER TABLE sweeps ADD COLUMN experiment_yaml TEXT;  -- the experiment file the sweep ran
+DROP VIEW length_accuracy;
+CREATE VIEW length_accuracy AS
+  SELECT r.sweep_id, r.run_id, r.task, r.attention, r.model, r.decoder, r.hidden_size,
+         r.parameters, r.train_min_length, r.train_max_length, r.seed, e.length, e.n,
+         e.token_accuracy, e.sequence_accuracy, e.error_rate, e.bleu
+  FROM evals e JOIN runs r USING (run_id)
+  WHERE r.status = 'finished';
+)sql",
   };
   return kMigrations;
 }

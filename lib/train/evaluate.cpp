@@ -1,12 +1,102 @@
-// Per-length evaluation: fixed evaluation sets, free-running decoding, exact
-// counts of right tokens and right sequences.
+// Evaluation: fixed evaluation sets, free-running decoding, exact counts.
 #include "train/evaluate.h"
 
 #include <algorithm>
+#include <set>
 
 #include "models/decoding.h"
 
 namespace attnlab::train {
+namespace {
+
+constexpr int kEvalBatch = 500;
+constexpr int kExamplesPerLength = 2;  // decoded examples kept per chosen length
+
+std::vector<std::int64_t> until_eos(const torch::Tensor& row) {
+  std::vector<std::int64_t> out;
+  const auto* p = row.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < row.size(0) && p[i] != data::kEos; ++i)
+    out.push_back(p[i]);
+  return out;
+}
+
+store::DecodedExample describe(const data::Example& example, const torch::Tensor& tokens,
+                               const torch::Tensor& weights, const data::Vocabulary& vocabulary) {
+  store::DecodedExample d;
+  d.length = example.length;
+  d.source = vocabulary.render(example.source);
+  d.reference = vocabulary.render(example.target);
+  const auto predicted = until_eos(tokens);
+  d.prediction = vocabulary.render(predicted);
+  for (const auto id : example.source)
+    d.source_tokens.push_back(vocabulary.name(id));
+  const size_t steps = std::min<size_t>(predicted.size() + 1, static_cast<size_t>(tokens.size(0)));
+  for (size_t i = 0; i < steps; ++i)
+    d.output_tokens.push_back(
+        vocabulary.name(tokens[static_cast<std::int64_t>(i)].item<std::int64_t>()));
+  if (weights.defined()) {
+    const auto w = weights.slice(0, 0, static_cast<std::int64_t>(steps))
+                       .slice(1, 0, static_cast<std::int64_t>(example.source.size()))
+                       .to(torch::kFloat32)
+                       .contiguous();
+    d.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+  }
+  return d;
+}
+
+struct Decoding {
+  Counts counts;
+  std::vector<store::DecodedExample> examples;
+};
+
+Decoding decode_all(models::Seq2SeqModelImpl& model, const std::vector<data::Example>& examples,
+                    const data::Task& task, const models::DecodeOptions& options,
+                    const torch::Device& device, int keep) {
+  Decoding out;
+  for (size_t begin = 0; begin < examples.size(); begin += kEvalBatch) {
+    const size_t end = std::min(examples.size(), begin + kEvalBatch);
+    const std::vector<data::Example> part(examples.begin() + static_cast<std::ptrdiff_t>(begin),
+                                          examples.begin() + static_cast<std::ptrdiff_t>(end));
+    const data::Batch batch = data::make_batch(part);
+    const auto decoded = models::decode(model, data::to_device(batch, device), options);
+    out.counts += count(decoded.tokens, batch, part, task.vocabulary());
+    const auto weights =
+        decoded.weights.defined() ? decoded.weights.to(torch::kCPU) : decoded.weights;
+    for (size_t i = 0; i < part.size() && static_cast<int>(out.examples.size()) < keep; ++i) {
+      const auto row = static_cast<std::int64_t>(i);
+      out.examples.push_back(describe(part[i], decoded.tokens[row],
+                                      weights.defined() ? weights[row] : weights,
+                                      task.vocabulary()));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Counts& Counts::operator+=(const Counts& other) {
+  examples += other.examples;
+  exact += other.exact;
+  tokens += other.tokens;
+  correct_tokens += other.correct_tokens;
+  edits += other.edits;
+  reference_tokens += other.reference_tokens;
+  bleu += other.bleu;
+  return *this;
+}
+
+store::Scores Counts::scores() const {
+  store::Scores s;
+  s.n = static_cast<int>(examples);
+  const auto ratio = [](std::int64_t a, std::int64_t b) {
+    return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
+  s.token_accuracy = ratio(correct_tokens, tokens);
+  s.sequence_accuracy = ratio(exact, examples);
+  s.error_rate = ratio(edits, reference_tokens);
+  s.bleu = corpus_bleu(bleu);
+  return s;
+}
 
 Counts count_correct(const torch::Tensor& predictions, const data::Batch& batch) {
   const auto t = batch.target_out.size(1);
@@ -29,39 +119,72 @@ Counts count_correct(const torch::Tensor& predictions, const data::Batch& batch)
   return counts;
 }
 
-std::vector<store::LengthEval> evaluate_lengths(models::Seq2SeqModelImpl& model,
-                                                const data::Task& task,
-                                                const config::RunSettings& settings,
-                                                const torch::Device& device) {
-  constexpr int kEvalBatch = 500;
+Counts count(const torch::Tensor& predictions, const data::Batch& batch,
+             const std::vector<data::Example>& examples, const data::Vocabulary& vocabulary) {
+  Counts counts = count_correct(predictions, batch);
+  const auto predicted = predictions.to(torch::kCPU).contiguous();
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const auto hypothesis = until_eos(predicted[static_cast<std::int64_t>(i)]);
+    const auto& reference = examples[i].target;
+    counts.edits += edit_distance(hypothesis, reference);
+    counts.reference_tokens += static_cast<std::int64_t>(reference.size());
+    counts.bleu += bleu_stats(vocabulary.render(hypothesis), vocabulary.render(reference));
+  }
+  return counts;
+}
+
+int decode_length_limit(const data::Task& task, int length) {
+  return 2 * task.max_target_tokens(length) + 2;
+}
+
+Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
+                    const config::RunSettings& settings, const torch::Device& device) {
   torch::NoGradGuard no_grad;
   model.eval();
   models::DecodeOptions options;
   options.beam_size = settings.decode.beam_size;
   options.length_penalty = settings.decode.length_penalty;
-  std::vector<store::LengthEval> results;
   const auto [lo, hi] = settings.task.test_lengths;
+  const auto [train_lo, train_hi] = settings.task.train_lengths;
+  // Decoded examples from the middle and the end of the training lengths and
+  // from the longest length evaluated: enough to draw alignments within and
+  // beyond training.
+  const std::set<int> shown = {std::clamp((train_lo + train_hi) / 2, lo, hi),
+                               std::clamp(train_hi, lo, hi), hi};
+  Evaluation result;
+  Counts all;
   for (int length = lo; length <= hi; ++length) {
     const auto examples = data::evaluation_examples(task, settings, length);
-    Counts total;
-    for (size_t begin = 0; begin < examples.size(); begin += kEvalBatch) {
-      const size_t end = std::min(examples.size(), begin + kEvalBatch);
-      const data::Batch batch =
-          data::make_batch({examples.begin() + begin, examples.begin() + end});
-      const auto decoded = models::decode(model, data::to_device(batch, device), options);
-      const Counts c = count_correct(decoded.tokens, batch);
-      total.examples += c.examples;
-      total.exact += c.exact;
-      total.tokens += c.tokens;
-      total.correct_tokens += c.correct_tokens;
-    }
-    results.push_back(
-        {length, static_cast<int>(total.examples),
-         static_cast<double>(total.correct_tokens) / static_cast<double>(total.tokens),
-         static_cast<double>(total.exact) / static_cast<double>(total.examples)});
+    if (examples.empty()) continue;
+    options.max_length = decode_length_limit(task, length);
+    const int keep = shown.count(length) != 0 ? kExamplesPerLength : 0;
+    Decoding d = decode_all(model, examples, task, options, device, keep);
+    store::LengthEval e;
+    static_cast<store::Scores&>(e) = d.counts.scores();
+    e.length = length;
+    result.lengths.push_back(e);
+    all += d.counts;
+    for (auto& x : d.examples)
+      result.examples.push_back(std::move(x));
+  }
+  store::SplitScores test;
+  static_cast<store::Scores&>(test) = all.scores();
+  test.split = "test";
+  result.splits.push_back(test);
+  const auto dev = task.dev_examples();
+  if (!dev.empty()) {
+    int longest = 1;
+    for (const auto& e : dev)
+      longest = std::max(longest, e.length);
+    options.max_length = decode_length_limit(task, longest);
+    store::SplitScores scores;
+    static_cast<store::Scores&>(scores) =
+        decode_all(model, dev, task, options, device, 0).counts.scores();
+    scores.split = "dev";
+    result.splits.push_back(scores);
   }
   model.train();
-  return results;
+  return result;
 }
 
 }  // namespace attnlab::train

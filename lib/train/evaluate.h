@@ -1,6 +1,9 @@
 // Evaluation by free-running decoding (greedy, or beam search with
-// settings.decode.beam_size > 1), per source length: the decoder is fed its
-// own predictions, never the reference, as at test time.
+// settings.decode.beam_size > 1), per task length: the decoder is fed its own
+// predictions, never the reference, as at test time. Every length bucket and
+// every whole split gets token accuracy, exact match, error rate (edit
+// distance over reference tokens: PER for phonemes, WER for words, CER for
+// characters) and corpus BLEU, with its number of examples.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,25 +15,48 @@
 #include "data/task.h"
 #include "models/model.h"
 #include "store/run_store.h"
+#include "train/metrics.h"
 
 namespace attnlab::train {
 
 struct Counts {
   std::int64_t examples = 0;
-  std::int64_t exact = 0;           // predictions equal to the reference, <eos> included
-  std::int64_t tokens = 0;          // reference tokens, <eos> included
-  std::int64_t correct_tokens = 0;  // reference positions predicted right
+  std::int64_t exact = 0;             // predictions equal to the reference, <eos> included
+  std::int64_t tokens = 0;            // reference tokens, <eos> included
+  std::int64_t correct_tokens = 0;    // reference positions predicted right
+  std::int64_t edits = 0;             // edit distance to the references, <eos> excluded
+  std::int64_t reference_tokens = 0;  // reference tokens, <eos> excluded
+  BleuStats bleu;
+
+  Counts& operator+=(const Counts& other);
+  store::Scores scores() const;
 };
 
 // Compares predictions [B, T'] with batch.target_out [B, T]. Everything
 // after a prediction's first <eos>, or past its end, counts as wrong.
+// Accuracies only; count() adds edit distance and BLEU.
 Counts count_correct(const torch::Tensor& predictions, const data::Batch& batch);
 
-// Token and sequence accuracy for every length in settings.task.test_lengths,
-// on the fixed evaluation set of each length.
-std::vector<store::LengthEval> evaluate_lengths(models::Seq2SeqModelImpl& model,
-                                                const data::Task& task,
-                                                const config::RunSettings& settings,
-                                                const torch::Device& device);
+// All counts of `predictions` for `examples` (the batch's examples, in order);
+// BLEU compares the texts the vocabulary renders.
+Counts count(const torch::Tensor& predictions, const data::Batch& batch,
+             const std::vector<data::Example>& examples, const data::Vocabulary& vocabulary);
+
+// The longest output decoding produces for examples of `length` or shorter,
+// <eos> included: room for twice the longest target, so that a wrong, longer
+// output still shows in the error rate.
+int decode_length_limit(const data::Task& task, int length);
+
+struct Evaluation {
+  std::vector<store::LengthEval> lengths;       // one per length in settings.task.test_lengths
+  std::vector<store::SplitScores> splits;       // 'test' (all those lengths), 'dev' (corpus tasks)
+  std::vector<store::DecodedExample> examples;  // a few, with their attention
+};
+
+// Decodes the fixed evaluation set of every length in
+// settings.task.test_lengths (lengths without examples are left out), and the
+// dev split when the task has one.
+Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
+                    const config::RunSettings& settings, const torch::Device& device);
 
 }  // namespace attnlab::train

@@ -38,9 +38,10 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
   check_names(settings_);
   torch::manual_seed(settings_.seed);
   task_ = data::make_task(settings_.task);
+  const int longest = std::max(settings_.task.train_lengths[1], settings_.task.test_lengths[1]);
   model_ =
-      models::make_model(settings_, task_->vocabulary().size(),
-                         std::max(settings_.task.train_lengths[1], settings_.task.test_lengths[1]));
+      models::make_model(settings_, task_->vocabulary().size(), task_->max_source_tokens(longest),
+                         decode_length_limit(*task_, longest));
   model_->to(device_);
   optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(),
                                                     torch::optim::AdamOptions(settings_.train.lr));
@@ -160,7 +161,10 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   result.train_seconds = seconds();
   result.steps_per_second =
       result.train_seconds > 0 ? settings_.train.steps / result.train_seconds : 0;
-  result.evals = evaluate_lengths(*model_, *task_, settings_, device_);
+  Evaluation evaluation = evaluate(*model_, *task_, settings_, device_);
+  result.evals = std::move(evaluation.lengths);
+  result.splits = std::move(evaluation.splits);
+  result.examples = std::move(evaluation.examples);
   return result;
 }
 

@@ -41,8 +41,10 @@ struct TrainCallbacks {
 };
 
 struct TrainResult {
-  std::vector<store::LengthEval> evals;
-  double final_loss = 0;  // mean training loss over the last logging window
+  std::vector<store::LengthEval> evals;         // per length
+  std::vector<store::SplitScores> splits;       // whole 'test' (and 'dev') sets
+  std::vector<store::DecodedExample> examples;  // a few decoded, with attention
+  double final_loss = 0;                        // mean training loss over the last logging window
   double train_seconds = 0;
   double steps_per_second = 0;
 };

@@ -67,16 +67,21 @@ TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
       std::string::npos);
   EXPECT_NE(error_of({"train.lr=-1"}).find("train.lr: expected a number in"), std::string::npos);
   // Found by the fuzzer: bytes that are not UTF-8 must not reach the JSON hash.
-  EXPECT_NE(error_of({"task.name=r\xff\xff"}).find("task.name: expected printable UTF-8"),
+  EXPECT_NE(error_of({"attention.name=r\xff\xff"}).find("attention.name: expected printable UTF-8"),
             std::string::npos);
-  EXPECT_NE(error_of({"task.name=r\xf6\x8c\x9a\x9a"}).find("expected printable UTF-8"),
+  EXPECT_NE(error_of({"attention.name=r\xf6\x8c\x9a\x9a"}).find("expected printable UTF-8"),
             std::string::npos);
-  EXPECT_NE(error_of({"task.name=a\x15"
+  EXPECT_NE(error_of({"attention.name=a\x15"
                       "b"})
                 .find("expected printable UTF-8"),
             std::string::npos);
-  // Real UTF-8 passes this check and then meets the task table's own check.
-  EXPECT_EQ(error_of({"task.name=r\xc3\xa9verse"}), "");
+  // Real UTF-8 passes this check and then meets the scorer table's own check.
+  EXPECT_EQ(error_of({"attention.name=r\xc3\xa9verse"}), "");
+  // Task names are checked here, with the valid ones.
+  EXPECT_NE(error_of({"task.name=reverso"})
+                .find("task.name: 'reverso' is not available (did you mean 'reverse'?); valid: "
+                      "copy, reverse, sort, addition, dates, numbers, g2p_cmudict, tsv"),
+            std::string::npos);
 }
 
 TEST(Settings, FilePositionsAppearForValuesFromFiles) {

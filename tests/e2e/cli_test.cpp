@@ -124,7 +124,15 @@ TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
       "query --format csv 'SELECT attention, count(*) AS lengths, min(length) AS lo, "
       "max(length) AS hi, sum(n) AS n FROM length_accuracy'");
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.output, "attention,lengths,lo,hi,n\ndot,6,1,6,300\n");
+  // Length 1 of 10 symbols has no held-out source, so it is not evaluated;
+  // length 2 has 25 of its 100 sources held out.
+  EXPECT_EQ(r.output, "attention,lengths,lo,hi,n\ndot,5,2,6,225\n");
+  r = attnlab("query --format csv 'SELECT split, n FROM scores'");
+  EXPECT_EQ(r.output, "split,n\ntest,225\n");
+  r = attnlab(
+      "query --format csv 'SELECT count(*) AS shown, sum(weights IS NOT NULL) AS maps "
+      "FROM examples'");
+  EXPECT_EQ(r.output, "shown,maps\n6,6\n");
 
   r = attnlab("query --format json 'SELECT status, threads FROM runs'");
   EXPECT_EQ(r.output, "[\n  {\n    \"status\": \"finished\",\n    \"threads\": 1\n  }\n]\n");
@@ -161,8 +169,8 @@ TEST_F(Cli, TheTransformerAndEveryDecoderRunFromTheCommandLine) {
       "query --format csv 'SELECT model, decoder, attention, parameters > 1000 AS counted, "
       "count(*) AS lengths FROM length_accuracy GROUP BY run_id ORDER BY model'");
   EXPECT_EQ(r.output,
-            "model,decoder,attention,counted,lengths\nrnn,bahdanau,multihead,1,6\n"
-            "transformer,transformer,multihead,1,6\n");
+            "model,decoder,attention,counted,lengths\nrnn,bahdanau,multihead,1,5\n"
+            "transformer,transformer,multihead,1,5\n");
   r = attnlab("run model=transformer attention=additive");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "valid: multihead (got 'additive')")) << r.output;
@@ -188,6 +196,11 @@ TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
   EXPECT_EQ(hydra.exit_code, 0) << hydra.output;
   EXPECT_EQ(hydra.output, "#0 : model.hidden_size=8\n#1 : model.hidden_size=12\n");
   EXPECT_TRUE(contains(attnlab("config +experiment=hydra_style").output, "name: none"));
+  // A malformed claim stops the sweep before anything runs, naming file and line.
+  const Result claims = attnlab("sweep bad_claims");
+  EXPECT_EQ(claims.exit_code, 2);
+  EXPECT_TRUE(contains(claims.output, "bad_claims.yaml:7:")) << claims.output;
+  EXPECT_TRUE(contains(claims.output, "metrc")) << claims.output;
   // A bad value in any job stops the sweep before anything runs.
   const Result bad = attnlab("sweep model.hidden_size=8,zero");
   EXPECT_EQ(bad.exit_code, 2);
@@ -195,14 +208,31 @@ TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
 }
 
 TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
-  Result r = attnlab("sweep short model.hidden_size=8 --jobs 2");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(contains(r.output, "2 job(s), 2 to run")) << r.output;
+  const Result r0 = attnlab("sweep short model.hidden_size=8 --jobs 2");
+  ASSERT_EQ(r0.exit_code, 0) << r0.output;
+  EXPECT_TRUE(contains(r0.output, "2 job(s), 2 to run")) << r0.output;
+  Result r = r0;
   EXPECT_TRUE(fs::file_size(dir_ / "reports/short/accuracy_vs_length.png") > 1000);
   EXPECT_TRUE(fs::exists(dir_ / "reports/short/accuracy_vs_length.svg"));
   EXPECT_TRUE(fs::exists(dir_ / "reports/short/index.md"));
   r = attnlab("query --format csv 'SELECT attention, status FROM runs ORDER BY attention'");
   EXPECT_EQ(r.output, "attention,status\ndot,finished\nnone,finished\n");
+  // The experiment's claims, checked on the results: one holds, one fails
+  // (five steps teach nothing), one has no runs.
+  EXPECT_TRUE(contains(r0.output, "PASS     exact match never exceeds 100 %")) << r0.output;
+  EXPECT_TRUE(contains(r0.output, "FAIL     five steps teach dot attention the task")) << r0.output;
+  EXPECT_TRUE(contains(r0.output, "NO DATA  general is never run here")) << r0.output;
+  EXPECT_TRUE(contains(r0.output, "1 of 3 claims pass (1 fails, 1 without data)")) << r0.output;
+  std::ifstream page(dir_ / "reports/short/index.md");
+  const std::string markdown((std::istreambuf_iterator<char>(page)),
+                             std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(markdown, "## Claims")) << markdown;
+  EXPECT_TRUE(contains(markdown, "| five steps teach dot attention the task | **fail** |"))
+      << markdown;
+  // The sweep keeps the experiment file it ran, so the report needs nothing else.
+  r = attnlab(
+      "query --format csv 'SELECT experiment_yaml LIKE \"%five steps%\" AS kept FROM sweeps'");
+  EXPECT_EQ(r.output, "kept\n1\n");
 
   r = attnlab("sweep short model.hidden_size=8");
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -344,8 +374,8 @@ TEST_F(Cli, ReproduceComparesEveryNumber) {
   const Result r = attnlab("reproduce " + id);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output,
-                       "identical: all 16 numbers (4 training losses, 6 lengths x 2 "
-                       "accuracies) match to the last digit"))
+                       "identical: all 28 numbers (4 training losses, 5 lengths and 1 "
+                       "split(s) x 4 scores) match to the last digit"))
       << r.output;
   EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) FROM runs'").output, "count(*)\n1\n");
   EXPECT_EQ(attnlab("reproduce nosuchrun").exit_code, 2);

@@ -43,7 +43,11 @@ class ReportTest : public ::testing::Test {
     const std::string id = store_->begin_run(run);
     std::vector<store::LengthEval> evals;
     for (size_t i = 0; i < accuracy.size(); ++i) {
-      evals.push_back({static_cast<int>(i) + 1, 100, accuracy[i], accuracy[i]});
+      store::LengthEval e;
+      e.length = static_cast<int>(i) + 1;
+      e.n = 100;
+      e.token_accuracy = e.sequence_accuracy = accuracy[i];
+      evals.push_back(e);
     }
     store_->finish_run(id, evals, 10);
   }
@@ -69,7 +73,7 @@ TEST_F(ReportTest, SummarySeparatesTrainingAndLongerLengths) {
 
 TEST_F(ReportTest, GnuplotWritesPngAndSvgWithEverySeries) {
   const auto page =
-      write_sweep_report(*store_, sweep_, sweep_summary(*store_, sweep_), dir_ / "out");
+      write_sweep_report(*store_, sweep_, sweep_summary(*store_, sweep_), {}, dir_ / "out");
   EXPECT_EQ(page, dir_ / "out" / "index.md");
   std::ifstream png(dir_ / "out" / "accuracy_vs_length.png", std::ios::binary);
   char magic[8] = {};

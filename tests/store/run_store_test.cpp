@@ -10,6 +10,15 @@
 namespace attnlab::store {
 namespace {
 
+LengthEval at(int length, int n, double token_accuracy, double sequence_accuracy) {
+  LengthEval e;
+  e.length = length;
+  e.n = n;
+  e.token_accuracy = token_accuracy;
+  e.sequence_accuracy = sequence_accuracy;
+  return e;
+}
+
 class RunStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,15 +67,32 @@ TEST_F(RunStoreTest, CreatesFolderAndSchema) {
 
 TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
-  const std::string sweep = store.begin_sweep(
-      "default", "[]", {{"[\"attention=additive\"]", "0123456789abcdef", ""}}, "abc123def456");
+  const std::string sweep =
+      store.begin_sweep("length_generalization", "[]",
+                        {{"[\"attention=additive\"]", "0123456789abcdef", ""}}, "abc123def456");
   NewRun run = sample_run("0123456789abcdef", "additive");
   run.sweep_id = sweep;
   const std::string id = store.begin_run(run);
   EXPECT_EQ(id, "0123456789");
   store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
   store.set_parameters(id, 12345);
-  store.finish_run(id, {{1, 200, 1.0, 1.0}, {15, 200, 0.9, 0.75}}, 12.5);
+  LengthEval longest = at(15, 200, 0.9, 0.75);
+  longest.error_rate = 0.125;
+  longest.bleu = 61.5;
+  SplitScores test;
+  test.split = "test";
+  test.n = 400;
+  test.error_rate = 0.0625;
+  test.bleu = 80.25;
+  DecodedExample example;
+  example.length = 2;
+  example.source = "a b";
+  example.reference = "b a";
+  example.prediction = "b b";
+  example.source_tokens = {"a", "b"};
+  example.output_tokens = {"b", "b", "<eos>"};
+  example.weights = {0.25f, 0.75f, 0.5f, 0.5f, 1.0f, 0.0f};
+  store.finish_run(id, {at(1, 200, 1.0, 1.0), longest}, 12.5, {test}, {example});
   store.finish_sweep(sweep, true);
 
   const auto found = store.find_run("012345");
@@ -83,6 +109,24 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   ASSERT_EQ(evals.size(), 2u);
   EXPECT_EQ(evals[1].length, 15);
   EXPECT_DOUBLE_EQ(evals[1].sequence_accuracy, 0.75);
+  EXPECT_DOUBLE_EQ(evals[1].error_rate, 0.125);
+  EXPECT_DOUBLE_EQ(evals[1].bleu, 61.5);
+  const auto splits = store.splits(id);
+  ASSERT_EQ(splits.size(), 1u);
+  EXPECT_EQ(splits[0].split, "test");
+  EXPECT_EQ(splits[0].n, 400);
+  EXPECT_DOUBLE_EQ(splits[0].bleu, 80.25);
+  const auto examples = store.examples(id);
+  ASSERT_EQ(examples.size(), 1u);
+  EXPECT_EQ(examples[0].prediction, "b b");
+  EXPECT_EQ(examples[0].output_tokens, example.output_tokens);
+  EXPECT_EQ(examples[0].weights, example.weights);
+  Statement row =
+      store.database().prepare("SELECT weights, output_tokens FROM examples WHERE run_id = ?1");
+  row.bind(1, id);
+  ASSERT_TRUE(row.step());
+  EXPECT_EQ(row.column_text(0), "[[0.25,0.75],[0.5,0.5],[1.0,0.0]]");
+  EXPECT_EQ(row.column_text(1), "[\"b\",\"b\",\"<eos>\"]");
   const auto metrics = store.metrics(id);
   ASSERT_EQ(metrics.size(), 2u);
   EXPECT_DOUBLE_EQ(metrics[1].value, 0.25);
@@ -118,7 +162,7 @@ TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   const std::string first = store.begin_sweep("demo", "[]", plan);
   NewRun none = sample_run("hash-none-000", "none");
   none.sweep_id = first;
-  store.finish_run(store.begin_run(none), {{1, 10, 1.0, 1.0}}, 1.0);
+  store.finish_run(store.begin_run(none), {at(1, 10, 1.0, 1.0)}, 1.0);
   NewRun dot = sample_run("hash-dot-0000", "dot");
   dot.sweep_id = first;
   store.end_run(store.begin_run(dot), "failed", "crashed", 1.0);
@@ -128,7 +172,7 @@ TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   EXPECT_NE(first, second);
   dot.sweep_id = second;
   const std::string retried = store.begin_run(dot);
-  store.finish_run(retried, {{1, 10, 0.5, 0.5}}, 1.0);
+  store.finish_run(retried, {at(1, 10, 0.5, 0.5)}, 1.0);
 
   const auto runs = store.sweep_runs(second);
   ASSERT_EQ(runs.size(), 2u);
@@ -165,7 +209,7 @@ TEST_F(RunStoreTest, RepeatedHashesGetNumberedIdsAndFailuresAreKept) {
 TEST_F(RunStoreTest, RejectsOutOfRangeAccuracyAtomically) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
   const std::string id = store.begin_run(sample_run("bbbbbbbbbbbb", "general"));
-  EXPECT_THROW(store.finish_run(id, {{1, 10, 1.0, 1.0}, {2, 10, 1.5, 0.5}}, 1.0), StoreError);
+  EXPECT_THROW(store.finish_run(id, {at(1, 10, 1.0, 1.0), at(2, 10, 1.5, 0.5)}, 1.0), StoreError);
   EXPECT_TRUE(store.evals(id).empty());  // the first row was rolled back too
   EXPECT_EQ(store.find_run(id)->status, "running");
 }
@@ -205,7 +249,7 @@ TEST_F(RunStoreTest, ParamsKeepTheirTypesAndTheSummaryViewHasOneRowPerRun) {
                         {"train.lr", 0.003},
                         {"model.cell", std::string("gru")}});
   store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
-  store.finish_run(id, {{1, 10, 1.0, 1.0}, {15, 10, 0.9, 0.5}, {16, 10, 0.5, 0.25}}, 2.0);
+  store.finish_run(id, {at(1, 10, 1.0, 1.0), at(15, 10, 0.9, 0.5), at(16, 10, 0.5, 0.25)}, 2.0);
   Statement typed = store.database().prepare(
       "SELECT count(*) FROM params WHERE key = 'model.hidden_size' AND value > 128");
   typed.step();

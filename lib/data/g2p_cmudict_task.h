@@ -1,0 +1,31 @@
+// Grapheme-to-phoneme conversion on the CMU pronouncing dictionary as
+// Debian's festlex-cmu package ships it, in Festival's lexicon format:
+//
+//   ("aardvark" nil (((aa r d) 1) ((v aa r k) 1)))
+//
+// a word, its part of speech, then syllables of phonemes with their stress.
+// The source is the word's letters (lower-cased), the target its phonemes
+// without stress or syllable marks (40 symbols). A word listed more than once
+// (one entry per part of speech) keeps its first pronunciation. The length is
+// the number of letters; the split is by a hash of the word.
+#pragma once
+
+#include <string>
+
+#include "data/task.h"
+
+namespace attnlab::data {
+
+inline constexpr const char* kCmudictPath = "/usr/share/festival/dicts/cmu/cmudict-0.4.out";
+
+class G2pCmudictTask : public CorpusTask {
+ public:
+  // Reads settings.path (kCmudictPath when empty). Throws
+  // std::invalid_argument when the file is missing (naming the package that
+  // ships it) or a line is not a lexicon entry (naming file and line).
+  explicit G2pCmudictTask(const config::TaskSettings& settings);
+
+  std::string length_unit() const override { return "letters"; }
+};
+
+}  // namespace attnlab::data

@@ -1,0 +1,257 @@
+// Spelling numbers with ICU. Two ICU habits shape this file:
+// - asked for a language it has no rules for, RuleBasedNumberFormat does not
+//   fail: it falls back to the process's default locale ("xx" comes out in
+//   English under LANG=C) or to root, which writes digits. The language ICU
+//   actually used is compared with the one asked for.
+// - some languages switch to digits above a size ("1 000 000 000 000" in
+//   Khmer), so the longest number spelled in words is measured here.
+// A generated task adds no symbols once training starts, so the vocabulary is
+// built from a covering set of numbers: all of 0 to 9999 (every small-number
+// word and its inflections), every d * 10^k (the scale words, singular and
+// plural) and random numbers of every longer length (their combinations).
+#include "data/numbers_task.h"
+
+#include <unicode/locid.h>
+#include <unicode/rbnf.h>
+#include <unicode/uchar.h>
+#include <unicode/udata.h>
+#include <unicode/uenum.h>
+#include <unicode/unistr.h>
+#include <unicode/ures.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include "config/errors.h"
+
+namespace attnlab::data {
+namespace {
+
+constexpr int kRandomPerLength = 3000;  // random numbers per length in the covering set
+
+std::int64_t power_of_ten(int exponent) {
+  std::int64_t p = 1;
+  for (int i = 0; i < exponent; ++i)
+    p *= 10;
+  return p;
+}
+
+// The numbers of the covering set with exactly `digits` digits.
+std::vector<std::int64_t> covering_numbers(int digits) {
+  std::vector<std::int64_t> numbers;
+  const std::int64_t low = digits == 1 ? 0 : power_of_ten(digits - 1);
+  const std::int64_t high = power_of_ten(digits) - 1;
+  if (digits <= 4) {
+    for (std::int64_t n = low; n <= high; ++n)
+      numbers.push_back(n);
+    return numbers;
+  }
+  for (std::int64_t d = 1; d <= 9; ++d)
+    numbers.push_back(d * low);
+  numbers.push_back(high);
+  Rng rng(derive_seed(0, "numbers", static_cast<std::uint64_t>(digits)));
+  for (int i = 0; i < kRandomPerLength; ++i) {
+    numbers.push_back(low +
+                      static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(9 * low))));
+  }
+  return numbers;
+}
+
+std::string utf8(const std::u32string& characters) {
+  icu::UnicodeString text;
+  for (const char32_t c : characters)
+    text.append(static_cast<UChar32>(c));
+  std::string out;
+  text.toUTF8String(out);
+  return out;
+}
+
+}  // namespace
+
+// ICU's spell-out formatter for one language.
+class NumbersTask::Speller {
+ public:
+  struct Words {
+    std::u32string characters;  // code points
+    bool has_digits = false;    // ICU wrote (some of) the number in digits
+  };
+
+  explicit Speller(const std::string& language) {
+    const icu::Locale locale = icu::Locale::createCanonical(language.c_str());
+    UErrorCode status = U_ZERO_ERROR;
+    format_ = std::make_unique<icu::RuleBasedNumberFormat>(icu::URBNF_SPELLOUT, locale, status);
+    std::string actual;
+    if (U_SUCCESS(status)) actual = format_->getLocale(ULOC_ACTUAL_LOCALE, status).getName();
+    const std::string actual_language = icu::Locale(actual.c_str()).getLanguage();
+    if (U_FAILURE(status) || locale.isBogus() || language.empty() || actual_language.empty() ||
+        actual_language != locale.getLanguage()) {
+      throw std::invalid_argument(
+          "task.language: ICU has no spell-out rules for '" + language + "'" +
+          (actual.empty() ? std::string() : " (it would fall back to '" + actual + "')") +
+          "; valid: " + config::join(NumbersTask::languages()));
+    }
+    // The counting form ("eins", not "ein"); every language in ICU 72 has it.
+    const icu::UnicodeString numbering = icu::UnicodeString::fromUTF8("%spellout-numbering");
+    for (int32_t i = 0; i < format_->getNumberOfRuleSetNames(); ++i) {
+      if (format_->getRuleSetName(i) == numbering) format_->setDefaultRuleSet(numbering, status);
+    }
+    if (U_FAILURE(status)) {
+      throw std::runtime_error("ICU failed to select the rule set %spellout-numbering for '" +
+                               language + "': " + u_errorName(status));
+    }
+  }
+
+  Words spell(std::int64_t number) const {
+    icu::UnicodeString text;
+    {
+      // Formatting is const, but ICU's formatters are not documented as safe
+      // to share between threads.
+      const std::lock_guard<std::mutex> lock(mutex_);
+      format_->format(static_cast<int64_t>(number), text);
+    }
+    Words words;
+    for (int32_t i = 0; i < text.length();) {
+      const UChar32 c = text.char32At(i);
+      i += U16_LENGTH(c);
+      // Soft hyphens and zero-width spaces are break hints, invisible in text.
+      if (c == 0x00AD || c == 0x200B) continue;
+      if (u_isdigit(c)) words.has_digits = true;
+      words.characters.push_back(static_cast<char32_t>(c));
+    }
+    return words;
+  }
+
+ private:
+  std::unique_ptr<icu::RuleBasedNumberFormat> format_;
+  mutable std::mutex mutex_;
+};
+
+NumbersTask::NumbersTask(const config::TaskSettings& settings)
+    : speller_(std::make_unique<const Speller>(settings.language)) {
+  if (settings.direction != "to_digits" && settings.direction != "to_words") {
+    throw std::invalid_argument("task.direction: expected 'to_digits' or 'to_words', got '" +
+                                settings.direction + "'");
+  }
+  to_digits_ = settings.direction == "to_digits";
+  zero_ = vocabulary_.add("0");
+  for (char c = '1'; c <= '9'; ++c)
+    vocabulary_.add(std::string(1, c));
+
+  // The lengths whose every covering number ICU spells in words, from 1 up;
+  // their characters join the vocabulary in code point order.
+  std::set<char32_t> alphabet;
+  longest_words_.assign(kMaxDigits + 1, 0);
+  max_digits_ = 0;
+  for (int digits = 1; digits <= kMaxDigits; ++digits) {
+    std::set<char32_t> characters;
+    int longest = longest_words_[static_cast<size_t>(digits - 1)];
+    bool in_words = true;
+    for (const auto number : covering_numbers(digits)) {
+      const Speller::Words words = speller_->spell(number);
+      if (words.has_digits) {
+        in_words = false;
+        break;
+      }
+      characters.insert(words.characters.begin(), words.characters.end());
+      longest = std::max(longest, static_cast<int>(words.characters.size()));
+    }
+    if (!in_words) break;
+    max_digits_ = digits;
+    alphabet.insert(characters.begin(), characters.end());
+    longest_words_[static_cast<size_t>(digits)] = longest;
+  }
+  for (const char32_t c : alphabet)
+    vocabulary_.add(utf8(std::u32string(1, c)));
+  if (max_digits_ == 0) {
+    throw std::invalid_argument("task.language: ICU writes even one-digit numbers in '" +
+                                settings.language + "' with digits");
+  }
+
+  for (const auto& [key, lengths] : {std::make_pair("task.train_lengths", settings.train_lengths),
+                                     std::make_pair("task.test_lengths", settings.test_lengths)}) {
+    if (lengths[0] >= 1 && lengths[1] <= max_digits_) continue;
+    throw std::invalid_argument(
+        std::string(key) + ": numbers have 1 to " + std::to_string(max_digits_) + " digits" +
+        (max_digits_ < kMaxDigits
+             ? " in '" + settings.language + "' (ICU writes longer ones with digits)"
+             : std::string()) +
+        ", got [" + std::to_string(lengths[0]) + ", " + std::to_string(lengths[1]) + "]");
+  }
+}
+
+NumbersTask::~NumbersTask() = default;
+
+std::string NumbersTask::spell_out(const std::string& language, std::int64_t number) {
+  return utf8(Speller(language).spell(number).characters);
+}
+
+std::vector<std::string> NumbersTask::languages() {
+  // ICU's spell-out rules live in their own tree of its data, "rbnf".
+  UErrorCode status = U_ZERO_ERROR;
+  UEnumeration* all =
+      ures_openAvailableLocales(U_ICUDATA_NAME U_TREE_SEPARATOR_STRING "rbnf", &status);
+  std::vector<std::string> names;
+  const char* name = nullptr;
+  while (U_SUCCESS(status) && (name = uenum_next(all, nullptr, &status)) != nullptr) {
+    if (std::string(name) != "root") names.push_back(name);
+  }
+  if (all != nullptr) uenum_close(all);
+  return names;
+}
+
+int NumbersTask::words_bound(int length) const {
+  const int longest = longest_words_[static_cast<size_t>(std::clamp(length, 1, max_digits_))];
+  return (3 * longest + 1) / 2 + 4;
+}
+
+int NumbersTask::max_source_tokens(int length) const {
+  return to_digits_ ? words_bound(length) : std::max(length, 1);
+}
+
+int NumbersTask::max_target_tokens(int length) const {
+  return to_digits_ ? std::max(length, 1) : words_bound(length);
+}
+
+std::vector<std::int64_t> NumbersTask::word_ids(std::int64_t number) const {
+  const Speller::Words words = speller_->spell(number);
+  if (words.has_digits) {
+    throw std::logic_error("numbers: ICU wrote " + std::to_string(number) +
+                           " with digits: " + utf8(words.characters));
+  }
+  std::vector<std::int64_t> ids;
+  ids.reserve(words.characters.size());
+  for (const char32_t c : words.characters) {
+    const std::string character = utf8(std::u32string(1, c));
+    const auto id = vocabulary_.find(character);
+    if (!id) {
+      throw std::logic_error("numbers: the words for " + std::to_string(number) + " ('" +
+                             utf8(words.characters) + "') hold '" + character +
+                             "', which the vocabulary built at construction lacks");
+    }
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+Example NumbersTask::generate(Rng& rng, int length) const {
+  if (length < 1 || length > max_digits_) {
+    throw std::invalid_argument("numbers: no numbers of " + std::to_string(length) +
+                                " digits; the task has 1 to " + std::to_string(max_digits_));
+  }
+  const std::int64_t low = length == 1 ? 0 : power_of_ten(length - 1);
+  const std::uint64_t count = length == 1 ? 10 : static_cast<std::uint64_t>(9 * low);
+  const std::int64_t number = low + static_cast<std::int64_t>(rng.below(count));
+  std::vector<std::int64_t> digits;
+  for (const char c : std::to_string(number))
+    digits.push_back(zero_ + (c - '0'));
+  std::vector<std::int64_t> words = word_ids(number);
+  Example e;
+  e.length = length;
+  e.source = to_digits_ ? std::move(words) : std::move(digits);
+  e.target = to_digits_ ? std::move(digits) : std::move(words);
+  return e;
+}
+
+}  // namespace attnlab::data

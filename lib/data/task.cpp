@@ -1,0 +1,236 @@
+// The shared machinery of tasks: held-out splits, batches, the task table.
+#include "data/task.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "config/errors.h"
+#include "data/addition_task.h"
+#include "data/copy_task.h"
+#include "data/dates_task.h"
+#include "data/g2p_cmudict_task.h"
+#include "data/numbers_task.h"
+#include "data/reverse_task.h"
+#include "data/sort_task.h"
+#include "data/tsv_task.h"
+
+namespace attnlab::data {
+
+std::uint64_t fnv1a(const std::string& bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes)
+    h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+bool is_held_out(const std::vector<std::int64_t>& source) {
+  std::string bytes;
+  bytes.reserve(source.size() * 2);
+  for (const auto id : source) {
+    bytes.push_back(static_cast<char>(id & 0xff));
+    bytes.push_back(static_cast<char>((id >> 8) & 0xff));
+  }
+  return fnv1a(bytes) % 10 == 0;
+}
+
+std::vector<Example> GeneratedTask::training_batch(Rng& rng, std::array<int, 2> lengths,
+                                                   int batch_size) const {
+  // One length per batch: no padding, and every length gets whole batches.
+  const int length = rng.between(lengths[0], lengths[1]);
+  std::vector<Example> batch;
+  batch.reserve(static_cast<size_t>(batch_size));
+  // A length whose every example is held out (possible only when it has very
+  // few) yields none after this many draws; training then skips it.
+  int misses = 0;
+  while (static_cast<int>(batch.size()) < batch_size && misses < 1000) {
+    Example e = generate(rng, length);
+    if (is_held_out(e.source)) {
+      ++misses;
+      continue;
+    }
+    batch.push_back(std::move(e));
+  }
+  if (batch.empty())
+    throw std::invalid_argument("no training examples of length " + std::to_string(length) +
+                                " outside the held-out tenth");
+  return batch;
+}
+
+std::vector<Example> GeneratedTask::test_examples(int length, int max_examples,
+                                                  std::uint64_t seed) const {
+  // Distinct held-out examples: a tenth of all sources is held out, so a
+  // draw succeeds one time in ten; where a length has few examples the
+  // bounded number of draws ends the set early.
+  Rng rng(seed);
+  std::vector<Example> out;
+  std::set<std::vector<std::int64_t>> seen;
+  const std::int64_t draws = 40LL * max_examples + 1000;
+  for (std::int64_t i = 0; i < draws && static_cast<int>(out.size()) < max_examples; ++i) {
+    Example e = generate(rng, length);
+    if (!is_held_out(e.source) || !seen.insert(e.source).second) continue;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+CorpusTask::Split CorpusTask::split_of(const std::string& key) {
+  const std::uint64_t bucket = fnv1a(key) % 10;
+  return bucket == 0 ? Split::kTest : bucket == 1 ? Split::kDev : Split::kTrain;
+}
+
+void CorpusTask::add(const std::string& key, Example example) {
+  if (!keys_.insert(key).second) return;
+  switch (split_of(key)) {
+    case Split::kTrain:
+      if (train_by_length_.size() <= static_cast<size_t>(example.length)) {
+        train_by_length_.resize(static_cast<size_t>(example.length) + 1);
+      }
+      train_by_length_[static_cast<size_t>(example.length)].push_back(train_.size());
+      train_.push_back(std::move(example));
+      break;
+    case Split::kDev:
+      dev_.push_back(std::move(example));
+      break;
+    case Split::kTest:
+      test_.push_back(std::move(example));
+      break;
+  }
+}
+
+size_t CorpusTask::size(Split split) const {
+  return split == Split::kTrain ? train_.size() : split == Split::kDev ? dev_.size() : test_.size();
+}
+
+void CorpusTask::require_training_examples(std::array<int, 2> lengths,
+                                           const std::string& what) const {
+  for (const auto& e : train_) {
+    if (e.length >= lengths[0] && e.length <= lengths[1]) return;
+  }
+  throw std::invalid_argument("task.train_lengths: no training examples of " + what + " with " +
+                              std::to_string(lengths[0]) + " to " + std::to_string(lengths[1]) +
+                              " " + length_unit() + " (the training split holds " +
+                              std::to_string(train_.size()) + ")");
+}
+
+std::vector<Example> CorpusTask::training_batch(Rng& rng, std::array<int, 2> lengths,
+                                                int batch_size) const {
+  // Uniform over the training examples in range: the corpus's own mix of
+  // lengths, padded within a batch.
+  const int lo = std::max(lengths[0], 0);
+  const int hi = std::min(lengths[1], static_cast<int>(train_by_length_.size()) - 1);
+  size_t total = 0;
+  for (int l = lo; l <= hi; ++l)
+    total += train_by_length_[static_cast<size_t>(l)].size();
+  if (total == 0) require_training_examples(lengths, "this task");
+  std::vector<Example> batch;
+  batch.reserve(static_cast<size_t>(batch_size));
+  for (int i = 0; i < batch_size; ++i) {
+    size_t pick = rng.below(total);
+    int l = lo;
+    while (pick >= train_by_length_[static_cast<size_t>(l)].size())
+      pick -= train_by_length_[static_cast<size_t>(l++)].size();
+    batch.push_back(train_[train_by_length_[static_cast<size_t>(l)][pick]]);
+  }
+  return batch;
+}
+
+std::vector<Example> CorpusTask::test_examples(int length, int max_examples,
+                                               std::uint64_t seed) const {
+  std::vector<Example> out;
+  for (const auto& e : test_) {
+    if (e.length == length) out.push_back(e);
+  }
+  if (static_cast<int>(out.size()) > max_examples) {
+    // A fixed random subset (partial Fisher-Yates), in corpus order.
+    Rng rng(seed);
+    std::vector<size_t> order(out.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    for (size_t i = 0; i < static_cast<size_t>(max_examples); ++i)
+      std::swap(order[i], order[i + rng.below(order.size() - i)]);
+    order.resize(static_cast<size_t>(max_examples));
+    std::sort(order.begin(), order.end());
+    std::vector<Example> subset;
+    for (const auto i : order)
+      subset.push_back(std::move(out[i]));
+    out = std::move(subset);
+  }
+  return out;
+}
+
+int CorpusTask::max_source_tokens(int length) const {
+  size_t most = 1;
+  for (const auto* split : {&train_, &dev_, &test_}) {
+    for (const auto& e : *split) {
+      if (e.length <= length) most = std::max(most, e.source.size());
+    }
+  }
+  return static_cast<int>(most);
+}
+
+int CorpusTask::max_target_tokens(int length) const {
+  size_t most = 1;
+  for (const auto* split : {&train_, &dev_, &test_}) {
+    for (const auto& e : *split) {
+      if (e.length <= length) most = std::max(most, e.target.size());
+    }
+  }
+  return static_cast<int>(most);
+}
+
+namespace {
+
+using TaskFactory = std::function<std::unique_ptr<Task>(const config::TaskSettings&)>;
+
+template <typename T>
+TaskFactory factory() {
+  return [](const config::TaskSettings& s) { return std::make_unique<T>(s); };
+}
+
+const std::vector<std::pair<std::string, TaskFactory>>& task_table() {
+  static const std::vector<std::pair<std::string, TaskFactory>> kTable = {
+      {"copy", factory<CopyTask>()},
+      {"reverse", factory<ReverseTask>()},
+      {"sort", factory<SortTask>()},
+      {"addition", factory<AdditionTask>()},
+      {"dates", factory<DatesTask>()},
+      {"numbers", factory<NumbersTask>()},
+      {"g2p_cmudict", factory<G2pCmudictTask>()},
+      {"tsv", factory<TsvTask>()},
+  };
+  return kTable;
+}
+
+}  // namespace
+
+std::vector<std::string> task_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : task_table())
+    names.push_back(entry.first);
+  return names;
+}
+
+std::unique_ptr<Task> make_task(const config::TaskSettings& settings) {
+  for (const auto& [name, factory] : task_table()) {
+    if (name == settings.name) return factory(settings);
+  }
+  throw std::invalid_argument("unknown task '" + settings.name +
+                              "'; valid: " + config::join(task_names()));
+}
+
+std::vector<Example> training_examples(const Task& task, const config::RunSettings& settings,
+                                       std::int64_t step) {
+  Rng rng(derive_seed(settings.seed, "train", static_cast<std::uint64_t>(step)));
+  return task.training_batch(rng, settings.task.train_lengths, settings.train.batch_size);
+}
+
+std::vector<Example> evaluation_examples(const Task& task, const config::RunSettings& settings,
+                                         int length) {
+  return task.test_examples(length, settings.task.eval_examples,
+                            derive_seed(settings.seed, "eval", static_cast<std::uint64_t>(length)));
+}
+
+}  // namespace attnlab::data

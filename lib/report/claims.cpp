@@ -1,0 +1,627 @@
+// Parsing and checking experiment claims; see claims.h for the grammar.
+#include "report/claims.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+namespace attnlab::report {
+namespace {
+
+const std::vector<std::string> kClaimKeys = {"text",    "where", "metric", "lengths",    "at_least",
+                                             "at_most", "below", "above",  "by_at_least"};
+const std::vector<std::string> kRelationKeys = {"at_least", "at_most", "below", "above"};
+const std::vector<std::pair<std::string, Metric>> kMetrics = {
+    {"token_accuracy", Metric::kTokenAccuracy},
+    {"sequence_accuracy", Metric::kSequenceAccuracy},
+    {"error_rate", Metric::kErrorRate},
+    {"bleu", Metric::kBleu}};
+const std::vector<std::pair<std::string, LengthSelection::Kind>> kLengthNames = {
+    {"all", LengthSelection::Kind::kAll},
+    {"train", LengthSelection::Kind::kTrain},
+    {"beyond", LengthSelection::Kind::kBeyond},
+    {"longest_train", LengthSelection::Kind::kLongestTrain}};
+
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+template <typename T>
+std::vector<std::string> names_of(const std::vector<std::pair<std::string, T>>& table) {
+  std::vector<std::string> names;
+  for (const auto& entry : table)
+    names.push_back(entry.first);
+  return names;
+}
+
+std::string metric_name(Metric metric) {
+  for (const auto& [name, value] : kMetrics)
+    if (value == metric) return name;
+  return "?";
+}
+
+std::string fixed3(double x) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3f", x);
+  return buffer;
+}
+
+// Parses the claims of one file; every error names the file position and the
+// key path ("claims[2].metric") of what is wrong, and what would be valid.
+class ClaimParser {
+ public:
+  explicit ClaimParser(const std::string& file) : file_(file) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
+                         const std::string& message) const {
+    std::string where = file_;
+    const YAML::Mark mark = node.Mark();
+    if (!mark.is_null()) {
+      where += (where.empty() ? "" : ":") + std::to_string(mark.line + 1) + ":" +
+               std::to_string(mark.column + 1);
+    }
+    throw std::invalid_argument((where.empty() ? "" : where + ": ") + path + ": " + message);
+  }
+
+  std::string line_of(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null()) return file_;
+    return (file_.empty() ? "line " : file_ + ":") + std::to_string(mark.line + 1);
+  }
+
+  std::vector<Claim> parse(const YAML::Node& claims) const {
+    if (!claims.IsDefined() || claims.IsNull()) return {};
+    if (!claims.IsSequence()) {
+      fail(claims, "claims", "must be a list of claims, each a map with keys " + join(kClaimKeys));
+    }
+    std::vector<Claim> out;
+    for (size_t i = 0; i < claims.size(); ++i) {
+      out.push_back(parse_claim(claims[i], "claims[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+
+ private:
+  Claim parse_claim(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsMap()) fail(node, path, "must be a map with keys " + join(kClaimKeys));
+    Claim claim;
+    claim.position = line_of(node);
+    std::string relation_key;
+    YAML::Node margin_node;  // by_at_least, checked once the relation is known
+    bool has_margin = false;
+    for (const auto& item : node) {
+      const std::string key = item.first.Scalar();
+      const std::string key_path = path + "." + key;
+      const YAML::Node& value = item.second;
+      if (std::find(kClaimKeys.begin(), kClaimKeys.end(), key) == kClaimKeys.end()) {
+        fail(item.first, path, "unknown key '" + key + "'; valid: " + join(kClaimKeys));
+      }
+      if (key == "text") {
+        if (!value.IsScalar() || value.Scalar().empty()) {
+          fail(value, key_path, "must be the statement as a non-empty string");
+        }
+        claim.text = value.Scalar();
+      } else if (key == "where") {
+        claim.where = parse_selector(value, key_path);
+      } else if (key == "metric") {
+        claim.metric = parse_metric(value, key_path);
+      } else if (key == "lengths") {
+        claim.lengths = parse_lengths(value, key_path);
+      } else if (key == "by_at_least") {
+        margin_node.reset(value);
+        has_margin = true;
+      } else {
+        if (!relation_key.empty()) {
+          fail(item.first, path,
+               "has both '" + relation_key + "' and '" + key + "'; give exactly one of " +
+                   join(kRelationKeys));
+        }
+        relation_key = key;
+        if (key == "at_least" || key == "at_most") {
+          claim.relation = key == "at_least" ? Relation::kAtLeast : Relation::kAtMost;
+          claim.threshold = parse_number(value, key_path);
+        } else {
+          claim.relation = key == "below" ? Relation::kBelow : Relation::kAbove;
+          claim.others = parse_selector(value, key_path);
+        }
+      }
+    }
+    if (claim.text.empty()) fail(node, path, "missing 'text' (the statement the report shows)");
+    if (claim.where.empty()) {
+      fail(node, path, "missing 'where' (the runs the claim is about, e.g. {attention.name: dot})");
+    }
+    if (relation_key.empty()) fail(node, path, "needs exactly one of " + join(kRelationKeys));
+    if (relation_key == "at_least" || relation_key == "at_most") {
+      check_units(claim.threshold, claim.metric, node[relation_key], path + "." + relation_key);
+    }
+    if (has_margin) {
+      if (relation_key != "below" && relation_key != "above") {
+        fail(margin_node, path + ".by_at_least",
+             "applies only to 'below' and 'above', not to '" + relation_key + "'");
+      }
+      claim.margin = parse_number(margin_node, path + ".by_at_least");
+      if (claim.margin < 0) {
+        fail(margin_node, path + ".by_at_least", "must not be negative (it is a margin)");
+      }
+      check_units(claim.margin, claim.metric, margin_node, path + ".by_at_least");
+    }
+    return claim;
+  }
+
+  std::vector<SelectorKey> parse_selector(const YAML::Node& node, const std::string& path) const {
+    const std::string shape =
+        "must be a non-empty map of setting -> value or list of values, e.g. "
+        "{attention.name: [dot, additive]}";
+    if (!node.IsMap() || node.size() == 0) fail(node, path, shape);
+    std::vector<SelectorKey> keys;
+    for (const auto& item : node) {
+      SelectorKey key{item.first.Scalar(), {}};
+      const std::string key_path = path + "." + key.key;
+      if (key.key.empty()) fail(item.first, path, "a setting name must not be empty");
+      const YAML::Node& value = item.second;
+      if (value.IsScalar()) {
+        key.values.push_back(value.Scalar());
+      } else if (value.IsSequence() && value.size() > 0) {
+        for (const auto& element : value) {
+          if (!element.IsScalar()) {
+            fail(element, key_path,
+                 "list elements must be plain values (quote a list to match it: \"[1,15]\")");
+          }
+          if (std::find(key.values.begin(), key.values.end(), element.Scalar()) !=
+              key.values.end()) {
+            fail(element, key_path, "'" + element.Scalar() + "' is listed twice");
+          }
+          key.values.push_back(element.Scalar());
+        }
+      } else {
+        fail(value, key_path, "must be a value or a non-empty list of values");
+      }
+      keys.push_back(std::move(key));
+    }
+    return keys;
+  }
+
+  Metric parse_metric(const YAML::Node& node, const std::string& path) const {
+    if (node.IsScalar()) {
+      for (const auto& [name, metric] : kMetrics)
+        if (node.Scalar() == name) return metric;
+    }
+    const std::string shown = node.IsScalar() ? "'" + node.Scalar() + "'" : "this";
+    fail(node, path, shown + " is not a metric; valid: " + join(names_of(kMetrics)));
+  }
+
+  LengthSelection parse_lengths(const YAML::Node& node, const std::string& path) const {
+    const std::string valid = "valid: " + join(names_of(kLengthNames)) + ", [lo, hi]";
+    LengthSelection lengths;
+    if (node.IsScalar()) {
+      for (const auto& [name, kind] : kLengthNames) {
+        if (node.Scalar() == name) {
+          lengths.kind = kind;
+          return lengths;
+        }
+      }
+      fail(node, path, "'" + node.Scalar() + "' is not a length selection; " + valid);
+    }
+    if (!node.IsSequence() || node.size() != 2) {
+      fail(node, path, "must be a name or a list of two lengths; " + valid);
+    }
+    int bounds[2] = {0, 0};
+    for (size_t i = 0; i < 2; ++i) {
+      try {
+        bounds[i] = node[i].as<int>();
+      } catch (const YAML::Exception&) {
+        fail(node[i], path, "'" + node[i].Scalar() + "' is not a whole number; " + valid);
+      }
+    }
+    if (bounds[0] < 0 || bounds[0] > bounds[1]) {
+      fail(node, path,
+           "[" + std::to_string(bounds[0]) + ", " + std::to_string(bounds[1]) +
+               "] is not a range; need 0 <= lo <= hi");
+    }
+    lengths.kind = LengthSelection::Kind::kRange;
+    lengths.lo = bounds[0];
+    lengths.hi = bounds[1];
+    return lengths;
+  }
+
+  double parse_number(const YAML::Node& node, const std::string& path) const {
+    double x = 0;
+    bool ok = node.IsScalar();
+    if (ok) {
+      try {
+        x = node.as<double>();
+      } catch (const YAML::Exception&) {
+        ok = false;
+      }
+    }
+    if (!ok || !std::isfinite(x)) {
+      fail(
+          node, path,
+          (node.IsScalar() ? "'" + node.Scalar() + "'" : std::string("this")) + " is not a number");
+    }
+    return x;
+  }
+
+  void check_units(double x, Metric metric, const YAML::Node& node, const std::string& path) const {
+    const double top = metric == Metric::kBleu ? 100 : 1;
+    if (x >= 0 && x <= top) return;
+    if (metric == Metric::kBleu) {
+      fail(node, path, node.Scalar() + " is outside [0, 100], the range of bleu");
+    }
+    fail(node, path,
+         node.Scalar() + " is outside [0, 1]: " + metric_name(metric) +
+             " is a fraction (write 0.95 for 95 %)");
+  }
+
+  std::string file_;
+};
+
+// --- evaluation ------------------------------------------------------------
+
+struct Group {
+  std::string label;
+  std::vector<std::pair<std::string, std::string>> settings;  // key -> value
+};
+
+// The Cartesian product of the selector's values, last key fastest. Labels
+// show the keys that take several values, or every key when none does; a
+// single key shows its value alone.
+std::vector<Group> expand(const std::vector<SelectorKey>& selector) {
+  std::vector<Group> groups(1);
+  for (const auto& key : selector) {
+    std::vector<Group> next;
+    for (const auto& group : groups) {
+      for (const auto& value : key.values) {
+        Group g = group;
+        g.settings.emplace_back(key.key, value);
+        next.push_back(std::move(g));
+      }
+    }
+    groups = std::move(next);
+  }
+  std::vector<bool> shown(selector.size(), false);
+  bool any_varies = false;
+  for (size_t k = 0; k < selector.size(); ++k)
+    any_varies = any_varies || selector[k].values.size() > 1;
+  for (size_t k = 0; k < selector.size(); ++k)
+    shown[k] = !any_varies || selector[k].values.size() > 1;
+  const bool bare = std::count(shown.begin(), shown.end(), true) == 1;
+  for (auto& group : groups) {
+    std::vector<std::string> parts;
+    for (size_t k = 0; k < selector.size(); ++k) {
+      if (!shown[k]) continue;
+      const auto& [key, value] = group.settings[k];
+      parts.push_back(bare ? value : key + "=" + value);
+    }
+    group.label = join(parts, " ");
+  }
+  return groups;
+}
+
+bool parse_double(const std::string& text, double* x) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  *x = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(*x);
+}
+
+std::string without_spaces(std::string text) {
+  text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == ' '; }), text.end());
+  return text;
+}
+
+bool same_value(const std::string& setting, const std::string& wanted) {
+  if (setting == wanted) return true;
+  double a = 0, b = 0;
+  if (parse_double(setting, &a) && parse_double(wanted, &b)) return a == b;
+  if (!setting.empty() && setting.front() == '[') {
+    return without_spaces(setting) == without_spaces(wanted);
+  }
+  return false;
+}
+
+bool matches(const RunResult& run, const Group& group) {
+  for (const auto& [key, value] : group.settings) {
+    const auto it = run.params.find(key);
+    if (it == run.params.end() || !same_value(it->second, value)) return false;
+  }
+  return true;
+}
+
+double score(const store::Scores& scores, Metric metric) {
+  switch (metric) {
+    case Metric::kTokenAccuracy:
+      return scores.token_accuracy;
+    case Metric::kSequenceAccuracy:
+      return scores.sequence_accuracy;
+    case Metric::kErrorRate:
+      return scores.error_rate;
+    case Metric::kBleu:
+      return scores.bleu;
+  }
+  return 0;
+}
+
+bool selected(const RunResult& run, const LengthSelection& lengths, int length) {
+  const auto [train_lo, train_hi] = run.train_lengths;
+  const bool known = train_hi > 0;
+  switch (lengths.kind) {
+    case LengthSelection::Kind::kAll:
+      return true;
+    case LengthSelection::Kind::kTrain:
+      return known && length >= train_lo && length <= train_hi;
+    case LengthSelection::Kind::kBeyond:
+      return known && length > train_hi;
+    case LengthSelection::Kind::kLongestTrain:
+      return known && length == train_hi;
+    case LengthSelection::Kind::kRange:
+      return length >= lengths.lo && length <= lengths.hi;
+  }
+  return false;
+}
+
+// The run's metric over the selected lengths; nothing when none was evaluated.
+std::optional<double> run_value(const RunResult& run, Metric metric,
+                                const LengthSelection& lengths) {
+  if (lengths.kind == LengthSelection::Kind::kAll) {
+    // The whole split is scored at once: exact corpus BLEU, not a mean of buckets.
+    for (const auto& split : run.splits)
+      if (split.split == "test" && split.n > 0) return score(split, metric);
+  }
+  double weighted = 0;
+  long long n = 0;
+  for (const auto& eval : run.evals) {
+    if (eval.n <= 0 || !selected(run, lengths, eval.length)) continue;
+    weighted += eval.n * score(eval, metric);
+    n += eval.n;
+  }
+  if (n == 0) return std::nullopt;
+  return weighted / static_cast<double>(n);
+}
+
+GroupValue measure(const Group& group, const std::vector<RunResult>& runs, Metric metric,
+                   const LengthSelection& lengths) {
+  GroupValue out;
+  out.label = group.label;
+  double sum = 0;
+  for (const auto& run : runs) {
+    if (!matches(run, group)) continue;
+    ++out.matched;
+    if (const auto value = run_value(run, metric, lengths)) {
+      sum += *value;
+      ++out.runs;
+    }
+  }
+  if (out.runs > 0) out.value = sum / out.runs;
+  return out;
+}
+
+std::vector<GroupValue> measure_all(const std::vector<SelectorKey>& selector,
+                                    const std::vector<RunResult>& runs, const Claim& claim) {
+  std::vector<GroupValue> out;
+  for (const auto& group : expand(selector))
+    out.push_back(measure(group, runs, claim.metric, claim.lengths));
+  return out;
+}
+
+std::string missing_lengths(const LengthSelection& lengths) {
+  switch (lengths.kind) {
+    case LengthSelection::Kind::kAll:
+      return "no evaluations";
+    case LengthSelection::Kind::kTrain:
+      return "no evaluated lengths in the training range";
+    case LengthSelection::Kind::kBeyond:
+      return "no evaluated lengths beyond training";
+    case LengthSelection::Kind::kLongestTrain:
+      return "the longest training length not evaluated";
+    case LengthSelection::Kind::kRange:
+      return "no evaluated lengths in [" + std::to_string(lengths.lo) + ", " +
+             std::to_string(lengths.hi) + "]";
+  }
+  return "no data";
+}
+
+std::string runs_count(int n) {
+  return std::to_string(n) + (n == 1 ? " run" : " runs");
+}
+
+// "additive: 0.973 (3 runs)", "dot: 0.500 (2 of 3 runs)", "none: no runs".
+std::string describe(const GroupValue& group, const LengthSelection& lengths) {
+  if (group.matched == 0) return group.label + ": no runs";
+  if (group.runs == 0)
+    return group.label + ": " + missing_lengths(lengths) + " (" + runs_count(group.matched) + ")";
+  const std::string count = group.runs == group.matched
+                                ? runs_count(group.runs)
+                                : std::to_string(group.runs) + " of " + runs_count(group.matched);
+  return group.label + ": " + fixed3(group.value) + " (" + count + ")";
+}
+
+// A setting no run has at all is most likely a misspelt key: say so.
+std::string unknown_settings(const Claim& claim, const std::vector<RunResult>& runs) {
+  if (runs.empty()) return "";
+  std::vector<std::string> unknown;
+  auto check = [&](const std::vector<SelectorKey>& selector) {
+    for (const auto& key : selector) {
+      const bool known = std::any_of(runs.begin(), runs.end(), [&](const RunResult& run) {
+        return run.params.count(key.key) > 0;
+      });
+      if (!known && std::find(unknown.begin(), unknown.end(), key.key) == unknown.end()) {
+        unknown.push_back(key.key);
+      }
+    }
+  };
+  check(claim.where);
+  check(claim.others);
+  if (unknown.empty()) return "";
+  return "; no run has the setting " + join(unknown);
+}
+
+bool at_least(double value, double bound) {
+  return value >= bound - 1e-9 * std::max(1.0, std::fabs(bound));
+}
+
+void check_threshold(const Claim& claim, ClaimOutcome* outcome) {
+  const bool lower_bound = claim.relation == Relation::kAtLeast;
+  bool failed = false, missing = false;
+  std::vector<std::string> parts;
+  for (const auto& group : outcome->groups) {
+    std::string part = describe(group, claim.lengths);
+    if (group.runs == 0) {
+      missing = true;
+    } else {
+      const bool holds = lower_bound ? at_least(group.value, claim.threshold)
+                                     : at_least(-group.value, -claim.threshold);
+      failed = failed || !holds;
+      part += std::string(" ") + (lower_bound ? (holds ? ">=" : "<") : (holds ? "<=" : ">")) + " " +
+              fixed3(claim.threshold);
+    }
+    parts.push_back(part);
+  }
+  outcome->detail = join(parts, "; ");
+  outcome->verdict = failed    ? ClaimOutcome::Verdict::kFail
+                     : missing ? ClaimOutcome::Verdict::kNoData
+                               : ClaimOutcome::Verdict::kPass;
+}
+
+void check_comparison(const Claim& claim, ClaimOutcome* outcome) {
+  const bool below = claim.relation == Relation::kBelow;
+  bool missing = false;
+  std::string worst;
+  for (const auto& g : outcome->groups) {
+    missing = missing || g.runs == 0;
+    for (const auto& h : outcome->others) {
+      missing = missing || h.runs == 0;
+      if (g.runs == 0 || h.runs == 0) continue;
+      const double margin = below ? h.value - g.value : g.value - h.value;
+      if (!outcome->worst_margin || margin < *outcome->worst_margin) {
+        outcome->worst_margin = margin;
+        worst = below ? h.label + " - " + g.label : g.label + " - " + h.label;
+      }
+    }
+  }
+  std::vector<std::string> mine, theirs;
+  for (const auto& g : outcome->groups)
+    mine.push_back(describe(g, claim.lengths));
+  for (const auto& h : outcome->others)
+    theirs.push_back(describe(h, claim.lengths));
+  outcome->detail = join(mine, "; ") + " vs " + join(theirs, "; ");
+  const bool failed = outcome->worst_margin && !at_least(*outcome->worst_margin, claim.margin);
+  if (outcome->worst_margin) {
+    outcome->detail += "; worst margin: " + worst + " = " + fixed3(*outcome->worst_margin) +
+                       (failed ? " < " : " >= ") + fixed3(claim.margin);
+  }
+  outcome->verdict = failed    ? ClaimOutcome::Verdict::kFail
+                     : missing ? ClaimOutcome::Verdict::kNoData
+                               : ClaimOutcome::Verdict::kPass;
+}
+
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Claim> parse_claims(const YAML::Node& claims, const std::string& file) {
+  return ClaimParser(file).parse(claims);
+}
+
+std::vector<ClaimOutcome> evaluate_claims(const std::vector<Claim>& claims,
+                                          const std::vector<RunResult>& runs) {
+  std::vector<ClaimOutcome> outcomes;
+  for (const auto& claim : claims) {
+    ClaimOutcome outcome;
+    outcome.text = claim.text;
+    outcome.position = claim.position;
+    outcome.groups = measure_all(claim.where, runs, claim);
+    if (claim.relation == Relation::kAtLeast || claim.relation == Relation::kAtMost) {
+      check_threshold(claim, &outcome);
+    } else {
+      outcome.others = measure_all(claim.others, runs, claim);
+      check_comparison(claim, &outcome);
+    }
+    if (outcome.verdict == ClaimOutcome::Verdict::kNoData) {
+      outcome.detail += unknown_settings(claim, runs);
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+std::string to_string(ClaimOutcome::Verdict verdict) {
+  switch (verdict) {
+    case ClaimOutcome::Verdict::kPass:
+      return "pass";
+    case ClaimOutcome::Verdict::kFail:
+      return "fail";
+    case ClaimOutcome::Verdict::kNoData:
+      return "no data";
+  }
+  return "?";
+}
+
+std::string claims_tally(const std::vector<ClaimOutcome>& outcomes) {
+  size_t pass = 0, fail = 0, none = 0;
+  for (const auto& o : outcomes) {
+    pass += o.verdict == ClaimOutcome::Verdict::kPass;
+    fail += o.verdict == ClaimOutcome::Verdict::kFail;
+    none += o.verdict == ClaimOutcome::Verdict::kNoData;
+  }
+  std::string out = std::to_string(pass) + " of " + std::to_string(outcomes.size()) +
+                    (outcomes.size() == 1 ? " claim passes" : " claims pass");
+  std::vector<std::string> rest;
+  if (fail > 0) rest.push_back(std::to_string(fail) + (fail == 1 ? " fails" : " fail"));
+  if (none > 0) rest.push_back(std::to_string(none) + " without data");
+  if (!rest.empty()) out += " (" + join(rest) + ")";
+  return out;
+}
+
+std::string claims_markdown(const std::vector<ClaimOutcome>& outcomes) {
+  if (outcomes.empty()) return "";
+  std::ostringstream out;
+  out << "| claim | verdict | numbers |\n|---|---|---|\n";
+  for (const auto& o : outcomes) {
+    const std::string verdict = o.verdict == ClaimOutcome::Verdict::kFail     ? "**fail**"
+                                : o.verdict == ClaimOutcome::Verdict::kNoData ? "*no data*"
+                                                                              : "pass";
+    out << "| " << markdown_cell(o.text) << " | " << verdict << " | " << markdown_cell(o.detail)
+        << " |\n";
+  }
+  out << "\n" << claims_tally(outcomes) << ".\n";
+  return out.str();
+}
+
+std::string claims_text(const std::vector<ClaimOutcome>& outcomes) {
+  if (outcomes.empty()) return "";
+  std::ostringstream out;
+  for (const auto& o : outcomes) {
+    std::string verdict = to_string(o.verdict);
+    std::transform(verdict.begin(), verdict.end(), verdict.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    verdict.resize(9, ' ');
+    out << verdict << o.text << "\n" << std::string(9, ' ') << o.detail << "\n";
+  }
+  out << claims_tally(outcomes) << "\n";
+  return out.str();
+}
+
+}  // namespace attnlab::report
