@@ -53,8 +53,8 @@ void query(const GlobalOptions& globals, const QueryOptions& options) {
   } catch (const store::StoreError& e) {
     throw UsageError(std::string("query failed: ") + e.what() +
                      "\n(the database is opened read-only; tables: sweeps, sweep_jobs, runs, "
-                     "params, metrics, evals; views: length_accuracy, run_summary, "
-                     "latest_metrics)");
+                     "params, metrics, evals, scores, examples; views: length_accuracy, "
+                     "run_summary, latest_metrics)");
   }
   if (options.format == "json") {
     nlohmann::json out = nlohmann::json::array();

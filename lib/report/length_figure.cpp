@@ -221,13 +221,26 @@ fs::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
   const fs::path page = dir / "index.md";
   std::ofstream out(page);
   out << "# Sweep " << sweep_id << "\n\n"
-      << "Exact-match accuracy of free-running greedy decoding, by source length. The shaded "
+      << "Exact-match accuracy of free-running decoding, by task length. The shaded "
          "band marks the lengths seen in training.\n\n"
       << "![accuracy versus length](accuracy_vs_length.svg)\n\n"
       << "```\n"
       << summary_table(summary) << "```\n\n"
       << "Columns: mean exact match over the training lengths; at the longest training "
          "length; mean over the evaluated lengths beyond training.\n\n";
+  out << "## Whole test and dev sets\n\n"
+      << "| run | label | split | n | token acc | exact match | error rate | BLEU |\n"
+      << "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& row : summary) {
+    for (const auto& s : store.splits(row.run_id)) {
+      out << "| " << row.run_id << " | " << row.label << " | " << s.split << " | " << s.n << " | "
+          << std::fixed << std::setprecision(1) << 100 * s.token_accuracy << " % | "
+          << 100 * s.sequence_accuracy << " % | " << 100 * s.error_rate << " % | " << s.bleu
+          << " |\n";
+    }
+  }
+  out << "\nError rate: edit distance over reference tokens (phoneme error rate for G2P); BLEU: "
+         "sacreBLEU's corpus BLEU (13a, exponential smoothing).\n\n";
   if (!claims.empty()) {
     out << "## Claims\n\nWhat the experiment expects, checked on the runs above (exact match "
            "and error rate as fractions, BLEU 0-100; a setting's value is the mean over its "

@@ -12,10 +12,11 @@ namespace {
 constexpr int kEvalBatch = 500;
 constexpr int kExamplesPerLength = 2;  // decoded examples kept per chosen length
 
+// The tokens of a decoded row up to its <eos> (or the padding after it).
 std::vector<std::int64_t> until_eos(const torch::Tensor& row) {
   std::vector<std::int64_t> out;
   const auto* p = row.data_ptr<std::int64_t>();
-  for (std::int64_t i = 0; i < row.size(0) && p[i] != data::kEos; ++i)
+  for (std::int64_t i = 0; i < row.size(0) && p[i] != data::kEos && p[i] != data::kPad; ++i)
     out.push_back(p[i]);
   return out;
 }
@@ -94,7 +95,8 @@ store::Scores Counts::scores() const {
   s.token_accuracy = ratio(correct_tokens, tokens);
   s.sequence_accuracy = ratio(exact, examples);
   s.error_rate = ratio(edits, reference_tokens);
-  s.bleu = corpus_bleu(bleu);
+  // exp(mean of logs) of 100 % precisions can round to a hair above 100.
+  s.bleu = std::clamp(corpus_bleu(bleu), 0.0, 100.0);
   return s;
 }
 

@@ -59,6 +59,54 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+TEST_F(Cli, EveryShippedTaskRunsThroughTheBinary) {
+  // The repository's own config tree, small budgets; corpora from fixtures.
+  const fs::path repo = kData.parent_path().parent_path();
+  const std::string base = "\"$ATTNLAB\" --db results/t.db --config-dir '" +
+                           (repo / "configs").string() +
+                           "' run train.steps=3 train.batch_size=4 task.eval_examples=2 ";
+  const std::string corpora = (kData / "corpora").string();
+  const std::vector<std::string> runs = {
+      "task=copy task.test_lengths=[2,3]",
+      "task=reverse task.test_lengths=[2,3]",
+      "task=sort task.test_lengths=[2,3]",
+      "task=addition task.test_lengths=[2,3]",
+      "task=dates task.size=2000 task.test_lengths=[10,12]",
+      "task=numbers task.language=de task.train_lengths=[1,3] task.test_lengths=[2,4]",
+      "task=numbers task.direction=to_words task.train_lengths=[1,3] task.test_lengths=[2,3]",
+      "task=g2p_cmudict task.path=" + corpora + "/cmudict_small.out task.test_lengths=[4,6]",
+      "task=tsv task.path=" + corpora +
+          "/pairs.tsv task.tokenize=whitespace "
+          "task.test_lengths=[2,3]"};
+  for (const auto& args : runs) {
+    const Result r = shell(base + args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, "test ")) << args << "\n" << r.output;
+  }
+  const Result r = attnlab(
+      "query --format csv 'SELECT task, count(*) AS runs FROM runs WHERE status = "
+      "\"finished\" GROUP BY task ORDER BY task'");
+  EXPECT_EQ(r.output,
+            "task,runs\naddition,1\ncopy,1\ndates,1\ng2p_cmudict,1\nnumbers,2\nreverse,1\n"
+            "sort,1\ntsv,1\n");
+  // The corpus tasks also score their dev split.
+  EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) AS n FROM scores WHERE split = "
+                    "\"dev\"'")
+                .output,
+            "n\n3\n");
+}
+
+TEST_F(Cli, EveryShippedExperimentPlansAndItsClaimsParse) {
+  const fs::path repo = kData.parent_path().parent_path();
+  for (const char* experiment : {"length_generalization", "luong_scores", "bahdanau_fig2",
+                                 "hidden_size", "transformer_vs_rnn", "g2p_cmudict"}) {
+    const Result r = shell("\"$ATTNLAB\" --db results/t.db --config-dir '" +
+                           (repo / "configs").string() + "' sweep " + experiment + " --dry-run");
+    EXPECT_EQ(r.exit_code, 0) << experiment << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, "#0 : ")) << experiment << "\n" << r.output;
+  }
+}
+
 TEST_F(Cli, HelpListsTheSubcommands) {
   const Result r = attnlab("--help");
   EXPECT_EQ(r.exit_code, 0);

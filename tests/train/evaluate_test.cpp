@@ -37,5 +37,47 @@ TEST(CountCorrect, PredictionsShorterThanTheReferenceCountAsWrongAtTheEnd) {
   EXPECT_EQ(c.tokens, 4);
 }
 
+TEST(Count, EditDistanceAndBleuComeFromTheTokensBeforeEos) {
+  // References "a b c" and "d"; predictions "a c" <eos> (one deletion) and
+  // "d e e" with no <eos>, padded (two insertions).
+  const std::vector<data::Example> examples = {{{3, 4, 5}, {3, 4, 5}, 3}, {{6}, {6}, 1}};
+  const data::Batch batch = data::make_batch(examples);
+  const auto predictions = torch::tensor({{3, 5, 2, 4}, {6, 7, 7, 0}}, torch::kInt64);
+  const Counts c = count(predictions, batch, examples, data::Vocabulary(5));
+  EXPECT_EQ(c.edits, 1 + 2);
+  EXPECT_EQ(c.reference_tokens, 3 + 1);
+  EXPECT_EQ(c.exact, 0);
+  // 13a leaves "a c" / "a b c" and "d e e" / "d" as they are: hypothesis
+  // unigrams 2 + 3, of which a, c and d match.
+  EXPECT_EQ(c.bleu.totals[0], 5);
+  EXPECT_EQ(c.bleu.matches[0], 3);
+  EXPECT_EQ(c.bleu.hypothesis_length, 5);
+  EXPECT_EQ(c.bleu.reference_length, 4);
+}
+
+TEST(Counts, ScoresStayInRangeAndAddUp) {
+  // A perfect match: sacreBLEU's own arithmetic gives 100.00000000000004
+  // (exp of the mean of four log(100)s); the stored score is at most 100.
+  Counts c;
+  c.examples = 2;
+  c.exact = 1;
+  c.tokens = 8;
+  c.correct_tokens = 6;
+  c.edits = 1;
+  c.reference_tokens = 4;
+  c.bleu = bleu_stats("2024 - 01 - 05 x", "2024 - 01 - 05 x");
+  ASSERT_GT(corpus_bleu(c.bleu), 100.0);
+  store::Scores s = c.scores();
+  EXPECT_EQ(s.bleu, 100.0);
+  EXPECT_EQ(s.n, 2);
+  EXPECT_DOUBLE_EQ(s.sequence_accuracy, 0.5);
+  EXPECT_DOUBLE_EQ(s.token_accuracy, 0.75);
+  EXPECT_DOUBLE_EQ(s.error_rate, 0.25);
+  Counts sum = c;
+  sum += c;
+  EXPECT_EQ(sum.scores().n, 4);
+  EXPECT_DOUBLE_EQ(sum.scores().error_rate, 0.25);
+}
+
 }  // namespace
 }  // namespace attnlab::train
