@@ -88,17 +88,19 @@ std::vector<SummaryRow> sweep_summary(store::RunStore& store, const std::string&
     row.run_id = runs[i].run_id;
     row.label = labels[i];
     row.wall_seconds = runs[i].wall_seconds;
+    // Weighted by each length's examples, so that a corpus's rare lengths
+    // (a handful of 20-letter words) count as much as they occur.
     double train_sum = 0, beyond_sum = 0;
     int train_n = 0, beyond_n = 0;
     for (const auto& e : store.evals(runs[i].run_id)) {
       if (e.length >= runs[i].run.train_min_length && e.length <= runs[i].run.train_max_length) {
-        train_sum += e.sequence_accuracy;
-        ++train_n;
+        train_sum += e.n * e.sequence_accuracy;
+        train_n += e.n;
       }
       if (e.length == runs[i].run.train_max_length) row.longest_accuracy = e.sequence_accuracy;
       if (e.length > runs[i].run.train_max_length) {
-        beyond_sum += e.sequence_accuracy;
-        ++beyond_n;
+        beyond_sum += e.n * e.sequence_accuracy;
+        beyond_n += e.n;
       }
     }
     row.train_accuracy = train_n > 0 ? train_sum / train_n : 0;
@@ -226,8 +228,8 @@ fs::path write_sweep_report(store::RunStore& store, const std::string& sweep_id,
       << "![accuracy versus length](accuracy_vs_length.svg)\n\n"
       << "```\n"
       << summary_table(summary) << "```\n\n"
-      << "Columns: mean exact match over the training lengths; at the longest training "
-         "length; mean over the evaluated lengths beyond training.\n\n";
+      << "Columns: exact match over the evaluated examples of the training lengths; at the "
+         "longest training length; over the examples of the lengths beyond training.\n\n";
   out << "## Whole test and dev sets\n\n"
       << "| run | label | split | n | token acc | exact match | error rate | BLEU |\n"
       << "|---|---|---|---|---|---|---|---|\n";

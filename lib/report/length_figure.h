@@ -30,9 +30,9 @@ struct LengthFigure {
 struct SummaryRow {
   std::string run_id;
   std::string label;
-  double train_accuracy = 0;    // mean over the training lengths evaluated
+  double train_accuracy = 0;    // over the evaluated examples of the training lengths
   double longest_accuracy = 0;  // at the longest training length
-  double beyond_accuracy = -1;  // mean over evaluated lengths past training; -1 if none
+  double beyond_accuracy = -1;  // over the examples of lengths past training; -1 if none
   double wall_seconds = 0;
 };
 
