@@ -110,10 +110,10 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
   for (const auto& e : stored_evals)
     compare_scores(std::to_string(e.length), e, evals[e.length]);
   std::map<std::string, store::SplitScores> splits;
-  for (const auto& s : result.splits)
-    splits[s.split] = s;
-  for (const auto& s : stored_splits)
-    compare_scores(s.split, s, splits[s.split]);
+  for (const auto& split : result.splits)
+    splits[split.split] = split;
+  for (const auto& split : stored_splits)
+    compare_scores(split.split, split, splits[split.split]);
   if (c.differing == 0) {
     std::cout << "identical: all " << c.compared << " numbers (" << losses.size()
               << " training losses, " << stored_evals.size() << " lengths and "
