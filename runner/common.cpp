@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -59,22 +60,14 @@ std::filesystem::path GlobalOptions::results_dir() const {
   return db.parent_path().empty() ? std::filesystem::path(".") : db.parent_path();
 }
 
-namespace {
-
-// Builds each distinct task once per process, so that a missing or malformed
-// data file, or lengths without examples, are config errors (exit 2) before
-// anything is recorded, rather than failed runs.
-void check_task_data(const config::TaskSettings& task) {
-  static std::set<std::string> checked;
+std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task) {
+  static std::map<std::string, std::shared_ptr<const data::Task>> built;
   config::RunSettings only_task;
   only_task.task = task;
-  const std::string key = config::canonical_json(only_task);
-  if (checked.count(key) != 0) return;
-  data::make_task(task);
-  checked.insert(key);
+  auto& slot = built[config::canonical_json(only_task)];
+  if (!slot) slot = data::make_task(task);
+  return slot;
 }
-
-}  // namespace
 
 Job compose_job(const GlobalOptions& globals, const std::string& experiment,
                 const std::vector<std::string>& overrides) {
@@ -89,7 +82,7 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
   job.settings = config::parse_settings(job.composed);
   try {
     train::check_names(job.settings);
-    check_task_data(job.settings.task);
+    task_of(job.settings.task);  // a bad data file is a config error, before anything runs
   } catch (const std::invalid_argument& e) {
     const std::string key = std::string(e.what()).substr(0, std::string(e.what()).find(':'));
     const std::string where = job.composed.where(key);

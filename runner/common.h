@@ -11,6 +11,7 @@
 
 #include "config/compose.h"
 #include "config/settings.h"
+#include "data/task.h"
 #include "store/run_store.h"
 
 namespace attnlab::runner {
@@ -98,6 +99,13 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
 // A JSON array of strings, as stored in the database. Bytes that are not
 // UTF-8 (a command line may hold any) become U+FFFD instead of failing.
 std::string json_strings(const std::vector<std::string>& items);
+
+// The task of `task`, built once per process and shared: compose_job() builds
+// it to check its data (a missing or malformed file, lengths without
+// examples are config errors, exit 2, before anything is recorded), and the
+// run trains on the same one. Throws std::invalid_argument like
+// data::make_task.
+std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task);
 
 // The text of experiments/NAME.yaml ("" for no experiment), with its claims
 // checked: a malformed claim is a UsageError naming file, line and key.

@@ -81,7 +81,7 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
       if (p.name == "train_loss") losses[p.step] = p.value;
     }
   };
-  train::Trainer trainer(s, torch::Device(device));
+  train::Trainer trainer(s, torch::Device(device), task_of(s.task));
   const train::TrainResult result = trainer.run(callbacks);
 
   Comparison c;

@@ -164,7 +164,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
 
   train::TrainResult result;
   try {
-    train::Trainer trainer(s, torch::Device(device));
+    train::Trainer trainer(s, torch::Device(device), task_of(s.task));
     const std::int64_t parameters = trainer.parameter_count();
     store.set_parameters(run_id, parameters);
     if (talk) std::cout << "  " << parameters << " parameters" << std::endl;

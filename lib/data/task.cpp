@@ -83,6 +83,15 @@ CorpusTask::Split CorpusTask::split_of(const std::string& key) {
 
 void CorpusTask::add(const std::string& key, Example example) {
   if (!keys_.insert(key).second) return;
+  const auto l = static_cast<size_t>(example.length);
+  if (most_source_tokens_.size() <= l) {
+    most_source_tokens_.resize(l + 1, 0);
+    most_target_tokens_.resize(l + 1, 0);
+  }
+  most_source_tokens_[l] =
+      std::max(most_source_tokens_[l], static_cast<int>(example.source.size()));
+  most_target_tokens_[l] =
+      std::max(most_target_tokens_[l], static_cast<int>(example.target.size()));
   switch (split_of(key)) {
     case Split::kTrain:
       if (train_by_length_.size() <= static_cast<size_t>(example.length)) {
@@ -161,24 +170,24 @@ std::vector<Example> CorpusTask::test_examples(int length, int max_examples,
   return out;
 }
 
+namespace {
+
+// The largest of by_length[0..length], at least 1.
+int most_up_to(const std::vector<int>& by_length, int length) {
+  int most = 1;
+  for (size_t l = 0; l < by_length.size() && static_cast<int>(l) <= length; ++l)
+    most = std::max(most, by_length[l]);
+  return most;
+}
+
+}  // namespace
+
 int CorpusTask::max_source_tokens(int length) const {
-  size_t most = 1;
-  for (const auto* split : {&train_, &dev_, &test_}) {
-    for (const auto& e : *split) {
-      if (e.length <= length) most = std::max(most, e.source.size());
-    }
-  }
-  return static_cast<int>(most);
+  return most_up_to(most_source_tokens_, length);
 }
 
 int CorpusTask::max_target_tokens(int length) const {
-  size_t most = 1;
-  for (const auto* split : {&train_, &dev_, &test_}) {
-    for (const auto& e : *split) {
-      if (e.length <= length) most = std::max(most, e.target.size());
-    }
-  }
-  return static_cast<int>(most);
+  return most_up_to(most_target_tokens_, length);
 }
 
 namespace {

@@ -27,6 +27,10 @@ struct Example {
   std::vector<std::int64_t> source;  // symbol ids, no specials
   std::vector<std::int64_t> target;  // symbol ids, without <bos>/<eos>
   int length = 0;                    // the task's length of this example
+
+  bool operator==(const Example& other) const {
+    return source == other.source && target == other.target && length == other.length;
+  }
 };
 
 class Task {
@@ -102,6 +106,8 @@ class CorpusTask : public Task {
   Vocabulary vocabulary_;
   std::vector<Example> train_, dev_, test_;
   std::vector<std::vector<size_t>> train_by_length_;  // indices into train_, by length
+  // The most source and target tokens of any example, by length.
+  std::vector<int> most_source_tokens_, most_target_tokens_;
   std::unordered_set<std::string> keys_;
 };
 

@@ -10,8 +10,12 @@
 #include <stdexcept>
 #include <utility>
 
+#include "config/errors.h"
+
 namespace attnlab::report {
 namespace {
+
+using config::join;
 
 const std::vector<std::string> kClaimKeys = {"text",    "where", "metric", "lengths",    "at_least",
                                              "at_most", "below", "above",  "by_at_least"};
@@ -26,15 +30,6 @@ const std::vector<std::pair<std::string, LengthSelection::Kind>> kLengthNames = 
     {"train", LengthSelection::Kind::kTrain},
     {"beyond", LengthSelection::Kind::kBeyond},
     {"longest_train", LengthSelection::Kind::kLongestTrain}};
-
-std::string join(const std::vector<std::string>& items, const std::string& separator = ", ") {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += separator;
-    out += items[i];
-  }
-  return out;
-}
 
 template <typename T>
 std::vector<std::string> names_of(const std::vector<std::pair<std::string, T>>& table) {

@@ -33,11 +33,12 @@ void check_names(const config::RunSettings& settings) {
   }
 }
 
-Trainer::Trainer(const config::RunSettings& settings, const torch::Device& device)
-    : settings_(settings), device_(device) {
+Trainer::Trainer(const config::RunSettings& settings, const torch::Device& device,
+                 std::shared_ptr<const data::Task> task)
+    : settings_(settings), device_(device), task_(std::move(task)) {
   check_names(settings_);
   torch::manual_seed(settings_.seed);
-  task_ = data::make_task(settings_.task);
+  if (!task_) task_ = data::make_task(settings_.task);
   const int longest = std::max(settings_.task.train_lengths[1], settings_.task.test_lengths[1]);
   model_ =
       models::make_model(settings_, task_->vocabulary().size(), task_->max_source_tokens(longest),

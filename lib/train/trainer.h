@@ -51,8 +51,10 @@ struct TrainResult {
 
 class Trainer {
  public:
-  // Seeds LibTorch from settings.seed and builds task and model on `device`.
-  Trainer(const config::RunSettings& settings, const torch::Device& device);
+  // Seeds LibTorch from settings.seed and builds the model on `device`, and
+  // the task unless one built from settings.task is given.
+  Trainer(const config::RunSettings& settings, const torch::Device& device,
+          std::shared_ptr<const data::Task> task = nullptr);
 
   // Trains from the first step not yet done (1, or after restore()) to
   // settings.train.steps, then evaluates.
@@ -77,7 +79,7 @@ class Trainer {
 
   config::RunSettings settings_;
   torch::Device device_;
-  std::unique_ptr<data::Task> task_;
+  std::shared_ptr<const data::Task> task_;
   std::shared_ptr<models::Seq2SeqModelImpl> model_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   int done_steps_ = 0;          // steps already trained (restore())

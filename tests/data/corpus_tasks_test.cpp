@@ -8,9 +8,12 @@
 
 #include "data/g2p_cmudict_task.h"
 #include "data/tsv_task.h"
+#include "tests/data/task_testing.h"
 
 namespace attnlab::data {
 namespace {
+
+using testing::message_of;
 
 const std::filesystem::path kCorpora = std::filesystem::path(ATTNLAB_TEST_DATA) / "corpora";
 
@@ -21,15 +24,6 @@ config::TaskSettings g2p_settings(const std::string& path) {
   s.train_lengths = {1, 30};
   s.test_lengths = {1, 30};
   return s;
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // Every example of a corpus task: its test examples of every length, its

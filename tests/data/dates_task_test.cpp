@@ -10,8 +10,13 @@
 #include <regex>
 #include <set>
 
+#include "tests/data/task_testing.h"
+
 namespace attnlab::data {
 namespace {
+
+using testing::message_of;
+using testing::text;
 
 config::TaskSettings dates_settings() {
   config::TaskSettings s;
@@ -20,29 +25,6 @@ config::TaskSettings dates_settings() {
   s.train_lengths = {6, 30};
   s.test_lengths = {6, 40};
   return s;
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-std::string text(const Task& task, const std::vector<std::int64_t>& ids) {
-  return task.vocabulary().render(ids);
-}
-
-bool same(const std::vector<Example>& a, const std::vector<Example>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].source != b[i].source || a[i].target != b[i].target || a[i].length != b[i].length) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Every held-out example: the test split of every length, then the dev split.
@@ -162,14 +144,14 @@ TEST(DatesTask, SameSettingsSameDataWhateverTheSeed) {
     EXPECT_EQ(a.size(split), b.size(split));
   }
   EXPECT_EQ(a.vocabulary().size(), b.vocabulary().size());
-  EXPECT_TRUE(same(a.dev_examples(), b.dev_examples()));
+  EXPECT_TRUE(a.dev_examples() == b.dev_examples());
   for (int length = 6; length <= 40; ++length) {
     // The whole test split of a length, whatever the seed.
-    EXPECT_TRUE(same(a.test_examples(length, 1000000, 1), b.test_examples(length, 1000000, 2)));
-    EXPECT_TRUE(same(a.test_examples(length, 5, 7), b.test_examples(length, 5, 7)));
+    EXPECT_TRUE(a.test_examples(length, 1000000, 1) == b.test_examples(length, 1000000, 2));
+    EXPECT_TRUE(a.test_examples(length, 5, 7) == b.test_examples(length, 5, 7));
   }
-  EXPECT_TRUE(same(trained(a, 20, 5), trained(b, 20, 5)));
-  EXPECT_FALSE(same(trained(a, 20, 5), trained(b, 20, 6)));
+  EXPECT_TRUE(trained(a, 20, 5) == trained(b, 20, 5));
+  EXPECT_FALSE(trained(a, 20, 5) == trained(b, 20, 6));
 }
 
 TEST(DatesTask, LengthsAreSourceCharacters) {

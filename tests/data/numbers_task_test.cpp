@@ -8,8 +8,13 @@
 #include <optional>
 #include <set>
 
+#include "tests/data/task_testing.h"
+
 namespace attnlab::data {
 namespace {
+
+using testing::message_of;
+using testing::text;
 
 config::TaskSettings numbers_settings(const std::string& language = "en",
                                       const std::string& direction = "to_digits") {
@@ -20,29 +25,6 @@ config::TaskSettings numbers_settings(const std::string& language = "en",
   s.train_lengths = {1, 6};
   s.test_lengths = {1, 9};
   return s;
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-std::string text(const Task& task, const std::vector<std::int64_t>& ids) {
-  return task.vocabulary().render(ids);
-}
-
-bool same(const std::vector<Example>& a, const std::vector<Example>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].source != b[i].source || a[i].target != b[i].target || a[i].length != b[i].length) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // The examples of `batches` training batches of 32 with lengths in `lengths`.
@@ -130,10 +112,10 @@ TEST(NumbersTask, SameSettingsSameData) {
   for (int id = 0; id < a.vocabulary().size(); ++id)
     ASSERT_EQ(a.vocabulary().name(id), b.vocabulary().name(id));
   for (int length = 1; length <= 9; ++length)
-    EXPECT_TRUE(same(a.test_examples(length, 20, 7), b.test_examples(length, 20, 7)));
-  EXPECT_TRUE(same(trained(a, {1, 6}, 10, 4), trained(b, {1, 6}, 10, 4)));
-  EXPECT_FALSE(same(trained(a, {1, 6}, 10, 4), trained(b, {1, 6}, 10, 5)));
-  EXPECT_FALSE(same(a.test_examples(9, 20, 7), b.test_examples(9, 20, 8)));
+    EXPECT_TRUE(a.test_examples(length, 20, 7) == b.test_examples(length, 20, 7));
+  EXPECT_TRUE(trained(a, {1, 6}, 10, 4) == trained(b, {1, 6}, 10, 4));
+  EXPECT_FALSE(trained(a, {1, 6}, 10, 4) == trained(b, {1, 6}, 10, 5));
+  EXPECT_FALSE(a.test_examples(9, 20, 7) == b.test_examples(9, 20, 8));
 }
 
 TEST(NumbersTask, LengthsAreDigitsWithinBounds) {

@@ -70,6 +70,12 @@ std::vector<RunResult> attention_table() {
           make_run("additive", 1, {1, 3}, {bucket(3, 100, 0.9)})};
 }
 
+// The claim `yaml` with MARGIN replaced by `margin`, checked on attention_table().
+ClaimOutcome check_with_margin(std::string yaml, const std::string& margin) {
+  yaml.replace(yaml.find("MARGIN"), 6, margin);
+  return check_one(yaml, attention_table());
+}
+
 std::string parse_error(const std::string& yaml) {
   try {
     parse_claims(YAML::Load(yaml)["claims"], "exp.yaml");
@@ -224,10 +230,8 @@ TEST(ClaimsTest, BelowHoldsOnlyWhenEveryPairKeepsTheMargin) {
   below: {attention.name: [dot, additive]}
   by_at_least: MARGIN
 )";
-  auto with_margin = [&](const std::string& margin) {
-    std::string text = yaml;
-    text.replace(text.find("MARGIN"), 6, margin);
-    return check_one(text, attention_table());
+  const auto with_margin = [&](const std::string& margin) {
+    return check_with_margin(yaml, margin);
   };
   auto outcome = with_margin("0.3");
   EXPECT_EQ(outcome.verdict, Verdict::kPass);
@@ -255,10 +259,8 @@ TEST(ClaimsTest, AboveComparesEveryWhereGroupWithEveryOtherGroup) {
   above: {attention.name: none}
   by_at_least: MARGIN
 )";
-  auto with_margin = [&](const std::string& margin) {
-    std::string text = yaml;
-    text.replace(text.find("MARGIN"), 6, margin);
-    return check_one(text, attention_table());
+  const auto with_margin = [&](const std::string& margin) {
+    return check_with_margin(yaml, margin);
   };
   // dot - none = 0.4, additive - none = 0.7.
   auto outcome = with_margin("0.35");
