@@ -19,6 +19,7 @@
 #include "config/override.h"
 #include "config/sweep.h"
 #include "report/claims.h"
+#include "report/study.h"
 #include "train/environment.h"
 #include "train/trainer.h"
 
@@ -235,7 +236,9 @@ std::string experiment_text(const GlobalOptions& globals, const std::string& exp
   std::string text;
   if (!read_file(file, &text)) throw UsageError("cannot read " + file.string());
   try {
-    report::parse_claims(YAML::Load(text)["claims"], file.string());
+    const YAML::Node parsed = YAML::Load(text);
+    report::parse_claims(parsed["claims"], file.string());
+    report::parse_report_spec(parsed["report"], file.string());
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }

@@ -108,8 +108,16 @@ std::string json_strings(const std::vector<std::string>& items);
 std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task);
 
 // The text of experiments/NAME.yaml ("" for no experiment), with its claims
-// checked: a malformed claim is a UsageError naming file, line and key.
+// and report block checked: a malformed one is a UsageError naming file,
+// line and key.
 std::string experiment_text(const GlobalOptions& globals, const std::string& experiment);
+
+// Draws the report of sweep `sweep_id` into `dir` and prints its summary,
+// its claims and where it is. Returns false, writing nothing, when the sweep
+// has no finished run. Throws UsageError when the stored experiment does not
+// parse, RunFailed when gnuplot or the disk fails.
+bool print_report(store::RunStore& store, const std::string& sweep_id,
+                  const std::filesystem::path& dir);
 
 // Prints per-length accuracy, marking lengths outside [train_min, train_max].
 // Per-length scores, then the whole splits (error rate: edit distance over

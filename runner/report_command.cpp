@@ -1,9 +1,9 @@
-// `attnlab report`: redraw a sweep's figure and report page from the
+// `attnlab report`: redraw a sweep's figures and report pages from the
 // database alone, without training.
 #include <iostream>
 #include <memory>
 
-#include "report/length_figure.h"
+#include "report/page.h"
 #include "runner/common.h"
 #include "store/run_store.h"
 
@@ -11,16 +11,25 @@ namespace attnlab::runner {
 namespace {
 
 struct ReportOptions {
-  std::string target;  // a sweep id, or an experiment name (its latest sweep)
+  std::string target;  // a sweep id (or a unique prefix), or an experiment name (its latest sweep)
   std::string out;
 };
 
 void make_report(const GlobalOptions& globals, const ReportOptions& options) {
   store::RunStore store = open_results_read_only(globals);
   const auto sweeps = store.list_sweeps();
-  std::string sweep_id;
+  std::string sweep_id, name;
   for (const auto& w : sweeps) {
-    if (w.sweep_id == options.target || w.name == options.target) sweep_id = w.sweep_id;
+    if (w.name == options.target) {
+      sweep_id = w.sweep_id;
+      name = w.name;
+    }
+  }
+  if (sweep_id.empty()) {
+    if (const auto found = store.find_sweep(options.target)) {
+      sweep_id = found->sweep_id;
+      name = found->name;
+    }
   }
   if (sweep_id.empty()) {
     std::string known;
@@ -29,28 +38,57 @@ void make_report(const GlobalOptions& globals, const ReportOptions& options) {
     throw UsageError("no sweep or experiment '" + options.target + "' in " + globals.db.string() +
                      (known.empty() ? " (it holds no sweeps yet)" : "; sweeps:" + known));
   }
-  const auto summary = report::sweep_summary(store, sweep_id);
-  if (summary.empty()) {
+  const std::filesystem::path out =
+      options.out.empty() ? "reports/" + (name.empty() ? sweep_id : name) : options.out;
+  if (!print_report(store, sweep_id, out)) {
     throw RunFailed("sweep " + sweep_id + " has no finished runs to report");
   }
-  const std::filesystem::path out = options.out.empty() ? "reports/" + options.target : options.out;
-  const auto claims = report::sweep_claims(store, sweep_id);
-  const auto page = report::write_sweep_report(store, sweep_id, summary, claims, out);
-  std::cout << report::summary_table(summary)
-            << (claims.empty() ? "" : "\nclaims:\n" + report::claims_text(claims) + "\n")
-            << "report: " << page.string() << "\n";
 }
 
 }  // namespace
 
+bool print_report(store::RunStore& store, const std::string& sweep_id,
+                  const std::filesystem::path& dir) {
+  report::Study study;
+  try {
+    study = report::load_study(store, sweep_id);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (std::none_of(study.runs.begin(), study.runs.end(),
+                   [](const report::StudyRun& r) { return r.finished(); })) {
+    return false;
+  }
+  report::ReportFiles files;
+  try {
+    files = report::write_report(study, dir);
+  } catch (const std::exception& e) {
+    throw RunFailed("cannot write the report of sweep " + sweep_id + " to " + dir.string() + ": " +
+                    e.what());
+  }
+  std::cout << "\n"
+            << report::summary_text(study)
+            << (study.claims.empty() ? "" : "\nclaims:\n" + report::claims_text(study.claims))
+            << "\nreport: " << files.html.string() << " (and " << files.markdown.filename().string()
+            << "; " << files.figures.size() << " figures as PNG, SVG and PDF)\n";
+  return true;
+}
+
 void add_report_command(CLI::App& app, GlobalOptions& globals) {
   auto options = std::make_shared<ReportOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "report", "Regenerate a sweep's figures and report page from the database.");
+      "report", "Regenerate a sweep's figures and report pages from the database.");
   cmd->add_option("target", options->target,
-                  "a sweep id, or an experiment name for its latest sweep")
+                  "a sweep id (or a unique prefix), or an experiment name for its latest sweep")
       ->required();
-  cmd->add_option("--out", options->out, "output folder (default reports/TARGET)");
+  cmd->add_option("--out", options->out, "output folder (default reports/EXPERIMENT)");
+  cmd->footer(
+      "\nWrites index.html (self-contained, open it in any browser) and report.md, and each\n"
+      "figure as PNG, SVG and PDF: accuracy by input length (mean over seeds, 95 % bootstrap\n"
+      "band), a summary grid, paired comparisons between settings, learning curves and\n"
+      "attention heatmaps. An experiment's `report:` block picks the lines, panels and\n"
+      "headline lengths (see experiments/README or lib/report/study.h). The same database\n"
+      "gives byte-identical SVG and HTML.");
   cmd->callback([&globals, options] { make_report(globals, *options); });
 }
 

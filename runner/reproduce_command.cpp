@@ -74,27 +74,33 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
     }
   }
 
-  std::map<int, double> losses;
+  // Every recorded metric but the clock's: training losses and the learning curve.
+  const auto compared_metric = [](const store::MetricPoint& p) {
+    return p.name != "elapsed_seconds" && p.name != "steps_per_second";
+  };
+  std::map<std::pair<std::string, int>, double> curves;
   train::TrainCallbacks callbacks;
   callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& points) {
     for (const auto& p : points) {
-      if (p.name == "train_loss") losses[p.step] = p.value;
+      if (compared_metric(p)) curves[{p.name, p.step}] = p.value;
     }
   };
   train::Trainer trainer(s, torch::Device(device), task_of(s.task));
   const train::TrainResult result = trainer.run(callbacks);
 
   Comparison c;
+  int metrics = 0;
   for (const auto& m : stored_metrics) {
-    if (m.name != "train_loss") continue;
-    const auto again = losses.find(m.step);
-    if (again == losses.end()) {
-      std::cout << "  missing: train_loss at step " << m.step << "\n";
+    if (!compared_metric(m)) continue;
+    ++metrics;
+    const auto again = curves.find({m.name, m.step});
+    if (again == curves.end()) {
+      std::cout << "  missing: " << m.name << " at step " << m.step << "\n";
       ++c.compared;
       ++c.differing;
       continue;
     }
-    compare("train_loss@" + std::to_string(m.step), m.value, again->second, &c);
+    compare(m.name + "@" + std::to_string(m.step), m.value, again->second, &c);
   }
   const auto compare_scores = [&](const std::string& where, const store::Scores& stored_scores,
                                   const store::Scores& again) {
@@ -115,9 +121,9 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
   for (const auto& split : stored_splits)
     compare_scores(split.split, split, splits[split.split]);
   if (c.differing == 0) {
-    std::cout << "identical: all " << c.compared << " numbers (" << losses.size()
-              << " training losses, " << stored_evals.size() << " lengths and "
-              << stored_splits.size() << " split(s) x 4 scores) match to the last digit\n";
+    std::cout << "identical: all " << c.compared << " numbers (" << metrics << " training metrics, "
+              << stored_evals.size() << " lengths and " << stored_splits.size()
+              << " split(s) x 4 scores) match to the last digit\n";
     return;
   }
   throw RunFailed(std::to_string(c.differing) + " of " + std::to_string(c.compared) +

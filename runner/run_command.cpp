@@ -77,6 +77,7 @@ store::NewRun new_run(const Job& job, const std::vector<std::string>& overrides,
   record.hidden_size = s.model.hidden_size;
   record.train_min_length = s.task.train_lengths[0];
   record.train_max_length = s.task.train_lengths[1];
+  record.length_unit = task_of(s.task)->length_unit();
   record.environment = environment;
   return record;
 }
@@ -152,9 +153,16 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     store.log_metrics(run_id, points);
     store.heartbeat(run_id);
     if (talk) {
-      std::cout << "  step " << std::setw(6) << points.front().step << "/" << s.train.steps
-                << "  loss " << std::fixed << std::setprecision(4) << points.front().value << "  "
-                << std::setprecision(1) << elapsed() << " s" << std::endl;
+      std::cout << "  step " << std::setw(6) << points.front().step << "/" << s.train.steps;
+      for (const auto& p : points) {
+        if (p.name == "train_loss") {
+          std::cout << "  loss " << std::fixed << std::setprecision(4) << p.value;
+        } else if (p.name == "eval_exact") {
+          std::cout << "  held-out exact " << std::fixed << std::setprecision(1) << 100 * p.value
+                    << " %";
+        }
+      }
+      std::cout << "  " << std::fixed << std::setprecision(1) << elapsed() << " s" << std::endl;
     }
   };
   callbacks.on_checkpoint = [&](int step, const std::string& state) {

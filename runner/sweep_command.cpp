@@ -15,7 +15,6 @@
 
 #include "config/errors.h"
 #include "launch/local_pool.h"
-#include "report/length_figure.h"
 #include "runner/common.h"
 #include "store/run_store.h"
 #include "train/environment.h"
@@ -253,17 +252,7 @@ void sweep(const GlobalOptions& globals, const SweepOptions& options) {
   const bool interrupted = g_sweep_signal != 0;
   store->finish_sweep(sweep_id, failed == 0 && !interrupted);
 
-  const auto summary = report::sweep_summary(*store, sweep_id);
-  if (!summary.empty()) {
-    const auto claims = report::sweep_claims(*store, sweep_id);
-    const auto page =
-        report::write_sweep_report(*store, sweep_id, summary, claims, "reports/" + name);
-    std::cout << "\n"
-              << report::summary_table(summary) << "\n"
-              << (claims.empty() ? "" : "claims:\n" + report::claims_text(claims) + "\n")
-              << "report: " << page.string()
-              << " (figure: " << (page.parent_path() / "accuracy_vs_length.png").string() << ")\n";
-  }
+  print_report(*store, sweep_id, "reports/" + name);
   int finished = 0;
   for (const auto& run : store->sweep_runs(sweep_id))
     finished += run.status == "finished";

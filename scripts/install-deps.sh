@@ -13,6 +13,7 @@ packages=(
   libboost-filesystem-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium  # tests only: headless check that report pages render (tests/e2e/browser.h)
 )
 
 missing=()

@@ -292,6 +292,8 @@ RunSettings parse_settings(const Composed& composed) {
   s.train.log_every = static_cast<int>(train.integer("log_every", s.train.log_every, 1, 100000000));
   s.train.checkpoint_every =
       static_cast<int>(train.integer("checkpoint_every", s.train.checkpoint_every, 0, 100000000));
+  s.train.eval_every =
+      static_cast<int>(train.integer("eval_every", s.train.eval_every, 0, 100000000));
   train.finish();
 
   Reader decode = root.child("decode");
@@ -354,7 +356,8 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                 {"lr", s.train.lr},
                 {"clip_norm", s.train.clip_norm},
                 {"log_every", s.train.log_every},
-                {"checkpoint_every", s.train.checkpoint_every}};
+                {"checkpoint_every", s.train.checkpoint_every},
+                {"eval_every", s.train.eval_every}};
   j["decode"] = {{"beam_size", s.decode.beam_size}, {"length_penalty", s.decode.length_penalty}};
   j["seed"] = s.seed;
   j["threads"] = s.threads;

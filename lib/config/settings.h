@@ -71,6 +71,7 @@ struct TrainSettings {
   double clip_norm = 1.0;      // gradient clipping by global norm; 0 disables
   int log_every = 50;          // steps between recorded training losses
   int checkpoint_every = 500;  // steps between checkpoints a killed run resumes from; 0 = none
+  int eval_every = 0;          // steps between learning-curve evaluations; 0 = none
 };
 
 struct RunSettings {

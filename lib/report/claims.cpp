@@ -59,13 +59,7 @@ class ClaimParser {
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
                          const std::string& message) const {
-    std::string where = file_;
-    const YAML::Mark mark = node.Mark();
-    if (!mark.is_null()) {
-      where += (where.empty() ? "" : ":") + std::to_string(mark.line + 1) + ":" +
-               std::to_string(mark.column + 1);
-    }
-    throw std::invalid_argument((where.empty() ? "" : where + ": ") + path + ": " + message);
+    yaml_error(node, file_, path, message);
   }
 
   std::string line_of(const YAML::Node& node) const {
@@ -84,6 +78,40 @@ class ClaimParser {
       out.push_back(parse_claim(claims[i], "claims[" + std::to_string(i) + "]"));
     }
     return out;
+  }
+
+  LengthSelection parse_lengths(const YAML::Node& node, const std::string& path) const {
+    const std::string valid = "valid: " + join(names_of(kLengthNames)) + ", [lo, hi]";
+    LengthSelection lengths;
+    if (node.IsScalar()) {
+      for (const auto& [name, kind] : kLengthNames) {
+        if (node.Scalar() == name) {
+          lengths.kind = kind;
+          return lengths;
+        }
+      }
+      fail(node, path, "'" + node.Scalar() + "' is not a length selection; " + valid);
+    }
+    if (!node.IsSequence() || node.size() != 2) {
+      fail(node, path, "must be a name or a list of two lengths; " + valid);
+    }
+    int bounds[2] = {0, 0};
+    for (size_t i = 0; i < 2; ++i) {
+      try {
+        bounds[i] = node[i].as<int>();
+      } catch (const YAML::Exception&) {
+        fail(node[i], path, "'" + node[i].Scalar() + "' is not a whole number; " + valid);
+      }
+    }
+    if (bounds[0] < 0 || bounds[0] > bounds[1]) {
+      fail(node, path,
+           "[" + std::to_string(bounds[0]) + ", " + std::to_string(bounds[1]) +
+               "] is not a range; need 0 <= lo <= hi");
+    }
+    lengths.kind = LengthSelection::Kind::kRange;
+    lengths.lo = bounds[0];
+    lengths.hi = bounds[1];
+    return lengths;
   }
 
  private:
@@ -193,40 +221,6 @@ class ClaimParser {
     }
     const std::string shown = node.IsScalar() ? "'" + node.Scalar() + "'" : "this";
     fail(node, path, shown + " is not a metric; valid: " + join(names_of(kMetrics)));
-  }
-
-  LengthSelection parse_lengths(const YAML::Node& node, const std::string& path) const {
-    const std::string valid = "valid: " + join(names_of(kLengthNames)) + ", [lo, hi]";
-    LengthSelection lengths;
-    if (node.IsScalar()) {
-      for (const auto& [name, kind] : kLengthNames) {
-        if (node.Scalar() == name) {
-          lengths.kind = kind;
-          return lengths;
-        }
-      }
-      fail(node, path, "'" + node.Scalar() + "' is not a length selection; " + valid);
-    }
-    if (!node.IsSequence() || node.size() != 2) {
-      fail(node, path, "must be a name or a list of two lengths; " + valid);
-    }
-    int bounds[2] = {0, 0};
-    for (size_t i = 0; i < 2; ++i) {
-      try {
-        bounds[i] = node[i].as<int>();
-      } catch (const YAML::Exception&) {
-        fail(node[i], path, "'" + node[i].Scalar() + "' is not a whole number; " + valid);
-      }
-    }
-    if (bounds[0] < 0 || bounds[0] > bounds[1]) {
-      fail(node, path,
-           "[" + std::to_string(bounds[0]) + ", " + std::to_string(bounds[1]) +
-               "] is not a range; need 0 <= lo <= hi");
-    }
-    lengths.kind = LengthSelection::Kind::kRange;
-    lengths.lo = bounds[0];
-    lengths.hi = bounds[1];
-    return lengths;
   }
 
   double parse_number(const YAML::Node& node, const std::string& path) const {
@@ -347,6 +341,8 @@ double score(const store::Scores& scores, Metric metric) {
   return 0;
 }
 
+}  // namespace
+
 bool selected(const RunResult& run, const LengthSelection& lengths, int length) {
   const auto [train_lo, train_hi] = run.train_lengths;
   const bool known = train_hi > 0;
@@ -364,6 +360,8 @@ bool selected(const RunResult& run, const LengthSelection& lengths, int length) 
   }
   return false;
 }
+
+namespace {
 
 // The run's metric over the selected lengths; nothing when none was evaluated.
 std::optional<double> run_value(const RunResult& run, Metric metric,
@@ -536,8 +534,42 @@ std::string markdown_cell(const std::string& text) {
 
 }  // namespace
 
+void yaml_error(const YAML::Node& node, const std::string& file, const std::string& path,
+                const std::string& message) {
+  std::string where = file;
+  const YAML::Mark mark = node.Mark();
+  if (!mark.is_null()) {
+    where += (where.empty() ? "" : ":") + std::to_string(mark.line + 1) + ":" +
+             std::to_string(mark.column + 1);
+  }
+  throw std::invalid_argument((where.empty() ? "" : where + ": ") + path + ": " + message);
+}
+
 std::vector<Claim> parse_claims(const YAML::Node& claims, const std::string& file) {
   return ClaimParser(file).parse(claims);
+}
+
+LengthSelection parse_length_selection(const YAML::Node& node, const std::string& file,
+                                       const std::string& path) {
+  return ClaimParser(file).parse_lengths(node, path);
+}
+
+std::string lengths_text(const LengthSelection& lengths) {
+  switch (lengths.kind) {
+    case LengthSelection::Kind::kAll:
+      return "all evaluated lengths";
+    case LengthSelection::Kind::kTrain:
+      return "the training lengths";
+    case LengthSelection::Kind::kBeyond:
+      return "the lengths beyond training";
+    case LengthSelection::Kind::kLongestTrain:
+      return "the longest training length";
+    case LengthSelection::Kind::kRange:
+      return lengths.lo == lengths.hi
+                 ? "length " + std::to_string(lengths.lo)
+                 : "lengths " + std::to_string(lengths.lo) + "-" + std::to_string(lengths.hi);
+  }
+  return "";
 }
 
 std::vector<ClaimOutcome> evaluate_claims(const std::vector<Claim>& claims,

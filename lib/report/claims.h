@@ -116,6 +116,21 @@ struct Claim {
 // valid: "FILE:LINE:COL: claims[2].metric: 'foo' is not a metric; valid: ...".
 std::vector<Claim> parse_claims(const YAML::Node& claims, const std::string& file);
 
+// Throws std::invalid_argument "FILE:LINE:COL: PATH: MESSAGE" for `node`.
+[[noreturn]] void yaml_error(const YAML::Node& node, const std::string& file,
+                             const std::string& path, const std::string& message);
+
+// Parses a length selection (`all`, `train`, `beyond`, `longest_train` or
+// [lo, hi]) at key path `path` of `file`, with the errors parse_claims gives.
+LengthSelection parse_length_selection(const YAML::Node& node, const std::string& file,
+                                       const std::string& path);
+
+// Whether `run`'s evaluated `length` is one of `lengths`.
+bool selected(const RunResult& run, const LengthSelection& lengths, int length);
+
+// "the training lengths", "lengths 13-15", ...
+std::string lengths_text(const LengthSelection& lengths);
+
 // One group's number.
 struct GroupValue {
   std::string label;  // its values: "additive"; "attention.name=dot model.hidden_size=64"

@@ -18,7 +18,7 @@ constexpr const char* kRunColumns =
     "run_id, sweep_id, config_hash, config_yaml, overrides, seed, task, model, attention, "
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
     "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters, "
-    "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu";
+    "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu, length_unit";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -55,6 +55,7 @@ RunRecord read_run(const Statement& s) {
   r.run.environment.attnlab_version = s.column_text(c++);
   r.run.environment.blas = s.column_text(c++);
   r.run.environment.gpu = s.column_text(c++);
+  r.run.length_unit = s.column_text(c++);
   return r;
 }
 
@@ -121,7 +122,29 @@ bool process_vanished(const RunRecord& run) {
   return kill(static_cast<pid_t>(run.pid), 0) != 0 && errno == ESRCH;
 }
 
-RunStore::RunStore(const std::filesystem::path& file, OpenMode mode) : db_(file, mode) {
+namespace {
+
+// A database an older build wrote is brought up to date first, also when
+// it is opened to be read: migrations are transactional and keep every row.
+const std::filesystem::path& migrated(const std::filesystem::path& file, OpenMode mode) {
+  if (mode == OpenMode::kReadOnly) {
+    bool older = false;
+    {
+      Database db(file, OpenMode::kReadOnly);
+      older = needs_migration(db);
+    }
+    if (older) {
+      Database db(file, OpenMode::kReadWrite);
+      migrate(db);
+    }
+  }
+  return file;
+}
+
+}  // namespace
+
+RunStore::RunStore(const std::filesystem::path& file, OpenMode mode)
+    : db_(migrated(file, mode), mode) {
   if (mode == OpenMode::kReadWrite) migrate(db_);
 }
 
@@ -137,7 +160,7 @@ std::string RunStore::begin_run(const NewRun& run) {
   Statement insert = db_.prepare(
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
-      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25)");
+      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -162,7 +185,8 @@ std::string RunStore::begin_run(const NewRun& run) {
       .bind(22, std::int64_t{run.environment.git_dirty ? 1 : 0})
       .bind(23, run.environment.attnlab_version)
       .bind(24, run.environment.blas)
-      .bind(25, text_or_null(run.environment.gpu));
+      .bind(25, text_or_null(run.environment.gpu))
+      .bind(26, text_or_null(run.length_unit));
   insert.step();
   txn.commit();
   return run_id;
@@ -217,7 +241,7 @@ void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEva
   Transaction txn(db_);
   Statement insert = db_.prepare(
       "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy, "
-      "error_rate, bleu) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "error_rate, bleu, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   for (const auto& e : evals) {
     insert.bind(1, run_id)
         .bind(2, std::int64_t{e.length})
@@ -225,7 +249,8 @@ void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEva
         .bind(4, e.token_accuracy)
         .bind(5, e.sequence_accuracy)
         .bind(6, e.error_rate)
-        .bind(7, e.bleu);
+        .bind(7, e.bleu)
+        .bind(8, e.outcomes.empty() ? Value{} : Value{e.outcomes});
     insert.step();
     insert.reset();
   }
@@ -477,13 +502,14 @@ Scores read_scores(const Statement& s, int first) {
 std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
   Statement s = db_.prepare(
       "SELECT length, n, token_accuracy, sequence_accuracy, coalesce(error_rate, 0), "
-      "coalesce(bleu, 0) FROM evals WHERE run_id = ?1 ORDER BY length");
+      "coalesce(bleu, 0), coalesce(outcomes, '') FROM evals WHERE run_id = ?1 ORDER BY length");
   s.bind(1, run_id);
   std::vector<LengthEval> out;
   while (s.step()) {
     LengthEval e;
     static_cast<Scores&>(e) = read_scores(s, 1);
     e.length = static_cast<int>(s.column_int(0));
+    e.outcomes = s.column_text(6);
     out.push_back(e);
   }
   return out;

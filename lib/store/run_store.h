@@ -43,6 +43,7 @@ struct NewRun {
   int hidden_size = 0;
   int train_min_length = 0;
   int train_max_length = 0;
+  std::string length_unit;  // what the task's lengths count: "symbols", "digits", ...
   Environment environment;
 };
 
@@ -77,6 +78,10 @@ struct Scores {
 
 struct LengthEval : Scores {
   int length = 0;  // the task's length of the bucket's examples
+  // '1' or '0' per example (decoded exactly or not), in evaluation order: the
+  // same examples, in the same order, for every run of a seed and task. Empty
+  // when not recorded (runs stored before schema 5).
+  std::string outcomes;
 };
 
 // A whole split at once ('test' over every evaluated length, or 'dev').

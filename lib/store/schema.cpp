@@ -222,6 +222,31 @@ CREATE VIEW length_accuracy AS
   FROM evals e JOIN runs r USING (run_id)
   WHERE r.status = 'finished';
 )sql",
+      // 5: which evaluated examples were decoded exactly, so that reports can
+      // bootstrap over examples (paired between runs of one seed), and what
+      // lengths count, for axis labels; the run summary weighs lengths by
+      // their examples.
+      R"sql(
+ALTER TABLE evals ADD COLUMN outcomes TEXT;  -- '1'/'0' per example (exact match), in order
+ALTER TABLE runs ADD COLUMN length_unit TEXT;  -- what the task's lengths count ('symbols')
+DROP VIEW run_summary;
+CREATE VIEW run_summary AS
+  SELECT r.run_id, r.sweep_id, r.status, r.task, r.model, r.decoder, r.attention, r.hidden_size,
+         r.parameters, r.seed, r.train_min_length, r.train_max_length,
+         (SELECT value FROM latest_metrics WHERE run_id = r.run_id AND name = 'train_loss')
+           AS final_loss,
+         (SELECT value FROM latest_metrics WHERE run_id = r.run_id AND name = 'steps_per_second')
+           AS steps_per_second,
+         (SELECT sum(n * sequence_accuracy) / sum(n) FROM evals
+           WHERE run_id = r.run_id AND length BETWEEN r.train_min_length AND r.train_max_length)
+           AS train_exact,
+         (SELECT sequence_accuracy FROM evals
+           WHERE run_id = r.run_id AND length = r.train_max_length) AS longest_train_exact,
+         (SELECT sum(n * sequence_accuracy) / sum(n) FROM evals
+           WHERE run_id = r.run_id AND length > r.train_max_length) AS beyond_train_exact,
+         r.wall_seconds, r.started_at, r.error
+  FROM runs r;
+)sql",
   };
   return kMigrations;
 }
@@ -233,6 +258,10 @@ int user_version(Database& db) {
 }
 
 }  // namespace
+
+bool needs_migration(Database& db) {
+  return user_version(db) < schema_version();
+}
 
 int schema_version() {
   return static_cast<int>(migrations().size());

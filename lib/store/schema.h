@@ -10,6 +10,9 @@ namespace attnlab::store {
 // The schema version this build writes.
 int schema_version();
 
+// True when `db` was written by an older build and needs migrate().
+bool needs_migration(Database& db);
+
 // Brings `db` up to schema_version(). Throws StoreError if the file is newer
 // than this build understands.
 void migrate(Database& db);

@@ -83,6 +83,7 @@ Counts& Counts::operator+=(const Counts& other) {
   edits += other.edits;
   reference_tokens += other.reference_tokens;
   bleu += other.bleu;
+  outcomes += other.outcomes;
   return *this;
 }
 
@@ -117,7 +118,11 @@ Counts count_correct(const torch::Tensor& predictions, const data::Batch& batch)
   counts.examples = batch.target_out.size(0);
   counts.tokens = mask.sum().item<std::int64_t>();
   counts.correct_tokens = right.sum().item<std::int64_t>();
-  counts.exact = right.sum(1).eq(mask.sum(1)).sum().item<std::int64_t>();
+  const auto exact = right.sum(1).eq(mask.sum(1)).contiguous();
+  counts.exact = exact.sum().item<std::int64_t>();
+  const auto* row = exact.data_ptr<bool>();
+  for (std::int64_t i = 0; i < exact.size(0); ++i)
+    counts.outcomes += row[i] ? '1' : '0';
   return counts;
 }
 
@@ -137,6 +142,38 @@ Counts count(const torch::Tensor& predictions, const data::Batch& batch,
 
 int decode_length_limit(const data::Task& task, int length) {
   return 2 * task.max_target_tokens(length) + 2;
+}
+
+std::vector<data::Example> curve_examples(const data::Task& task,
+                                          const config::RunSettings& settings) {
+  const auto [train_lo, train_hi] = settings.task.train_lengths;
+  const auto [test_lo, test_hi] = settings.task.test_lengths;
+  const int lo = std::max(train_lo, test_lo);
+  const int hi = std::min(train_hi, test_hi);
+  std::vector<data::Example> out;
+  if (lo > hi) return out;
+  const int per_length = std::max(1, kCurveExamples / (hi - lo + 1));
+  for (int length = lo; length <= hi; ++length) {
+    auto examples = data::evaluation_examples(task, settings, length);
+    if (static_cast<int>(examples.size()) > per_length) examples.resize(per_length);
+    out.insert(out.end(), examples.begin(), examples.end());
+  }
+  return out;
+}
+
+store::Scores greedy_scores(models::Seq2SeqModelImpl& model,
+                            const std::vector<data::Example>& examples, const data::Task& task,
+                            const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  models::DecodeOptions options;
+  int longest = 1;
+  for (const auto& e : examples)
+    longest = std::max(longest, e.length);
+  options.max_length = decode_length_limit(task, longest);
+  const auto scores = decode_all(model, examples, task, options, device, 0).counts.scores();
+  model.train();
+  return scores;
 }
 
 Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
@@ -164,6 +201,7 @@ Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
     store::LengthEval e;
     static_cast<store::Scores&>(e) = d.counts.scores();
     e.length = length;
+    e.outcomes = d.counts.outcomes;
     result.lengths.push_back(e);
     all += d.counts;
     for (auto& x : d.examples)

@@ -27,6 +27,7 @@ struct Counts {
   std::int64_t edits = 0;             // edit distance to the references, <eos> excluded
   std::int64_t reference_tokens = 0;  // reference tokens, <eos> excluded
   BleuStats bleu;
+  std::string outcomes;  // '1' (exact) or '0' per example, in order
 
   Counts& operator+=(const Counts& other);
   store::Scores scores() const;
@@ -46,6 +47,17 @@ Counts count(const torch::Tensor& predictions, const data::Batch& batch,
 // <eos> included: room for twice the longest target, so that a wrong, longer
 // output still shows in the error rate.
 int decode_length_limit(const data::Task& task, int length);
+
+// The learning-curve sample: about kCurveExamples of the evaluation examples
+// of the training lengths (the first ones of each length), fixed for a seed.
+constexpr int kCurveExamples = 256;
+std::vector<data::Example> curve_examples(const data::Task& task,
+                                          const config::RunSettings& settings);
+
+// Exact match and token accuracy of greedy decoding of `examples`.
+store::Scores greedy_scores(models::Seq2SeqModelImpl& model,
+                            const std::vector<data::Example>& examples, const data::Task& task,
+                            const torch::Device& device);
 
 struct Evaluation {
   std::vector<store::LengthEval> lengths;       // one per length in settings.task.test_lengths

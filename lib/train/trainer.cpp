@@ -44,6 +44,7 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
       models::make_model(settings_, task_->vocabulary().size(), task_->max_source_tokens(longest),
                          decode_length_limit(*task_, longest));
   model_->to(device_);
+  if (settings_.train.eval_every > 0) curve_examples_ = curve_examples(*task_, settings_);
   optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(),
                                                     torch::optim::AdamOptions(settings_.train.lr));
 }
@@ -145,15 +146,24 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
     }
     window_loss_ += loss;
     ++window_;
+    const int at = static_cast<int>(step);
+    std::vector<store::MetricPoint> points;
     if (step % settings_.train.log_every == 0 || step == settings_.train.steps) {
       result.final_loss = window_loss_ / window_;
-      if (callbacks.on_metrics) {
-        callbacks.on_metrics({{static_cast<int>(step), "train_loss", result.final_loss},
-                              {static_cast<int>(step), "elapsed_seconds", seconds()}});
-      }
+      points.push_back({at, "train_loss", result.final_loss});
+      points.push_back({at, "elapsed_seconds", seconds()});
       window_loss_ = 0;
       window_ = 0;
     }
+    const int eval_every = settings_.train.eval_every;
+    if (eval_every > 0 && (step % eval_every == 0 || step == settings_.train.steps) &&
+        !curve_examples_.empty()) {
+      // Decoding draws no random numbers, so the run trains exactly as without it.
+      const auto scores = greedy_scores(*model_, curve_examples_, *task_, device_);
+      points.push_back({at, "eval_exact", scores.sequence_accuracy});
+      points.push_back({at, "eval_token_accuracy", scores.token_accuracy});
+    }
+    if (!points.empty() && callbacks.on_metrics) callbacks.on_metrics(points);
     if (every > 0 && step % every == 0 && step < settings_.train.steps && callbacks.on_checkpoint) {
       callbacks.on_checkpoint(static_cast<int>(step),
                               checkpoint(static_cast<int>(step), seconds()));

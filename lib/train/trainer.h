@@ -31,7 +31,9 @@ class Diverged : public std::runtime_error {
 };
 
 struct TrainCallbacks {
-  // Called every settings.train.log_every steps with that window's metrics.
+  // Called every settings.train.log_every steps with that window's metrics
+  // (train_loss, elapsed_seconds), and every settings.train.eval_every steps
+  // with the learning curve's (eval_exact, eval_token_accuracy).
   std::function<void(const std::vector<store::MetricPoint>&)> on_metrics;
   // Polled every step; returning true ends training with Interrupted.
   std::function<bool()> should_stop;
@@ -82,10 +84,11 @@ class Trainer {
   std::shared_ptr<const data::Task> task_;
   std::shared_ptr<models::Seq2SeqModelImpl> model_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
-  int done_steps_ = 0;          // steps already trained (restore())
-  double window_loss_ = 0;      // loss summed since the last log point
-  int window_ = 0;              // steps since the last log point
-  double earlier_seconds_ = 0;  // training time before restore()
+  int done_steps_ = 0;                         // steps already trained (restore())
+  double window_loss_ = 0;                     // loss summed since the last log point
+  int window_ = 0;                             // steps since the last log point
+  double earlier_seconds_ = 0;                 // training time before restore()
+  std::vector<data::Example> curve_examples_;  // the learning-curve sample
 };
 
 // Checks that the names in `settings` (task, model, decoder, attention) exist in this build.

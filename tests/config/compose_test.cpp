@@ -88,7 +88,7 @@ TEST(Compose, ErrorsNameTheKeyTheOptionAndTheValidChoices) {
   EXPECT_EQ(error_of({"train.lrr=1"}),
             "Could not override 'train.lrr'. To append to your config use +train.lrr=1\n"
             "Key 'train.lrr' is not in the config (did you mean 'lr'?); valid keys here: steps, "
-            "batch_size, lr, clip_norm, log_every");
+            "batch_size, lr, clip_norm, log_every, eval_every");
   EXPECT_EQ(error_of({"attention=dott"}),
             "override 'attention=dott': Could not find 'attention/dott' (did you mean 'dot'?)\n"
             "Available options in 'attention': additive, bogus, dot, multihead, none");

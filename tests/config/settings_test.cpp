@@ -52,7 +52,8 @@ TEST(Settings, ReadsEveryField) {
 TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
   EXPECT_EQ(error_of({"+train.stpes=3"}),
             "override '+train.stpes=3': train.stpes: unknown key (did you mean 'steps'?); valid "
-            "keys in 'train': batch_size, checkpoint_every, clip_norm, log_every, lr, steps");
+            "keys in 'train': batch_size, checkpoint_every, clip_norm, eval_every, log_every, lr, "
+            "steps");
   EXPECT_EQ(error_of({"train.steps=many"}),
             "override 'train.steps=many': train.steps: expected an integer in [0, 100000000], "
             "got many");

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include "tests/e2e/browser.h"
 
 namespace {
 
@@ -57,6 +60,13 @@ class Cli : public ::testing::Test {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+std::string read(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 TEST_F(Cli, EveryShippedTaskRunsThroughTheBinary) {
@@ -260,9 +270,24 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   ASSERT_EQ(r0.exit_code, 0) << r0.output;
   EXPECT_TRUE(contains(r0.output, "2 job(s), 2 to run")) << r0.output;
   Result r = r0;
-  EXPECT_TRUE(fs::file_size(dir_ / "reports/short/accuracy_vs_length.png") > 1000);
-  EXPECT_TRUE(fs::exists(dir_ / "reports/short/accuracy_vs_length.svg"));
-  EXPECT_TRUE(fs::exists(dir_ / "reports/short/index.md"));
+  for (const char* figure :
+       {"accuracy_by_length", "grid_lengths", "comparisons", "learning_curves"}) {
+    for (const char* format : {".png", ".svg", ".pdf"}) {
+      EXPECT_GT(fs::file_size(dir_ / "reports/short" / (std::string(figure) + format)), 1000u)
+          << figure << format;
+    }
+  }
+  // The page, opened in a real browser: every figure loads.
+  const std::string html = read(dir_ / "reports/short/index.html");
+  size_t images = 0;
+  for (size_t at = html.find("<img "); at != std::string::npos; at = html.find("<img ", at + 1))
+    ++images;
+  EXPECT_GE(images, 4u);
+  const auto seen = attnlab::testing::check_page_in_chromium(dir_ / "reports/short/index.html");
+  EXPECT_TRUE(seen.loaded) << seen.detail;
+  EXPECT_EQ(seen.title, "attnlab report: short");
+  EXPECT_EQ(seen.images, static_cast<int>(images));
+  EXPECT_EQ(seen.broken, 0) << seen.detail;
   r = attnlab("query --format csv 'SELECT attention, status FROM runs ORDER BY attention'");
   EXPECT_EQ(r.output, "attention,status\ndot,finished\nnone,finished\n");
   // The experiment's claims, checked on the results: one holds, one fails
@@ -271,12 +296,9 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   EXPECT_TRUE(contains(r0.output, "FAIL     five steps teach dot attention the task")) << r0.output;
   EXPECT_TRUE(contains(r0.output, "NO DATA  general is never run here")) << r0.output;
   EXPECT_TRUE(contains(r0.output, "1 of 3 claims pass (1 fails, 1 without data)")) << r0.output;
-  std::ifstream page(dir_ / "reports/short/index.md");
-  const std::string markdown((std::istreambuf_iterator<char>(page)),
-                             std::istreambuf_iterator<char>());
+  const std::string markdown = read(dir_ / "reports/short/report.md");
   EXPECT_TRUE(contains(markdown, "## Claims")) << markdown;
-  EXPECT_TRUE(contains(markdown, "| five steps teach dot attention the task | **fail** |"))
-      << markdown;
+  EXPECT_TRUE(contains(markdown, "| five steps teach dot attention the task | fail |")) << markdown;
   // The sweep keeps the experiment file it ran, so the report needs nothing else.
   r = attnlab(
       "query --format csv 'SELECT experiment_yaml LIKE \"%five steps%\" AS kept FROM sweeps'");
@@ -288,10 +310,16 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   r = attnlab("query --format csv 'SELECT count(*) AS runs FROM runs'");
   EXPECT_EQ(r.output, "runs\n2\n");
 
-  fs::remove_all(dir_ / "reports");
-  r = attnlab("report short");
+  // Regenerated from the database alone: the same page and figures, byte for byte.
+  r = attnlab("report short --out again");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(fs::exists(dir_ / "reports/short/accuracy_vs_length.png"));
+  EXPECT_EQ(read(dir_ / "again/index.html"), read(dir_ / "reports/short/index.html"));
+  for (const char* figure : {"accuracy_by_length", "comparisons", "learning_curves"}) {
+    for (const char* format : {".svg", ".pdf"}) {
+      const std::string file = std::string(figure) + format;
+      EXPECT_EQ(read(dir_ / "again" / file), read(dir_ / "reports/short" / file)) << file;
+    }
+  }
   EXPECT_EQ(attnlab("report nothing").exit_code, 2);
   r = attnlab("ls sweeps");
   EXPECT_TRUE(contains(r.output, "completed")) << r.output;
@@ -422,7 +450,7 @@ TEST_F(Cli, ReproduceComparesEveryNumber) {
   const Result r = attnlab("reproduce " + id);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output,
-                       "identical: all 28 numbers (4 training losses, 5 lengths and 1 "
+                       "identical: all 32 numbers (8 training metrics, 5 lengths and 1 "
                        "split(s) x 4 scores) match to the last digit"))
       << r.output;
   EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) FROM runs'").output, "count(*)\n1\n");

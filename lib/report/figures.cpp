@@ -1,0 +1,570 @@
+// Each figure is one gnuplot script built from the study's numbers. Data go
+// inline as datablocks, so nothing but the figures is left in the folder.
+#include "report/figures.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "config/errors.h"
+#include "report/plot.h"
+
+namespace attnlab::report {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr size_t kMostAlignmentPanels = 12;
+
+std::string fixed(double x, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
+  return buffer;
+}
+
+void add_unique(std::vector<std::string>* list, const std::string& item) {
+  if (std::find(list->begin(), list->end(), item) == list->end()) list->push_back(item);
+}
+
+template <typename T>
+size_t index_of(const std::vector<T>& list, const T& item) {
+  return static_cast<size_t>(std::find(list.begin(), list.end(), item) - list.begin());
+}
+
+std::vector<const StudyRun*> finished_runs(const Study& study) {
+  std::vector<const StudyRun*> runs;
+  for (const auto& run : study.runs)
+    if (run.finished()) runs.push_back(&run);
+  return runs;
+}
+
+// The settings that tell lines apart: the report's lines, then every other
+// swept setting but the facets.
+std::vector<std::string> line_keys(const Study& study) {
+  std::vector<std::string> keys = study.spec.lines;
+  for (const auto& key : study.swept)
+    if (key != study.spec.facets) add_unique(&keys, key);
+  return keys;
+}
+
+// "dot", or "dot, hidden_size=64" for several keys.
+std::string label_over(const StudyRun& run, const std::vector<std::string>& keys) {
+  std::string label;
+  for (const auto& key : keys)
+    label += label.empty() ? run.value(key) : ", " + short_name(key) + "=" + run.value(key);
+  return label.empty() ? run.setting : label;
+}
+
+std::string seeds_text(size_t n) {
+  return n == 1 ? "one seed" : std::to_string(n) + " seeds";
+}
+
+// How the intervals were made, for captions.
+std::string interval_text(const Study& study) {
+  return study.seeds.size() > 1
+             ? "95 % percentile-bootstrap interval, resampling seeds and, within each, the "
+               "evaluated examples"
+             : "95 % percentile-bootstrap interval over the evaluated examples (one seed, so "
+               "it shows test-sample noise only, not seed-to-seed variation)";
+}
+
+// gnuplot tic labels: ("a" 0, "b" 1, ...).
+std::string tic_labels(const std::vector<std::string>& labels) {
+  std::string out = "(";
+  for (size_t i = 0; i < labels.size(); ++i)
+    out += (i ? ", " : "") + gnuplot_string(labels[i]) + " " + std::to_string(i);
+  return out + ")";
+}
+
+// "plot A, B, ...", one element per line.
+std::string plot_command(const std::vector<std::string>& elements) {
+  std::string out = "plot ";
+  for (size_t i = 0; i < elements.size(); ++i)
+    out += (i ? ", \\\n     " : "") + elements[i];
+  return out + "\n";
+}
+
+std::string datablock(const std::string& name, const std::string& rows) {
+  return "$" + name + " << EOD\n" + rows + "EOD\n";
+}
+
+// --- accuracy by length ------------------------------------------------------
+
+std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir) {
+  const auto runs = finished_runs(study);
+  if (runs.empty()) return std::nullopt;
+  const auto keys = line_keys(study);
+  const std::string& facet = study.spec.facets;
+  std::vector<std::string> panels, lines;
+  int lo = INT_MAX, hi = INT_MIN;
+  for (const auto* run : runs) {
+    add_unique(&panels, facet.empty() ? "" : run->value(facet));
+    add_unique(&lines, label_over(*run, keys));
+    for (const auto& e : run->result.evals) {
+      if (e.n <= 0) continue;
+      lo = std::min(lo, e.length);
+      hi = std::max(hi, e.length);
+    }
+  }
+  if (lo > hi) return std::nullopt;
+
+  Plot plot;
+  const size_t cols = panels.size() <= 3 ? panels.size() : 2;
+  const size_t rows = (panels.size() + cols - 1) / cols;
+  plot.width = cols == 1 ? 900 : static_cast<int>(560 * cols);
+  plot.height = rows == 1 ? 560 : static_cast<int>(430 * rows);
+  const int span = hi - lo + 1;
+  const int step = std::max(1, static_cast<int>(std::ceil(span / (plot.width / cols / 40.0))));
+  std::ostringstream cmd;
+  if (panels.size() > 1) cmd << "set multiplot layout " << rows << "," << cols << "\n";
+  cmd << "set xrange [" << lo - 0.5 << ":" << hi + 0.5 << "]\nset yrange [-2:102]\n"
+      << "set xtics " << (lo % step == 0 ? lo : lo - lo % step + step) << "," << step
+      << " nomirror out\nset ytics 0,20,100 nomirror out\nset border 3\n"
+      << "set grid ytics lc rgb '#e0e0e0' lw 1 dt 1\n"
+      << "set xlabel " << gnuplot_string("input length (" + study.length_unit + ")") << "\n"
+      << "set ylabel 'exact match (%)'\nset tmargin " << (facet.empty() ? 2.5 : 3.5) << "\n";
+  for (size_t p = 0; p < panels.size(); ++p) {
+    cmd << "unset object\nunset label\nunset arrow\n";
+    if (!facet.empty())
+      cmd << "set title " << gnuplot_string(short_name(facet) + " = " + panels[p]) << "\n";
+    std::set<std::pair<int, int>> trained;
+    for (const auto* run : runs)
+      if (facet.empty() || run->value(facet) == panels[p])
+        trained.emplace(run->result.train_lengths[0], run->result.train_lengths[1]);
+    if (trained.size() == 1 && trained.begin()->second > 0) {
+      const auto [train_lo, train_hi] = *trained.begin();
+      cmd << "set object 1 rect from " << std::max(train_lo, lo) - 0.5 << ", graph 0 to "
+          << train_hi + 0.5 << ", graph 1 fc rgb '#efefef' fs solid 1.0 noborder behind\n"
+          << "set label 1 "
+          << gnuplot_string("trained on " + std::to_string(train_lo) + "-" +
+                            std::to_string(train_hi))
+          << " at " << train_hi + 0.5 << ", graph 1.025 right textcolor rgb '#555555'\n";
+    } else {
+      int tag = 1;
+      for (const auto& [train_lo, train_hi] : trained) {
+        if (train_hi <= 0) continue;
+        cmd << "set arrow " << tag << " from " << train_hi + 0.5 << ", graph 0 to "
+            << train_hi + 0.5 << ", graph 1 nohead dt 2 lw 1.5 lc rgb '#777777' back\n"
+            << "set label " << tag << " "
+            << gnuplot_string("trained on " + std::to_string(train_lo) + "-" +
+                              std::to_string(train_hi))
+            << " at " << train_hi + 0.5 << ", graph " << 1.025 + 0.045 * (tag - 1)
+            << " right textcolor rgb '#555555'\n";
+        ++tag;
+      }
+    }
+    if (p == 0) {
+      cmd << "set key bottom left Left reverse opaque box lc rgb '#bbbbbb' samplen 2.5 "
+             "spacing 1.05\n";
+    } else {
+      cmd << "unset key\n";
+    }
+    std::vector<std::string> bands, curves;
+    for (size_t l = 0; l < lines.size(); ++l) {
+      std::map<int, std::vector<SeedEvidence>> by_length;
+      for (const auto* run : runs) {
+        if (label_over(*run, keys) != lines[l]) continue;
+        if (!facet.empty() && run->value(facet) != panels[p]) continue;
+        for (const auto& e : run->result.evals)
+          if (e.n > 0) by_length[e.length].push_back(single(e.outcomes, e.sequence_accuracy));
+      }
+      if (by_length.empty()) continue;
+      std::string rows_text;
+      for (const auto& [length, seeds] : by_length) {
+        const auto i = bootstrap_interval(seeds, stream_of("length " + std::to_string(length) +
+                                                           " " + lines[l] + " " + panels[p]));
+        rows_text += std::to_string(length) + " " + fixed(100 * i.estimate, 3) + " " +
+                     fixed(100 * i.lo, 3) + " " + fixed(100 * i.hi, 3) + "\n";
+      }
+      const std::string name = "p" + std::to_string(p) + "l" + std::to_string(l);
+      plot.data += datablock(name, rows_text);
+      bands.push_back("$" + name + " using 1:3:4 with filledcurves fc rgb '" + series_colour(l) +
+                      "' fs transparent solid 0.18 noborder notitle");
+      curves.push_back("$" + name + " using 1:2 with linespoints " + series_style(l) +
+                       " lw 2 ps 0.9 title " + gnuplot_string(lines[l]));
+    }
+    bands.insert(bands.end(), curves.begin(), curves.end());  // bands first, behind the lines
+    cmd << plot_command(bands);
+  }
+  plot.commands = cmd.str();
+  render(plot, dir / "accuracy_by_length");
+
+  Figure f;
+  f.name = "accuracy_by_length";
+  f.title = "Exact match by input length";
+  f.caption =
+      "Exact match of free-running decoding (greedy unless the runs set "
+      "decode.beam_size) at each input length, one line per " +
+      (keys.empty() ? std::string("setting") : short_name(keys.front())) +
+      (facet.empty() ? "" : ", one panel per " + short_name(facet)) + ". Lines are the mean over " +
+      seeds_text(study.seeds.size()) + "; the band is the " + interval_text(study) +
+      ". The shaded region (or dashed line) marks the lengths seen in training; "
+      "examples of every length are held out of training.";
+  return f;
+}
+
+// --- alignments --------------------------------------------------------------
+
+std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
+  // The first seed whose runs kept examples with attention weights.
+  std::vector<const StudyRun*> runs;
+  for (const auto& seed : study.seeds) {
+    for (const auto* run : finished_runs(study)) {
+      if (run->seed != seed) continue;
+      if (std::any_of(run->examples.begin(), run->examples.end(),
+                      [](const store::DecodedExample& e) { return !e.weights.empty(); })) {
+        runs.push_back(run);
+      }
+    }
+    if (!runs.empty()) break;
+  }
+  if (runs.size() > kMostAlignmentPanels) runs.resize(kMostAlignmentPanels);
+  std::set<int> lengths;
+  for (const auto* run : runs)
+    for (const auto& e : run->examples)
+      if (!e.weights.empty()) lengths.insert(e.length);
+
+  const auto finished = finished_runs(study);
+  const bool unweighted = std::any_of(finished.begin(), finished.end(), [](const StudyRun* run) {
+    return std::any_of(run->examples.begin(), run->examples.end(),
+                       [](const store::DecodedExample& e) { return e.weights.empty(); });
+  });
+  std::vector<Figure> figures;
+  for (const int length : lengths) {
+    // The first example of this length, in every run that decoded the same source.
+    std::vector<std::pair<const StudyRun*, const store::DecodedExample*>> panels;
+    for (const auto* run : runs) {
+      for (const auto& e : run->examples) {
+        if (e.length != length || e.weights.empty()) continue;
+        if (panels.empty() || panels.front().second->source == e.source)
+          panels.emplace_back(run, &e);
+        break;
+      }
+    }
+    if (panels.empty()) continue;
+    const auto& example = *panels.front().second;
+    size_t most_rows = 1;
+    for (const auto& [run, e] : panels)
+      most_rows = std::max(most_rows, e->output_tokens.size());
+    const size_t columns = example.source_tokens.size();
+    const size_t cols = std::min<size_t>(panels.size(), 4);
+    const size_t rows = (panels.size() + cols - 1) / cols;
+    size_t longest_token = 1;
+    for (const auto& t : example.source_tokens)
+      longest_token = std::max(longest_token, t.size());
+    const int cell =
+        static_cast<int>(std::clamp<size_t>(360 / std::max(columns, most_rows), 10, 26));
+    Plot plot;
+    plot.width = static_cast<int>(cols * (cell * std::max(columns, size_t{6}) + 110));
+    plot.height = static_cast<int>(rows * (cell * std::max(most_rows, size_t{6}) + 110 +
+                                           (longest_token > 2 ? 8 * longest_token : 0)));
+    std::ostringstream cmd;
+    cmd << "set multiplot layout " << rows << "," << cols << "\n"
+        << "set palette gray negative\nset cbrange [0:1]\nunset colorbox\nunset key\n"
+        << "set size ratio -1\nset tics scale 0 font ',9'\nset border lw 0.5\n"
+        << "set xtics " << tic_labels(example.source_tokens)
+        << (longest_token > 2 ? " rotate by 90 right" : "") << "\n"
+        << "set xrange [-0.5:" << columns - 0.5 << "]\n";
+    for (size_t p = 0; p < panels.size(); ++p) {
+      const auto& [run, e] = panels[p];
+      const size_t output = e->output_tokens.size();
+      std::string matrix;
+      for (size_t r = 0; r < output; ++r) {
+        for (size_t c = 0; c < columns; ++c)
+          matrix += (c ? " " : "") + fixed(e->weights[r * columns + c], 4);
+        matrix += "\n";
+      }
+      const std::string name = "a" + std::to_string(p);
+      plot.data += datablock(name, matrix);
+      cmd << "set title "
+          << gnuplot_string(run->setting + (e->prediction == e->reference ? "" : " (wrong)"))
+          << "\nset ytics " << tic_labels(e->output_tokens) << "\n"
+          << "set yrange [" << output - 0.5 << ":-0.5]\n"
+          << "plot $" << name << " matrix with image pixels\n";
+    }
+    plot.commands = cmd.str();
+    const std::string stem = "alignment_L" + std::to_string(length);
+    render(plot, dir / stem);
+
+    std::vector<std::string> wrong;
+    for (const auto& [run, e] : panels)
+      if (e->prediction != e->reference) wrong.push_back(run->setting + ": " + e->prediction);
+    Figure f;
+    f.name = stem;
+    f.title = "Attention on an example of length " + std::to_string(length);
+    f.caption =
+        "Attention weights while decoding one held-out example of length " +
+        std::to_string(length) + " (seed " + panels.front().first->seed +
+        "): source tokens along x, the tokens each model produced along y (up to its "
+        "<eos>); white is 0, black is 1, and each row sums to 1. Source: " +
+        example.source + "; reference: " + example.reference + "." +
+        (wrong.empty() ? " Every model shown decoded it exactly."
+                       : " Wrong outputs: " + config::join(wrong, "; ") + ".") +
+        (unweighted ? " Settings without attention weights (no attention) are not shown." : "");
+    figures.push_back(f);
+  }
+  return figures;
+}
+
+// --- learning curves ---------------------------------------------------------
+
+std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
+  // setting -> metric -> step -> values over seeds
+  std::map<std::string, std::map<std::string, std::map<int, std::vector<double>>>> curves;
+  bool evaluated = false;
+  for (const auto* run : finished_runs(study)) {
+    for (const auto& m : run->metrics) {
+      if (m.name != "train_loss" && m.name != "eval_exact") continue;
+      curves[run->setting][m.name][m.step].push_back(m.value);
+      evaluated = evaluated || m.name == "eval_exact";
+    }
+  }
+  if (curves.empty()) return std::nullopt;
+  Plot plot;
+  plot.width = evaluated ? 1200 : 800;
+  plot.height = 480;
+  std::ostringstream cmd;
+  if (evaluated) cmd << "set multiplot layout 1,2\n";
+  cmd << "set border 3\nset xtics nomirror out\nset ytics nomirror out\n"
+      << "set grid ytics lc rgb '#e0e0e0' lw 1 dt 1\nset xlabel 'training step'\n"
+      << "set xrange [0:*]\n";
+  const auto panel = [&](const std::string& metric, double scale) {
+    std::vector<std::string> parts;
+    for (size_t s = 0; s < study.settings.size(); ++s) {
+      const auto found = curves.find(study.settings[s]);
+      if (found == curves.end() || found->second.count(metric) == 0) continue;
+      std::string rows;
+      for (const auto& [step, values] : found->second.at(metric)) {
+        double sum = 0;
+        for (const double v : values)
+          sum += v;
+        rows += std::to_string(step) + " " + fixed(scale * sum / values.size(), 6) + "\n";
+      }
+      const std::string name = metric + std::to_string(s);
+      plot.data += datablock(name, rows);
+      parts.push_back("$" + name + " using 1:2 with lines " + series_style(s) + " lw 2 title " +
+                      gnuplot_string(study.settings[s]));
+    }
+    cmd << plot_command(parts);
+  };
+  cmd << "set title 'training loss'\nset logscale y\nset format y '%g'\n"
+      << "set ylabel 'cross-entropy per token (log scale)'\n"
+      << "set key bottom left Left reverse opaque box lc rgb '#bbbbbb' samplen 2.5\n";
+  panel("train_loss", 1);
+  if (evaluated) {
+    cmd << "unset logscale y\nset title 'held-out exact match'\nset yrange [-2:102]\n"
+        << "set ytics 0,20,100\nset ylabel 'exact match (%)'\nunset key\n";
+    panel("eval_exact", 100);
+  }
+  plot.commands = cmd.str();
+  render(plot, dir / "learning_curves");
+  Figure f;
+  f.name = "learning_curves";
+  f.title = "Learning curves";
+  f.caption =
+      "Left: training loss (mean over each logging window) against optimiser steps. " +
+      std::string(evaluated ? "Right: exact match of greedy decoding on a fixed sample of "
+                              "held-out examples of the training lengths (train.eval_every). "
+                            : "") +
+      "One line per setting, the mean over its " + seeds_text(study.seeds.size()) + ".";
+  return f;
+}
+
+// --- summary grids -------------------------------------------------------------
+
+struct Grid {
+  std::string name;
+  std::string row_title;
+  std::string column_title;
+  std::vector<std::string> rows;
+  std::vector<std::string> columns;
+  std::map<std::pair<size_t, size_t>, double> cells;  // mean exact match, 0..1
+};
+
+Figure draw_grid(const Grid& grid, const std::string& caption, const fs::path& dir) {
+  Plot plot;
+  size_t widest = 4;
+  for (const auto& r : grid.rows)
+    widest = std::max(widest, r.size());
+  size_t widest_column = 4;
+  for (const auto& c : grid.columns)
+    widest_column = std::max(widest_column, c.size());
+  plot.width = static_cast<int>(std::max<size_t>(
+      560, 8 * widest + 190 + std::max<size_t>(100, 10 * widest_column) * grid.columns.size()));
+  plot.height = static_cast<int>(std::max<size_t>(320, 140 + 48 * grid.rows.size()));
+  std::string rows;
+  for (const auto& [at, value] : grid.cells) {
+    rows += std::to_string(at.second) + " " + std::to_string(at.first) + " " +
+            fixed(100 * value, 3) + " " + fixed(100 * value, 1) + " " +
+            (value > 0.55 ? "16777215" : "0") + "\n";
+  }
+  plot.data = datablock("g", rows);
+  std::ostringstream cmd;
+  cmd << "set palette defined (0 '#f7fbff', 25 '#c6dbef', 50 '#6baed6', 75 '#2171b5', "
+         "100 '#08306b')\nset cbrange [0:100]\nset cblabel 'exact match (%)'\n"
+      << "set cbtics 0,20,100\nunset key\nset tics scale 0\n"
+      << "set xtics " << tic_labels(grid.columns) << "\n"
+      << "set ytics " << tic_labels(grid.rows) << "\n"
+      << "set xrange [-0.5:" << grid.columns.size() - 0.5 << "]\n"
+      << "set yrange [" << grid.rows.size() - 0.5 << ":-0.5]\n"
+      << "set xlabel " << gnuplot_string(grid.column_title) << "\nset ylabel "
+      << gnuplot_string(grid.row_title) << "\n"
+      << "plot $g using 1:2:3 with image, $g using 1:2:4:5 with labels tc rgb variable font "
+         "',12'\n";
+  plot.commands = cmd.str();
+  render(plot, dir / grid.name);
+  Figure f;
+  f.name = grid.name;
+  f.title = "Summary: " + grid.row_title + " x " + grid.column_title;
+  f.caption = caption;
+  return f;
+}
+
+std::vector<Figure> summary_grids(const Study& study, const fs::path& dir) {
+  const auto runs = finished_runs(study);
+  if (runs.empty()) return {};
+  const LengthSelection& headline = study.spec.headline;
+  std::vector<Figure> figures;
+  if (study.swept.size() >= 2) {
+    for (size_t i = 0; i < study.swept.size(); ++i) {
+      for (size_t j = i + 1; j < study.swept.size(); ++j) {
+        Grid grid;
+        grid.name = "grid_" + short_name(study.swept[i]) + "_" + short_name(study.swept[j]);
+        grid.row_title = short_name(study.swept[i]);
+        grid.column_title = short_name(study.swept[j]);
+        std::map<std::pair<size_t, size_t>, std::vector<double>> values;
+        for (const auto* run : runs) {
+          add_unique(&grid.rows, run->value(study.swept[i]));
+          add_unique(&grid.columns, run->value(study.swept[j]));
+          const Headline h = headline_of(*run, headline);
+          if (h.examples == 0) continue;
+          values[{index_of(grid.rows, run->value(study.swept[i])),
+                  index_of(grid.columns, run->value(study.swept[j]))}]
+              .push_back(h.value);
+        }
+        for (const auto& [at, v] : values) {
+          double sum = 0;
+          for (const double x : v)
+            sum += x;
+          grid.cells[at] = sum / v.size();
+        }
+        figures.push_back(
+            draw_grid(grid,
+                      "Exact match on " + lengths_text(headline) + " for each " + grid.row_title +
+                          " and " + grid.column_title + ", the mean over seeds" +
+                          (study.swept.size() > 2 ? " and the other swept settings" : "") +
+                          "; an empty cell has no finished run.",
+                      dir));
+      }
+    }
+    return figures;
+  }
+  // One swept setting: settings against ranges of lengths.
+  std::vector<std::pair<std::string, LengthSelection>> ranges = {
+      {"train", LengthSelection{LengthSelection::Kind::kTrain, 0, 0}}};
+  if (headline.kind != LengthSelection::Kind::kTrain &&
+      headline.kind != LengthSelection::Kind::kAll) {
+    ranges.emplace_back(lengths_label(headline), headline);
+  }
+  const LengthSelection beyond{LengthSelection::Kind::kBeyond, 0, 0};
+  if (std::any_of(runs.begin(), runs.end(),
+                  [&](const StudyRun* r) { return headline_of(*r, beyond).examples > 0; })) {
+    ranges.emplace_back("beyond", beyond);
+  }
+  ranges.emplace_back("all", LengthSelection{});
+  Grid grid;
+  grid.name = "grid_lengths";
+  grid.row_title = study.swept.empty() ? "setting" : short_name(study.swept.front());
+  grid.column_title = "input lengths";
+  grid.rows = study.settings;
+  for (size_t c = 0; c < ranges.size(); ++c) {
+    grid.columns.push_back(ranges[c].first);
+    for (const auto& h : headlines(study, ranges[c].second))
+      grid.cells[{index_of(grid.rows, h.setting), c}] = h.value.estimate;
+  }
+  figures.push_back(draw_grid(grid,
+                              "Exact match of each setting over ranges of input lengths "
+                              "(train: the lengths it was trained on; beyond: longer ones), "
+                              "the mean over " +
+                                  seeds_text(study.seeds.size()) +
+                                  " of the exact match over every evaluated example in the range.",
+                              dir));
+  return figures;
+}
+
+// --- comparisons ---------------------------------------------------------------
+
+std::optional<Figure> comparisons(const Study& study, const std::vector<Comparison>& pairs,
+                                  const fs::path& dir) {
+  if (pairs.empty()) return std::nullopt;
+  Plot plot;
+  plot.width = 960;
+  plot.height = static_cast<int>(130 + 24 * pairs.size());
+  std::string rows;
+  std::vector<std::string> labels;
+  double widest = 1;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const auto& d = pairs[i].difference;
+    const bool clear = d.lo > 0 || d.hi < 0;
+    rows += std::to_string(i) + " " + fixed(100 * d.estimate, 3) + " " + fixed(100 * d.lo, 3) +
+            " " + fixed(100 * d.hi, 3) + " " + (clear ? "0" : "10066329") + "\n";
+    labels.push_back(pairs[i].a + "  \u2212  " + pairs[i].b);
+    widest = std::max({widest, std::fabs(100 * d.lo), std::fabs(100 * d.hi)});
+  }
+  const double reach = std::min(100.0, std::ceil(widest / 10) * 10 + 5);
+  plot.data = datablock("c", rows);
+  std::ostringstream cmd;
+  cmd << "unset key\nset border 1\nset xtics nomirror out\nset ytics nomirror scale 0\n"
+      << "set ytics " << tic_labels(labels) << "\n"
+      << "set yrange [" << pairs.size() - 0.5 << ":-0.5]\n"
+      << "set xrange [" << -reach << ":" << reach << "]\n"
+      << "set grid xtics lc rgb '#e0e0e0' lw 1 dt 1\n"
+      << "set xlabel "
+      << gnuplot_string("difference in exact match on " + lengths_text(study.spec.headline) +
+                        " (percentage points)")
+      << "\nset arrow 1 from 0, graph 0 to 0, graph 1 nohead lc rgb '#555555' lw 1.5 back\n"
+      << "plot $c using 2:1:3:4:5 with xerrorbars pt 7 ps 1.1 lw 1.5 lc rgb variable\n";
+  plot.commands = cmd.str();
+  render(plot, dir / "comparisons");
+  Figure f;
+  f.name = "comparisons";
+  f.title = "Paired comparisons";
+  f.caption = "For each pair of settings A \u2212 B, the difference in exact match on " +
+              lengths_text(study.spec.headline) + " (A the better one), with its " +
+              interval_text(study) +
+              "; pairs are the same seed and the same examples under both settings. Black: the "
+              "interval excludes 0, so A beats B at this sample size; grey: it does not.";
+  return f;
+}
+
+}  // namespace
+
+std::vector<Figure> draw_figures(const Study& study, const std::vector<Comparison>& pairs,
+                                 const fs::path& dir) {
+  const ReportSpec& spec = study.spec;
+  std::vector<Figure> figures;
+  if (spec.draws("accuracy_by_length")) {
+    if (auto f = accuracy_by_length(study, dir)) figures.push_back(*f);
+  }
+  if (spec.draws("summary_grid")) {
+    for (auto& f : summary_grids(study, dir))
+      figures.push_back(f);
+  }
+  if (spec.draws("comparisons")) {
+    if (auto f = comparisons(study, pairs, dir)) figures.push_back(*f);
+  }
+  if (spec.draws("learning_curves")) {
+    if (auto f = learning_curves(study, dir)) figures.push_back(*f);
+  }
+  if (spec.draws("alignments")) {
+    for (auto& f : alignments(study, dir))
+      figures.push_back(f);
+  }
+  return figures;
+}
+
+}  // namespace attnlab::report

@@ -1,0 +1,34 @@
+// The figures of a study's report, each drawn as PNG, SVG and PDF from the
+// database's numbers alone:
+//   accuracy_by_length  exact match against input length, one line per
+//                       setting (mean over seeds, 95 % bootstrap band), the
+//                       training lengths marked, one panel per facet value
+//   alignment_L<n>      attention weights of one decoded example of length n,
+//                       one panel per setting (Bahdanau et al. 2015, Fig. 3)
+//   learning_curves     training loss and held-out exact match against steps
+//   grid_*              headline exact match for each pair of swept settings
+//                       (or setting x length range), numbers printed
+//   comparisons         paired differences between settings with 95 %
+//                       bootstrap intervals
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "report/study.h"
+
+namespace attnlab::report {
+
+struct Figure {
+  std::string name;     // the file stem in the report folder
+  std::string title;    // its heading
+  std::string caption;  // what it shows and how to read it
+};
+
+// Draws every figure the study has data for into `dir`; `pairs` =
+// compare_settings(study).
+std::vector<Figure> draw_figures(const Study& study, const std::vector<Comparison>& pairs,
+                                 const std::filesystem::path& dir);
+
+}  // namespace attnlab::report

@@ -1,0 +1,493 @@
+// The report is built once as a list of blocks (headings, paragraphs,
+// tables, figures) and written twice: as HTML and as Markdown.
+#include "report/page.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "config/errors.h"
+#include "report/plot.h"
+
+namespace attnlab::report {
+namespace fs = std::filesystem;
+namespace {
+
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> numeric;  // per column: right-aligned
+};
+
+struct Block {
+  enum class Kind { kHeading, kParagraph, kTable, kFigure, kCode } kind;
+  std::string text;  // heading, paragraph or code
+  Table table;
+  Figure figure;
+};
+
+using Document = std::vector<Block>;
+
+void heading(Document* doc, const std::string& text) {
+  doc->push_back({Block::Kind::kHeading, text, {}, {}});
+}
+void paragraph(Document* doc, const std::string& text) {
+  doc->push_back({Block::Kind::kParagraph, text, {}, {}});
+}
+void table(Document* doc, Table t) {
+  doc->push_back({Block::Kind::kTable, "", std::move(t), {}});
+}
+void code(Document* doc, const std::string& text) {
+  doc->push_back({Block::Kind::kCode, text, {}, {}});
+}
+
+std::string fixed(double x, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
+  return buffer;
+}
+
+std::string percent(double x) {
+  return fixed(100 * x, 1);
+}
+
+std::string with_interval(const Interval& i) {
+  return percent(i.estimate) + " [" + percent(i.lo) + ", " + percent(i.hi) + "]";
+}
+
+// --- the numbers ---------------------------------------------------------------
+
+double mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (const double x : v)
+    sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+const store::SplitScores* split_of(const StudyRun& run, const std::string& name) {
+  for (const auto& s : run.result.splits)
+    if (s.split == name) return &s;
+  return nullptr;
+}
+
+std::string steps_per_second(const StudyRun& run) {
+  for (const auto& m : run.metrics)
+    if (m.name == "steps_per_second") return fixed(m.value, 1);
+  return "";
+}
+
+std::string headline_cell(const StudyRun& run, const LengthSelection& lengths) {
+  const Headline h = headline_of(run, lengths);
+  return h.examples > 0 ? percent(h.value) : "-";
+}
+
+Table summary_table(const Study& study) {
+  const LengthSelection train{LengthSelection::Kind::kTrain, 0, 0};
+  const LengthSelection beyond{LengthSelection::Kind::kBeyond, 0, 0};
+  std::map<std::string, SettingHeadline> at_train, at_headline, at_beyond;
+  for (const auto& h : headlines(study, train))
+    at_train[h.setting] = h;
+  for (const auto& h : headlines(study, study.spec.headline))
+    at_headline[h.setting] = h;
+  for (const auto& h : headlines(study, beyond))
+    at_beyond[h.setting] = h;
+  Table t;
+  t.header = {"setting",  "runs",    "train %", lengths_label(study.spec.headline) + " % [95 % CI]",
+              "beyond %", "error %", "BLEU",    "s/run"};
+  t.numeric = {false, true, true, true, true, true, true, true};
+  for (const auto& setting : study.settings) {
+    int runs = 0, finished = 0;
+    std::vector<double> errors, bleus, seconds;
+    for (const auto& run : study.runs) {
+      if (run.setting != setting) continue;
+      ++runs;
+      if (!run.finished()) continue;
+      ++finished;
+      seconds.push_back(run.record.wall_seconds);
+      if (const auto* test = split_of(run, "test")) {
+        errors.push_back(test->error_rate);
+        bleus.push_back(test->bleu);
+      }
+    }
+    const auto cell = [&](const std::map<std::string, SettingHeadline>& m, bool interval) {
+      const auto it = m.find(setting);
+      if (it == m.end()) return std::string("-");
+      return interval ? with_interval(it->second.value) : percent(it->second.value.estimate);
+    };
+    t.rows.push_back({setting, std::to_string(finished) + "/" + std::to_string(runs),
+                      cell(at_train, false), cell(at_headline, true), cell(at_beyond, false),
+                      errors.empty() ? "-" : percent(mean(errors)),
+                      bleus.empty() ? "-" : fixed(mean(bleus), 1),
+                      seconds.empty() ? "-" : fixed(mean(seconds), 0)});
+  }
+  return t;
+}
+
+Table comparison_table(const std::vector<Comparison>& pairs) {
+  Table t;
+  t.header = {"A", "B", "seeds", "A - B (points)", "95 % interval", "verdict"};
+  t.numeric = {false, false, true, true, true, false};
+  for (const auto& c : pairs) {
+    const auto& d = c.difference;
+    const bool clear = d.lo > 0 || d.hi < 0;
+    t.rows.push_back({c.a, c.b, std::to_string(c.seeds), fixed(100 * d.estimate, 1),
+                      "[" + fixed(100 * d.lo, 1) + ", " + fixed(100 * d.hi, 1) + "]",
+                      clear ? "A better" : "no clear difference"});
+  }
+  return t;
+}
+
+Table claims_table(const std::vector<ClaimOutcome>& claims) {
+  Table t;
+  t.header = {"claim", "verdict", "numbers"};
+  t.numeric = {false, false, false};
+  for (const auto& c : claims)
+    t.rows.push_back({c.text, to_string(c.verdict), c.detail});
+  return t;
+}
+
+Table runs_table(const Study& study) {
+  Table t;
+  t.header = {"run",      "setting",      "seed",
+              "status",   "train %",      lengths_label(study.spec.headline) + " %",
+              "beyond %", "test exact %", "parameters",
+              "steps/s",  "wall s",       "started",
+              "note"};
+  t.numeric = {false, false, true, false, true, true, true, true, true, true, true, false, false};
+  const LengthSelection train{LengthSelection::Kind::kTrain, 0, 0};
+  const LengthSelection beyond{LengthSelection::Kind::kBeyond, 0, 0};
+  for (const auto& run : study.runs) {
+    const auto& r = run.record;
+    const auto* test = split_of(run, "test");
+    t.rows.push_back({r.run_id, run.setting, run.seed, r.status,
+                      run.finished() ? headline_cell(run, train) : "",
+                      run.finished() ? headline_cell(run, study.spec.headline) : "",
+                      run.finished() ? headline_cell(run, beyond) : "",
+                      test ? percent(test->sequence_accuracy) : "",
+                      r.parameters > 0 ? std::to_string(r.parameters) : "", steps_per_second(run),
+                      fixed(r.wall_seconds, 0), r.started_at, r.error});
+  }
+  return t;
+}
+
+Table environment_table(const Study& study) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<int> counts;
+  for (const auto& run : study.runs) {
+    const auto& e = run.record.run.environment;
+    std::vector<std::string> row = {e.git_commit.substr(0, 12) + (e.git_dirty ? " (modified)" : ""),
+                                    e.attnlab_version,
+                                    e.torch_version,
+                                    e.blas,
+                                    std::to_string(e.threads),
+                                    e.cpu,
+                                    e.gpu.empty() ? e.device : e.device + " (" + e.gpu + ")",
+                                    e.hostname};
+    const auto found = std::find(rows.begin(), rows.end(), row);
+    if (found == rows.end()) {
+      rows.push_back(row);
+      counts.push_back(1);
+    } else {
+      ++counts[static_cast<size_t>(found - rows.begin())];
+    }
+  }
+  Table t;
+  t.header = {"runs", "code", "attnlab", "LibTorch", "BLAS", "threads", "CPU", "device", "host"};
+  t.numeric = {true, false, false, false, false, true, false, false, false};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].insert(rows[i].begin(), std::to_string(counts[i]));
+    t.rows.push_back(rows[i]);
+  }
+  return t;
+}
+
+Document build(const Study& study, const std::vector<Figure>& figures,
+               const std::vector<Comparison>& pairs) {
+  const auto& sweep = study.sweep;
+  Document doc;
+  int finished = 0;
+  for (const auto& run : study.runs)
+    finished += run.finished();
+  paragraph(&doc, "Sweep " + sweep.sweep_id + ", planned " + sweep.created_at + ": " +
+                      std::to_string(sweep.n_jobs) + " jobs, " + std::to_string(finished) +
+                      " finished" +
+                      (sweep.failed > 0 ? ", " + std::to_string(sweep.failed) + " failed" : "") +
+                      (sweep.running > 0 ? ", " + std::to_string(sweep.running) + " running" : "") +
+                      "; " + std::to_string(study.seeds.size()) +
+                      (study.seeds.size() == 1 ? " seed" : " seeds") + " per setting" +
+                      (study.swept.empty() ? "" : "; swept: " + config::join(study.swept)) + ".");
+  if (!study.description.empty()) {
+    heading(&doc, "The question");
+    std::istringstream in(study.description);
+    std::string line, text;
+    while (std::getline(in, line)) {
+      if (line.empty()) {
+        paragraph(&doc, text);
+        text.clear();
+      } else {
+        text += line;
+      }
+    }
+    if (!text.empty()) paragraph(&doc, text);
+  }
+  heading(&doc, "Results at a glance");
+  table(&doc, summary_table(study));
+  paragraph(&doc,
+            "Exact match (%): the share of held-out examples decoded exactly, pooled over the "
+            "training lengths (train), the headline lengths (" +
+                lengths_text(study.spec.headline) +
+                ", with a 95 % percentile-bootstrap interval over seeds and examples) and the "
+                "lengths beyond training (beyond); each the mean over seeds. runs: finished of "
+                "planned. error: edit distance over reference tokens and BLEU: sacreBLEU's "
+                "corpus BLEU, both over the whole test set. s/run: wall-clock seconds per run.");
+  if (!study.claims.empty()) {
+    heading(&doc, "Claims");
+    paragraph(&doc, "What the experiment file expects, checked on the runs below: " +
+                        claims_tally(study.claims) + ".");
+    table(&doc, claims_table(study.claims));
+  }
+  heading(&doc, "Figures");
+  for (const auto& f : figures)
+    doc.push_back({Block::Kind::kFigure, "", {}, f});
+  if (!pairs.empty()) {
+    heading(&doc, "Paired comparisons");
+    paragraph(&doc, "Differences in exact match on " + lengths_text(study.spec.headline) +
+                        ", A the better setting. \"A better\" means the 95 % interval "
+                        "excludes zero; with few seeds the intervals are wide by design.");
+    table(&doc, comparison_table(pairs));
+  }
+  heading(&doc, "Runs");
+  table(&doc, runs_table(study));
+  heading(&doc, "Environment");
+  table(&doc, environment_table(study));
+  heading(&doc, "Regenerate");
+  code(&doc, "attnlab report " + sweep.sweep_id +
+                 "                      # these figures and pages, from the database\n"
+                 "attnlab sweep --resume " +
+                 sweep.sweep_id +
+                 "               # run what is missing\n"
+                 "attnlab reproduce RUN_ID                     # retrain a run, compare every "
+                 "number\n"
+                 "attnlab query \"SELECT * FROM length_accuracy WHERE sweep_id = '" +
+                 sweep.sweep_id + "'\"");
+  return doc;
+}
+
+// --- HTML ------------------------------------------------------------------------
+
+std::string escape_html(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+constexpr const char* kStyle = R"css(
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1a1a1a;
+       margin: 0; background: #fafafa; line-height: 1.45; }
+main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 64px; background: #ffffff; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #dddddd; }
+h3 { font-size: 1.05em; margin-bottom: 0.3em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #e6e6e6; vertical-align: top; }
+th { text-align: left; background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.pass { color: #116611; font-weight: bold; } td.fail { color: #aa1111; font-weight: bold; }
+figure { margin: 1.2em 0 2em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eeeeee; }
+figcaption { font-size: 0.9em; color: #333333; max-width: 1100px; }
+pre { background: #f4f4f4; padding: 10px 14px; overflow-x: auto; font-size: 0.88em; }
+.scroll { overflow-x: auto; }
+)css";
+
+std::string html_table(const Table& t) {
+  std::ostringstream out;
+  out << "<div class=\"scroll\"><table>\n<tr>";
+  for (const auto& h : t.header)
+    out << "<th>" << escape_html(h) << "</th>";
+  out << "</tr>\n";
+  for (const auto& row : t.rows) {
+    out << "<tr>";
+    for (size_t i = 0; i < row.size(); ++i) {
+      std::string cls;
+      if (i < t.numeric.size() && t.numeric[i]) cls = "num";
+      if (row[i] == "pass") cls = "pass";
+      if (row[i] == "fail") cls = "fail";
+      out << (cls.empty() ? "<td>" : "<td class=\"" + cls + "\">") << escape_html(row[i])
+          << "</td>";
+    }
+    out << "</tr>\n";
+  }
+  out << "</table></div>\n";
+  return out.str();
+}
+
+std::string downloads(const Figure& f, bool html) {
+  std::string out;
+  for (const auto& format : figure_formats()) {
+    const std::string file = f.name + "." + format;
+    std::string upper = format;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    out += (out.empty() ? "" : " · ") +
+           (html ? "<a href=\"" + file + "\">" + upper + "</a>" : "[" + upper + "](" + file + ")");
+  }
+  return out;
+}
+
+std::string to_html(const std::string& title, const Document& doc) {
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      << "<title>" << escape_html(title) << "</title>\n<style>" << kStyle
+      << "</style>\n</head>\n<body>\n<main>\n<h1>" << escape_html(title) << "</h1>\n";
+  for (const auto& b : doc) {
+    switch (b.kind) {
+      case Block::Kind::kHeading:
+        out << "<h2>" << escape_html(b.text) << "</h2>\n";
+        break;
+      case Block::Kind::kParagraph:
+        out << "<p>" << escape_html(b.text) << "</p>\n";
+        break;
+      case Block::Kind::kTable:
+        out << html_table(b.table);
+        break;
+      case Block::Kind::kCode:
+        out << "<pre>" << escape_html(b.text) << "</pre>\n";
+        break;
+      case Block::Kind::kFigure:
+        out << "<figure id=\"" << b.figure.name << "\">\n<h3>" << escape_html(b.figure.title)
+            << "</h3>\n<img src=\"" << b.figure.name << ".svg\" alt=\""
+            << escape_html(b.figure.title) << "\">\n<figcaption>" << escape_html(b.figure.caption)
+            << " " << downloads(b.figure, true) << "</figcaption>\n</figure>\n";
+        break;
+    }
+  }
+  out << "</main>\n</body>\n</html>\n";
+  return out.str();
+}
+
+// --- Markdown ----------------------------------------------------------------------
+
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+std::string to_markdown(const std::string& title, const Document& doc) {
+  std::ostringstream out;
+  out << "# " << title << "\n\n";
+  for (const auto& b : doc) {
+    switch (b.kind) {
+      case Block::Kind::kHeading:
+        out << "## " << b.text << "\n\n";
+        break;
+      case Block::Kind::kParagraph:
+        out << b.text << "\n\n";
+        break;
+      case Block::Kind::kTable: {
+        out << "|";
+        for (const auto& h : b.table.header)
+          out << " " << markdown_cell(h) << " |";
+        out << "\n|";
+        for (size_t i = 0; i < b.table.header.size(); ++i)
+          out << (i < b.table.numeric.size() && b.table.numeric[i] ? "---:|" : "---|");
+        out << "\n";
+        for (const auto& row : b.table.rows) {
+          out << "|";
+          for (const auto& cell : row)
+            out << " " << markdown_cell(cell) << " |";
+          out << "\n";
+        }
+        out << "\n";
+        break;
+      }
+      case Block::Kind::kCode:
+        out << "```\n" << b.text << "\n```\n\n";
+        break;
+      case Block::Kind::kFigure:
+        out << "### " << b.figure.title << "\n\n![" << b.figure.title << "](" << b.figure.name
+            << ".svg)\n\n"
+            << b.figure.caption << " " << downloads(b.figure, false) << "\n\n";
+        break;
+    }
+  }
+  return out.str();
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
+std::string text_table(const Table& t) {
+  std::vector<size_t> widths(t.header.size(), 0);
+  const auto measure = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], row[i].size());
+  };
+  measure(t.header);
+  for (const auto& row : t.rows)
+    measure(row);
+  std::ostringstream out;
+  const auto line = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      const size_t pad = widths[i] - row[i].size();
+      const bool right = i < t.numeric.size() && t.numeric[i];
+      out << (i ? "  " : "") << (right ? std::string(pad, ' ') + row[i] : row[i])
+          << (right || i + 1 == row.size() ? "" : std::string(pad, ' '));
+    }
+    out << "\n";
+  };
+  line(t.header);
+  for (const auto& row : t.rows)
+    line(row);
+  return out.str();
+}
+
+}  // namespace
+
+ReportFiles write_report(const Study& study, const fs::path& dir) {
+  fs::create_directories(dir);
+  const auto pairs = compare_settings(study);
+  ReportFiles files;
+  files.figures = draw_figures(study, pairs, dir);
+  const Document doc = build(study, files.figures, pairs);
+  const std::string title = "attnlab report: " + study.sweep.name;
+  files.html = dir / "index.html";
+  files.markdown = dir / "report.md";
+  write_text(files.html, to_html(title, doc));
+  write_text(files.markdown, to_markdown(title, doc));
+  return files;
+}
+
+std::string summary_text(const Study& study) {
+  return text_table(summary_table(study));
+}
+
+}  // namespace attnlab::report
