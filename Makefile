@@ -5,7 +5,7 @@ JOBS      ?= $(shell nproc)
 ATTNLAB   := $(BUILD_DIR)/attnlab
 CMAKE_EXTRA := $(if $(filter true,$(CI)),-DATTNLAB_WERROR=ON,)
 
-.PHONY: deps build run test bench format clean
+.PHONY: deps build run test bench bench-reference format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,8 +21,14 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Micro-benchmarks (Google Benchmark), then attnlab against the PyTorch-Python
+# reference on the standard workload (bench/README.md).
 bench: build
 	$(BUILD_DIR)/attnlab_bench
+
+bench-reference: build
+	@scripts/install-deps.sh --bench
+	bench/reference/compare.py
 
 format:
 	@git ls-files '*.h' '*.cpp' | xargs clang-format -i

@@ -1,14 +1,20 @@
 // Micro-benchmarks. The scorer grid: each scorer's forward (project the keys,
 // one attention read) and forward + backward, for batch 64, source lengths
 // S in {16, 64, 256} and hidden sizes H in {128, 512}. Then whole training
-// steps of the default model. Threads are set explicitly, as in a run:
-// LibTorch otherwise starts with one.
+// steps of the default model, one Luong decoder step, and training steps of
+// the standard workload (bench/README.md). Threads are set explicitly, as in
+// a run: LibTorch otherwise starts with one.
 //
 //   build/attnlab_bench --benchmark_filter='Scorer/'   the grid only
+//   build/attnlab_bench --benchmark_filter='Workload'  the standard workload
+#include <ATen/CPUGeneratorImpl.h>
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include "attention/registry.h"
+#include "models/luong_decoder.h"
+#include "models/standard_workload.h"
+#include "train/benchmark.h"
 #include "train/environment.h"
 #include "train/trainer.h"
 
@@ -62,6 +68,75 @@ void register_scorer_grid() {
     }
   }
 }
+
+// One step of the library's Luong decoder (GRU cell, input feeding, `general`
+// score) over a batch of 64 and 30 source positions; state.range(0) = H.
+void LuongDecoderStep(benchmark::State& state, bool backward) {
+  torch::set_num_threads(2);
+  const auto h = state.range(0);
+  torch::manual_seed(0);
+  ScorerOptions scorer_options;
+  scorer_options.query_size = static_cast<int>(h);
+  scorer_options.memory_size = static_cast<int>(h);
+  scorer_options.max_source_length = 30;
+  attnlab::models::DecoderOptions options;
+  options.vocab_size = 32;
+  options.embedding_size = static_cast<int>(h);
+  options.hidden_size = static_cast<int>(h);
+  attnlab::models::LuongDecoderImpl decoder(options, make_scorer("general", scorer_options));
+  const auto states = torch::randn({kBatch, 30, h}).requires_grad_(backward);
+  const auto mask = torch::ones({kBatch, 30}, torch::kBool);
+  const auto embedded = torch::randn({kBatch, h});
+  for (auto _ : state) {
+    torch::AutoGradMode grad(backward);
+    const auto memory = decoder.prepare(states, mask);
+    auto decoder_state = decoder.initial_state(states.select(1, 29), torch::Tensor());
+    const auto out = decoder.step(embedded, decoder_state, memory);
+    if (backward) out.features.sum().backward();
+    benchmark::DoNotOptimize(out.features.data_ptr<float>());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK_CAPTURE(LuongDecoderStep, forward, false)
+    ->ArgName("H")
+    ->Arg(256)
+    ->Arg(512)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(LuongDecoderStep, forward_backward, true)
+    ->ArgName("H")
+    ->Arg(256)
+    ->Arg(512)
+    ->Unit(benchmark::kMicrosecond);
+
+// One training step of the standard workload (models/standard_workload.h)
+// with 2 threads; state.range(0) = H (and E). Items are target tokens.
+void WorkloadStep(benchmark::State& state, attnlab::models::Implementation implementation) {
+  torch::set_num_threads(2);
+  attnlab::models::WorkloadSizes sizes;
+  sizes.hidden = sizes.embedding = static_cast<int>(state.range(0));
+  torch::manual_seed(0);
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(1);
+  attnlab::models::StandardWorkload model(sizes);
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+  for (auto _ : state) {
+    const auto batch = attnlab::models::workload_batch(sizes, generator);
+    benchmark::DoNotOptimize(
+        attnlab::train::workload_step(*model, optimizer, batch, implementation));
+  }
+  state.SetItemsProcessed(state.iterations() * sizes.batch * sizes.length);
+}
+BENCHMARK_CAPTURE(WorkloadStep, fused, attnlab::models::Implementation::fused)
+    ->ArgName("H")
+    ->Arg(128)
+    ->Arg(256)
+    ->Arg(512)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(WorkloadStep, modules, attnlab::models::Implementation::modules)
+    ->ArgName("H")
+    ->Arg(128)
+    ->Arg(256)
+    ->Arg(512)
+    ->Unit(benchmark::kMillisecond);
 
 // Whole training runs of 50 steps of the default reverse setup; items are steps.
 void TrainSteps(benchmark::State& state, const std::string& model, const std::string& attention) {

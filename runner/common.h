@@ -134,5 +134,6 @@ void add_show_command(CLI::App& app, GlobalOptions& globals);
 void add_query_command(CLI::App& app, GlobalOptions& globals);
 void add_report_command(CLI::App& app, GlobalOptions& globals);
 void add_reproduce_command(CLI::App& app, GlobalOptions& globals);
+void add_bench_command(CLI::App& app, GlobalOptions& globals);
 
 }  // namespace attnlab::runner

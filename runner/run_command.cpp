@@ -188,10 +188,12 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
       status = "interrupted";
       why = "interrupted by signal " + std::to_string(g_signal.load()) + ": " + why;
     }
+    store.set_peak_memory(run_id, train::peak_memory_bytes());
     store.end_run(run_id, status, why, elapsed());
     throw RunFailed("run " + run_id + " " + status + ": " + why);
   }
   store.log_metrics(run_id, {{s.train.steps, "steps_per_second", result.steps_per_second}});
+  store.set_peak_memory(run_id, train::peak_memory_bytes());
   store.finish_run(run_id, result.evals, elapsed(), result.splits, result.examples);
   std::error_code ignored;
   std::filesystem::remove(run_dir / "checkpoint.pt", ignored);

@@ -33,6 +33,11 @@ void show(const GlobalOptions& globals, const std::string& id) {
                                  : "parameters unknown")
             << "\n"
             << "wall seconds: " << std::fixed << std::setprecision(1) << r.wall_seconds << "\n"
+            << "peak memory:  "
+            << (r.peak_memory_bytes > 0
+                    ? std::to_string((r.peak_memory_bytes + 524288) / 1048576) + " MiB resident"
+                    : "-")
+            << "\n"
             << "checkpoint:   "
             << (r.checkpoint_step > 0 ? "step " + std::to_string(r.checkpoint_step) : "-")
             << (r.status == "running"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, whatever attnlab needs that is missing.
 # Idempotent: when every package is already present it does not touch apt.
-# Uses sudo when not run as root.
+# Uses sudo when not run as root. With --bench it also installs what the
+# PyTorch-Python reference of bench/reference/ needs.
 set -euo pipefail
 
 packages=(
@@ -15,6 +16,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium  # tests only: headless check that report pages render (tests/e2e/browser.h)
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-torch)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

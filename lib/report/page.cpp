@@ -154,9 +154,10 @@ Table runs_table(const Study& study) {
   t.header = {"run",      "setting",      "seed",
               "status",   "train %",      lengths_label(study.spec.headline) + " %",
               "beyond %", "test exact %", "parameters",
-              "steps/s",  "wall s",       "started",
-              "note"};
-  t.numeric = {false, false, true, false, true, true, true, true, true, true, true, false, false};
+              "steps/s",  "wall s",       "peak MiB",
+              "started",  "note"};
+  t.numeric = {false, false, true, false, true, true,  true,
+               true,  true,  true, true,  true, false, false};
   const LengthSelection train{LengthSelection::Kind::kTrain, 0, 0};
   const LengthSelection beyond{LengthSelection::Kind::kBeyond, 0, 0};
   for (const auto& run : study.runs) {
@@ -168,7 +169,9 @@ Table runs_table(const Study& study) {
                       run.finished() ? headline_cell(run, beyond) : "",
                       test ? percent(test->sequence_accuracy) : "",
                       r.parameters > 0 ? std::to_string(r.parameters) : "", steps_per_second(run),
-                      fixed(r.wall_seconds, 0), r.started_at, r.error});
+                      fixed(r.wall_seconds, 0),
+                      r.peak_memory_bytes > 0 ? fixed(r.peak_memory_bytes / 1048576.0, 0) : "",
+                      r.started_at, r.error});
   }
   return t;
 }

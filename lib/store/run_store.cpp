@@ -18,7 +18,8 @@ constexpr const char* kRunColumns =
     "run_id, sweep_id, config_hash, config_yaml, overrides, seed, task, model, attention, "
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
     "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters, "
-    "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu, length_unit";
+    "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu, length_unit, "
+    "peak_memory_bytes";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -56,6 +57,7 @@ RunRecord read_run(const Statement& s) {
   r.run.environment.blas = s.column_text(c++);
   r.run.environment.gpu = s.column_text(c++);
   r.run.length_unit = s.column_text(c++);
+  r.peak_memory_bytes = s.column_int(c++);
   return r;
 }
 
@@ -160,7 +162,7 @@ std::string RunStore::begin_run(const NewRun& run) {
   Statement insert = db_.prepare(
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
-      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26)");
+      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26, NULL)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -195,6 +197,12 @@ std::string RunStore::begin_run(const NewRun& run) {
 void RunStore::set_parameters(const std::string& run_id, std::int64_t parameters) {
   Statement update = db_.prepare("UPDATE runs SET parameters = ?2 WHERE run_id = ?1");
   update.bind(1, run_id).bind(2, parameters);
+  update.step();
+}
+
+void RunStore::set_peak_memory(const std::string& run_id, std::int64_t bytes) {
+  Statement update = db_.prepare("UPDATE runs SET peak_memory_bytes = ?2 WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, bytes);
   update.step();
 }
 

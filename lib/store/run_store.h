@@ -58,7 +58,8 @@ struct RunRecord {
   std::int64_t parameters = 0;  // trainable parameters; 0 until the model was built
   std::int64_t pid = 0;         // the process training it (0 once it ended)
   std::string heartbeat_at;
-  int checkpoint_step = 0;  // last saved step; 0 = none
+  int checkpoint_step = 0;             // last saved step; 0 = none
+  std::int64_t peak_memory_bytes = 0;  // the run process's peak resident memory; 0 = unknown
 };
 
 // One setting of a run, flattened ('model.hidden_size'), typed.
@@ -138,6 +139,8 @@ class RunStore {
   std::string begin_run(const NewRun& run);
   // Records the model's trainable parameter count.
   void set_parameters(const std::string& run_id, std::int64_t parameters);
+  // Records the run process's peak resident memory.
+  void set_peak_memory(const std::string& run_id, std::int64_t bytes);
   // Records every setting, typed, in the params table.
   void set_params(const std::string& run_id, const std::vector<Param>& params);
   // A sign of life from the run's process.

@@ -247,6 +247,11 @@ CREATE VIEW run_summary AS
          r.wall_seconds, r.started_at, r.error
   FROM runs r;
 )sql",
+      // 6: the run process's peak resident memory, for sizing jobs (Slurm's
+      // --mem, how many runs fit at once).
+      R"sql(
+ALTER TABLE runs ADD COLUMN peak_memory_bytes INTEGER;  -- maximum resident set size
+)sql",
   };
   return kMigrations;
 }

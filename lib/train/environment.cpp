@@ -1,7 +1,9 @@
 // Threads, device and the environment recorded with each run.
 #include "train/environment.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -26,7 +28,7 @@ std::string cpu_model() {
 
 // The BLAS library loaded into this process, as its path ends
 // ("openblas-openmp/libblas.so.3"), or "unknown".
-std::string loaded_blas() {
+std::string loaded_blas_path() {
   std::ifstream maps("/proc/self/maps");
   std::string line;
   while (std::getline(maps, line)) {
@@ -40,7 +42,21 @@ std::string loaded_blas() {
   return "unknown";
 }
 
+// That library with OpenBLAS's kernel set in parentheses when it is OpenBLAS.
+std::string loaded_blas() {
+  const std::string core = blas_core();
+  return loaded_blas_path() + (core.empty() ? "" : " (" + core + ")");
+}
+
 }  // namespace
+
+std::string blas_core() {
+  // Looked up rather than linked: LibTorch reaches BLAS through Debian's
+  // libblas.so.3 alternative, which need not be OpenBLAS.
+  using CoreName = char* (*)();
+  const auto core_name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return core_name ? core_name() : "";
+}
 
 std::string code_version() {
   return ATTNLAB_GIT_COMMIT;
@@ -55,6 +71,12 @@ std::string resolve_device(const std::string& requested) {
         "device=cpu or device=auto");
   }
   return requested;
+}
+
+std::int64_t peak_memory_bytes() {
+  struct rusage usage {};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux counts KiB
 }
 
 void keep_freed_memory() {

@@ -2,6 +2,7 @@
 // the code, library, threads and machine that produced them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "store/run_store.h"
@@ -10,6 +11,10 @@ namespace attnlab::train {
 
 // The code version compiled into this binary (git commit, or "unknown").
 std::string code_version();
+
+// OpenBLAS's kernel set ("SkylakeX", "Haswell"), or "" when the BLAS that
+// LibTorch calls is not OpenBLAS.
+std::string blas_core();
 
 // Keeps freed memory in the process instead of returning it to the kernel.
 // glibc serves blocks above its mmap threshold (at most 32 MiB) with fresh
@@ -23,6 +28,9 @@ void keep_freed_memory();
 // LibTorch starts with one intra-op thread, so this is always called before
 // training. REQUIRES: device is "cpu" or "cuda".
 store::Environment configure_environment(int threads, const std::string& device);
+
+// This process's peak resident memory so far (getrusage), in bytes.
+std::int64_t peak_memory_bytes();
 
 // Resolves "auto" to "cuda" when a GPU is usable, else "cpu". Throws
 // std::invalid_argument when "cuda" is asked for and none is available.

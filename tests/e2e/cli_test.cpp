@@ -128,6 +128,30 @@ TEST_F(Cli, HelpListsTheSubcommands) {
   EXPECT_EQ(attnlab("").exit_code, 2);
 }
 
+TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
+  Result r = attnlab(
+      "bench train --json --hidden 16 --embedding 16 --batch 4 --length 5 --steps 2 --repeats 3 "
+      "--warmup 1 --threads 1 --peak-gflops 10");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* field :
+       {"\"tokens_per_second\":", "\"mfu\":", "\"threads\":1,", "\"device\":\"cpu\"",
+        "\"implementation\":\"fused\"", "\"peak_gflops\":10.0", "\"hidden\":16"}) {
+    EXPECT_TRUE(contains(r.output, field)) << field << " in " << r.output;
+  }
+  EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "one line: " << r.output;
+  r = attnlab("bench gemm --sizes 64 --seconds 0.05 --threads 1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "peak: ")) << r.output;
+  // OpenBLAS's kernel set is reported, and one the user chose is kept.
+  r = shell("OPENBLAS_CORETYPE=Prescott \"$ATTNLAB\" bench gemm --json --sizes 32 --seconds 0.01");
+  EXPECT_TRUE(contains(r.output, "\"blas_core\":\"Prescott\"")) << r.output;
+  r = attnlab("bench train --impl cudnn");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "fused")) << r.output;
+  EXPECT_EQ(attnlab("bench train --device tpu").exit_code, 2);
+  EXPECT_EQ(attnlab("bench").exit_code, 2);
+}
+
 TEST_F(Cli, BadConfigsExitTwoAndSayWhatIsWrong) {
   Result r = attnlab("run train.stpes=3");
   EXPECT_EQ(r.exit_code, 2);
@@ -194,10 +218,13 @@ TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
 
   r = attnlab("query --format json 'SELECT status, threads FROM runs'");
   EXPECT_EQ(r.output, "[\n  {\n    \"status\": \"finished\",\n    \"threads\": 1\n  }\n]\n");
+  r = attnlab("query --format csv 'SELECT peak_memory_bytes > 50000000 AS measured FROM runs'");
+  EXPECT_EQ(r.output, "measured\n1\n");
 
   r = attnlab("show " + run_id.substr(0, 6));
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(contains(r.output, "status:       finished")) << r.output;
+  EXPECT_TRUE(contains(r.output, "MiB resident")) << r.output;
   EXPECT_TRUE(contains(r.output, "LibTorch 1.")) << r.output;
   EXPECT_TRUE(contains(r.output, "name: dot")) << r.output;
 

@@ -76,6 +76,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   EXPECT_EQ(id, "0123456789");
   store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
   store.set_parameters(id, 12345);
+  store.set_peak_memory(id, 314572800);
   LengthEval longest = at(15, 200, 0.9, 0.75);
   longest.error_rate = 0.125;
   longest.bleu = 61.5;
@@ -98,6 +99,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   const auto found = store.find_run("012345");
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->status, "finished");
+  EXPECT_EQ(found->peak_memory_bytes, 314572800);
   EXPECT_EQ(found->run.sweep_id, sweep);
   EXPECT_EQ(found->run.config_yaml, "attention:\n  name: additive\n");
   EXPECT_EQ(found->run.environment.cpu, "Test CPU");

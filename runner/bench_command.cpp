@@ -1,0 +1,207 @@
+// `attnlab bench gemm|train`: fixed, documented workloads that print
+// throughput, for people (a summary) and for machines (--json, one object).
+// bench/README.md describes the workloads and how results are recorded.
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "runner/common.h"
+#include "train/benchmark.h"
+#include "train/environment.h"
+
+namespace attnlab::runner {
+namespace {
+
+struct MachineOptions {
+  int threads = 2;
+  std::string device = "cpu";
+  bool json = false;
+};
+
+void add_machine_options(CLI::App* command, MachineOptions& m) {
+  command->add_option("--threads", m.threads, "LibTorch threads (0 = one per core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--device", m.device, "where to run")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu"}));
+  command->add_flag("--json", m.json, "print one JSON object instead of the summary");
+}
+
+// The environment as the JSON fields every bench result carries.
+nlohmann::json environment_json(const store::Environment& env) {
+  return {{"device", env.device},
+          {"threads", env.threads},
+          {"cpu", env.cpu},
+          {"host", env.hostname},
+          {"torch", env.torch_version},
+          {"blas", env.blas},
+          {"blas_core", train::blas_core()},
+          {"attnlab_commit", env.git_commit},
+          {"attnlab_version", env.attnlab_version}};
+}
+
+struct GemmOptions {
+  MachineOptions machine;
+  std::vector<int> sizes = {256, 512, 1024, 2048};
+  double seconds = 1.0;
+};
+
+std::vector<train::GemmMeasurement> run_gemm(const GemmOptions& o, bool quiet) {
+  return train::measure_gemm(o.sizes, o.seconds, [&](const train::GemmMeasurement& m) {
+    if (!quiet) {
+      std::cerr << "  " << std::setw(5) << m.size << "^3: " << std::fixed << std::setprecision(1)
+                << m.gflops << " GFLOP/s\n";
+    }
+  });
+}
+
+void gemm(const GemmOptions& o) {
+  const auto env = train::configure_environment(o.machine.threads, o.machine.device);
+  if (!o.machine.json) {
+    std::cout << "fp32 matrix products (torch::mm, " << env.threads << " thread(s), " << env.blas
+              << ") on " << env.cpu << ":\n";
+  }
+  const auto measured = run_gemm(o, o.machine.json);
+  const double peak = train::peak_flops(measured);
+  if (o.machine.json) {
+    auto j = environment_json(env);
+    j["benchmark"] = "gemm";
+    j["peak_gflops"] = peak / 1e9;
+    for (const auto& m : measured)
+      j["gflops_by_size"][std::to_string(m.size)] = m.gflops;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::cout << "peak: " << std::fixed << std::setprecision(1) << peak / 1e9
+            << " GFLOP/s (the denominator of MFU in `attnlab bench train`)\n";
+}
+
+struct TrainOptions {
+  MachineOptions machine;
+  train::TrainBenchOptions bench;
+  std::string implementation = "fused";
+  double peak_gflops = 0;  // 0: measure
+};
+
+void train_bench(TrainOptions o) {
+  const auto env = train::configure_environment(o.machine.threads, o.machine.device);
+  o.bench.implementation = models::implementation_of(o.implementation);
+  const auto& z = o.bench.sizes;
+  const bool quiet = o.machine.json;
+  if (!quiet) {
+    std::cout << "standard workload (" << o.implementation << "): vocab " << z.vocab
+              << ", embedding " << z.embedding << ", GRU " << z.hidden << ", Luong general with "
+              << "input feeding, batch " << z.batch << ", length " << z.length << ", Adam, "
+              << env.threads << " thread(s) on " << env.device << "\n";
+  }
+  double peak = o.peak_gflops * 1e9;
+  if (peak <= 0) {
+    GemmOptions g;
+    g.sizes = {1024, 2048};
+    g.seconds = 0.5;
+    if (!quiet) std::cerr << "measuring the fp32 peak (attnlab bench gemm):\n";
+    peak = train::peak_flops(run_gemm(g, quiet));
+  }
+  const auto result = train::bench_train(o.bench, [&](int repeat, double tokens_per_second) {
+    if (!quiet) {
+      std::cerr << "  repeat " << repeat + 1 << "/" << o.bench.repeats << ": " << std::fixed
+                << std::setprecision(0) << tokens_per_second << " tokens/s\n";
+    }
+  });
+  const double tps = result.median_tokens_per_second;
+  const double flops_per_second =
+      tps / (z.batch * static_cast<double>(z.length)) * result.flops_per_step;
+  const double mfu = flops_per_second / peak;
+  if (o.machine.json) {
+    auto j = environment_json(env);
+    j["benchmark"] = "train";
+    j["implementation"] = o.implementation;
+    j["vocab"] = z.vocab;
+    j["embedding"] = z.embedding;
+    j["hidden"] = z.hidden;
+    j["batch"] = z.batch;
+    j["length"] = z.length;
+    j["parameters"] = result.parameters;
+    j["tokens_per_second"] = tps;
+    j["tokens_per_second_runs"] = result.tokens_per_second;
+    j["flops_per_step"] = result.flops_per_step;
+    j["model_gflops_per_second"] = flops_per_second / 1e9;
+    j["peak_gflops"] = peak / 1e9;
+    j["mfu"] = mfu;
+    j["first_loss"] = result.first_loss;
+    j["final_loss"] = result.final_loss;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::cout << std::fixed << std::setprecision(0) << tps << " tokens/s (median of "
+            << o.bench.repeats << " x " << o.bench.steps << " steps; " << z.batch * z.length
+            << " target tokens a step), " << std::setprecision(1) << flops_per_second / 1e9
+            << " model GFLOP/s, MFU " << 100 * mfu << " % of " << peak / 1e9 << " GFLOP/s\n"
+            << std::setprecision(3) << "loss " << result.first_loss << " -> " << result.final_loss
+            << " over " << o.bench.warmup + o.bench.repeats * o.bench.steps << " steps\n";
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, GlobalOptions& /*globals*/) {
+  auto* bench = app.add_subcommand(
+      "bench", "fixed, documented workloads that print throughput (--json for machines)");
+  bench->require_subcommand(1);
+
+  auto gemm_options = std::make_shared<GemmOptions>();
+  auto* g = bench->add_subcommand(
+      "gemm", "the machine's fp32 matrix-product peak (torch::mm), the denominator of MFU");
+  add_machine_options(g, gemm_options->machine);
+  g->add_option("--sizes", gemm_options->sizes, "n of the n x n products")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  g->add_option("--seconds", gemm_options->seconds, "time per size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  g->callback([gemm_options] { gemm(*gemm_options); });
+
+  auto train_options = std::make_shared<TrainOptions>();
+  auto* t = bench->add_subcommand(
+      "train",
+      "training throughput of the standard workload (bench/README.md); the defaults are that "
+      "workload");
+  add_machine_options(t, train_options->machine);
+  auto& z = train_options->bench.sizes;
+  t->add_option("--vocab", z.vocab, "vocabulary size")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 1 << 20));
+  t->add_option("--embedding", z.embedding, "embedding size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  t->add_option("--hidden", z.hidden, "GRU size H")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  t->add_option("--batch", z.batch, "sequences per step")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  t->add_option("--length", z.length, "source and target length")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 100000));
+  t->add_option("--impl", train_options->implementation,
+                "fused: hand-written backward (attnlab's); modules: LibTorch modules and "
+                "autograd, op for op the Python reference")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fused", "modules"}));
+  t->add_option("--steps", train_options->bench.steps, "timed steps per repeat")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  t->add_option("--repeats", train_options->bench.repeats, "timed repeats; the median is reported")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  t->add_option("--warmup", train_options->bench.warmup, "untimed steps first")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  t->add_option("--peak-gflops", train_options->peak_gflops,
+                "the fp32 peak for MFU (default: measured as `attnlab bench gemm` does)")
+      ->check(CLI::PositiveNumber);
+  t->callback([train_options] { train_bench(*train_options); });
+}
+
+}  // namespace attnlab::runner
