@@ -1,17 +1,25 @@
-// `attnlab bench gemm|train`: fixed, documented workloads that print
+// `attnlab bench gemm|train|sweep`: fixed, documented workloads that print
 // throughput, for people (a summary) and for machines (--json, one object).
 // bench/README.md describes the workloads and how results are recorded.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <thread>
 
+#include "launch/local_pool.h"
 #include "runner/common.h"
+#include "store/run_store.h"
 #include "train/benchmark.h"
 #include "train/environment.h"
 
 namespace attnlab::runner {
 namespace {
+
+namespace fs = std::filesystem;
 
 struct MachineOptions {
   int threads = 2;
@@ -143,9 +151,126 @@ void train_bench(TrainOptions o) {
             << " over " << o.bench.warmup + o.bench.repeats * o.bench.steps << " steps\n";
 }
 
+struct SweepOptions {
+  MachineOptions machine;  // threads per job
+  int jobs = 0;            // 0: cores / threads
+  int steps = 20;
+  int repeats = 3;
+  int launches = 5;
+};
+
+fs::path self_binary() {
+  return fs::read_symlink("/proc/self/exe");
+}
+
+// Runs `argv` `copies` times at once, each with its log in `dir`; returns
+// the JSON each printed last. Throws RunFailed naming the log of a failure.
+std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int copies,
+                                       const fs::path& dir, const std::string& name) {
+  std::vector<launch::ProcessJob> jobs;
+  for (int i = 0; i < copies; ++i)
+    jobs.push_back({i, argv, dir / (name + "-" + std::to_string(i) + ".log")});
+  for (const auto& outcome : launch::run_local(jobs, copies, {})) {
+    if (!outcome.ok) {
+      throw RunFailed("bench sweep: " + jobs[outcome.index].log.string() + " ended with " +
+                      outcome.status);
+    }
+  }
+  std::vector<nlohmann::json> out;
+  for (const auto& job : jobs) {
+    std::string text;
+    read_file(job.log, &text);
+    const auto last = text.find_last_of('{');
+    out.push_back(nlohmann::json::parse(last == std::string::npos ? "{}" : text.substr(last)));
+  }
+  return out;
+}
+
+void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
+  const auto env = train::configure_environment(o.machine.threads, o.machine.device);
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (o.jobs == 0) o.jobs = std::max(1, cores / env.threads);
+  const fs::path dir =
+      fs::temp_directory_path() / ("attnlab-bench-sweep-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const bool quiet = o.machine.json;
+  const std::vector<std::string> train = {self_binary().string(),
+                                          "bench",
+                                          "train",
+                                          "--json",
+                                          "--threads",
+                                          std::to_string(env.threads),
+                                          "--steps",
+                                          std::to_string(o.steps),
+                                          "--repeats",
+                                          std::to_string(o.repeats),
+                                          "--peak-gflops",
+                                          "1"};
+  if (!quiet) std::cerr << "one job of " << env.threads << " thread(s) alone...\n";
+  const double alone = run_copies(train, 1, dir, "alone")[0]["tokens_per_second"].get<double>();
+  if (!quiet)
+    std::cerr << "  " << std::fixed << std::setprecision(0) << alone << " tokens/s\n"
+              << o.jobs << " jobs at once...\n";
+  double together = 0;
+  for (const auto& j : run_copies(train, o.jobs, dir, "together"))
+    together += j["tokens_per_second"].get<double>();
+  const double efficiency = together / (o.jobs * alone);
+
+  // The launcher's overhead: what a sweep's process adds to a run beyond the
+  // run's own recorded wall time (start-up, config, database).
+  if (!quiet) std::cerr << "launching " << o.launches << " one-step runs...\n";
+  const fs::path db = dir / "overhead.db";
+  std::vector<launch::ProcessJob> runs;
+  for (int i = 0; i < o.launches; ++i) {
+    runs.push_back(
+        {i,
+         {self_binary().string(), "--db", db.string(), "--config-dir", globals.config_dir.string(),
+          "-q", "run", "train.steps=1", "seed=" + std::to_string(i + 1)},
+         dir / ("launch-" + std::to_string(i) + ".log")});
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& outcome : launch::run_local(runs, 1, {})) {
+    if (!outcome.ok) {
+      throw RunFailed("bench sweep: " + runs[outcome.index].log.string() + " ended with " +
+                      outcome.status);
+    }
+  }
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double recorded = 0;
+  {
+    store::RunStore store(db, store::OpenMode::kReadOnly);
+    for (const auto& r : store.list_runs())
+      recorded += r.wall_seconds;
+  }
+  const double overhead = (wall - recorded) / o.launches;
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+
+  if (o.machine.json) {
+    auto j = environment_json(env);
+    j["benchmark"] = "sweep";
+    j["jobs"] = o.jobs;
+    j["cores"] = cores;
+    j["tokens_per_second_alone"] = alone;
+    j["tokens_per_second_together"] = together;
+    j["efficiency"] = efficiency;
+    j["launch_overhead_seconds"] = overhead;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::cout << std::fixed << std::setprecision(0) << o.jobs << " jobs x " << env.threads
+            << " thread(s) on " << cores << " cores: " << together << " tokens/s together, "
+            << alone << " alone; efficiency " << std::setprecision(1) << 100 * efficiency
+            << " % of ideal\n"
+            << "launcher overhead: " << std::setprecision(2) << overhead
+            << " s per run (process start, config, database; beyond the run's own "
+               "recorded time)\n";
+}
+
 }  // namespace
 
-void add_bench_command(CLI::App& app, GlobalOptions& /*globals*/) {
+void add_bench_command(CLI::App& app, GlobalOptions& globals) {
   auto* bench = app.add_subcommand(
       "bench", "fixed, documented workloads that print throughput (--json for machines)");
   bench->require_subcommand(1);
@@ -202,6 +327,26 @@ void add_bench_command(CLI::App& app, GlobalOptions& /*globals*/) {
                 "the fp32 peak for MFU (default: measured as `attnlab bench gemm` does)")
       ->check(CLI::PositiveNumber);
   t->callback([train_options] { train_bench(*train_options); });
+
+  auto sweep_options = std::make_shared<SweepOptions>();
+  sweep_options->machine.threads = 1;
+  auto* w = bench->add_subcommand(
+      "sweep",
+      "N jobs x T threads of the standard workload at once against one job alone (efficiency), "
+      "and the launcher's overhead per run");
+  add_machine_options(w, sweep_options->machine);
+  w->add_option("--jobs", sweep_options->jobs, "jobs at once (default: cores / threads)")
+      ->check(CLI::NonNegativeNumber);
+  w->add_option("--steps", sweep_options->steps, "timed steps per repeat")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  w->add_option("--repeats", sweep_options->repeats, "timed repeats per job")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  w->add_option("--launches", sweep_options->launches, "one-step runs timed for the overhead")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  w->callback([sweep_options, &globals] { sweep_bench(globals, *sweep_options); });
 }
 
 }  // namespace attnlab::runner

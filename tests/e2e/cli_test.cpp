@@ -145,6 +145,12 @@ TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
   // OpenBLAS's kernel set is reported, and one the user chose is kept.
   r = shell("OPENBLAS_CORETYPE=Prescott \"$ATTNLAB\" bench gemm --json --sizes 32 --seconds 0.01");
   EXPECT_TRUE(contains(r.output, "\"blas_core\":\"Prescott\"")) << r.output;
+  r = attnlab("bench sweep --json --jobs 2 --steps 1 --repeats 1 --launches 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* field : {"\"jobs\":2,", "\"efficiency\":", "\"launch_overhead_seconds\":",
+                            "\"tokens_per_second_alone\":", "\"threads\":1,"}) {
+    EXPECT_TRUE(contains(r.output, field)) << field << " in " << r.output;
+  }
   r = attnlab("bench train --impl cudnn");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "fused")) << r.output;
