@@ -9,8 +9,8 @@
 //    bench/reference/standard_workload.py does in Python;
 //  - Implementation::fused: the same arithmetic with a hand-written
 //    backward pass (one autograd node for the whole sequence). Per step it
-//    runs two small matrix products and a few vectorised elementwise ops in
-//    each direction; everything that does not depend on the previous step
+//    runs two small matrix products, the gates, and one hand-written
+//    attention kernel (fused_kernels.h) in each direction; everything that does not depend on the previous step
 //    (input projections of the embeddings, key projection, output
 //    projection, loss, weight gradients) is one large matrix product over
 //    the whole sequence. No autograd graph is built per step and nothing is
