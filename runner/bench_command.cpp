@@ -159,29 +159,32 @@ struct SweepOptions {
   int launches = 5;
 };
 
-fs::path self_binary() {
-  return fs::read_symlink("/proc/self/exe");
-}
-
-// Runs `argv` `copies` times at once, each with its log in `dir`; returns
-// the JSON each printed last. Throws RunFailed naming the log of a failure.
-std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int copies,
-                                       const fs::path& dir, const std::string& name) {
-  std::vector<launch::ProcessJob> jobs;
-  for (int i = 0; i < copies; ++i)
-    jobs.push_back({i, argv, dir / (name + "-" + std::to_string(i) + ".log")});
-  for (const auto& outcome : launch::run_local(jobs, copies, {})) {
+// Runs `jobs`, `parallel` at a time. Throws RunFailed naming the log of a
+// job that failed (the log is kept).
+void run_all(const std::vector<launch::ProcessJob>& jobs, int parallel) {
+  for (const auto& outcome : launch::run_local(jobs, parallel, {})) {
     if (!outcome.ok) {
       throw RunFailed("bench sweep: " + jobs[outcome.index].log.string() + " ended with " +
                       outcome.status);
     }
   }
+}
+
+// Runs `argv` `copies` times at once, each with its log in `dir`; returns
+// the JSON object each printed last.
+std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int copies,
+                                       const fs::path& dir, const std::string& name) {
+  std::vector<launch::ProcessJob> jobs;
+  for (int i = 0; i < copies; ++i)
+    jobs.push_back({i, argv, dir / (name + "-" + std::to_string(i) + ".log")});
+  run_all(jobs, copies);
   std::vector<nlohmann::json> out;
   for (const auto& job : jobs) {
     std::string text;
     read_file(job.log, &text);
-    const auto last = text.find_last_of('{');
-    out.push_back(nlohmann::json::parse(last == std::string::npos ? "{}" : text.substr(last)));
+    // The JSON is the last line; nothing else is printed with --json.
+    const auto line = text.rfind('\n', text.size() < 2 ? 0 : text.size() - 2);
+    out.push_back(nlohmann::json::parse(line == std::string::npos ? text : text.substr(line + 1)));
   }
   return out;
 }
@@ -194,18 +197,12 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
       fs::temp_directory_path() / ("attnlab-bench-sweep-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const bool quiet = o.machine.json;
-  const std::vector<std::string> train = {self_binary().string(),
-                                          "bench",
-                                          "train",
-                                          "--json",
-                                          "--threads",
-                                          std::to_string(env.threads),
-                                          "--steps",
-                                          std::to_string(o.steps),
-                                          "--repeats",
-                                          std::to_string(o.repeats),
-                                          "--peak-gflops",
-                                          "1"};
+  const std::vector<std::string> train = {"/proc/self/exe", "bench",
+                                          "train",          "--json",
+                                          "--threads",      std::to_string(env.threads),
+                                          "--steps",        std::to_string(o.steps),
+                                          "--repeats",      std::to_string(o.repeats),
+                                          "--peak-gflops",  "1"};
   if (!quiet) std::cerr << "one job of " << env.threads << " thread(s) alone...\n";
   const double alone = run_copies(train, 1, dir, "alone")[0]["tokens_per_second"].get<double>();
   if (!quiet)
@@ -224,17 +221,12 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
   for (int i = 0; i < o.launches; ++i) {
     runs.push_back(
         {i,
-         {self_binary().string(), "--db", db.string(), "--config-dir", globals.config_dir.string(),
-          "-q", "run", "train.steps=1", "seed=" + std::to_string(i + 1)},
+         {"/proc/self/exe", "--db", db.string(), "--config-dir", globals.config_dir.string(), "-q",
+          "run", "train.steps=1", "seed=" + std::to_string(i + 1)},
          dir / ("launch-" + std::to_string(i) + ".log")});
   }
   const auto start = std::chrono::steady_clock::now();
-  for (const auto& outcome : launch::run_local(runs, 1, {})) {
-    if (!outcome.ok) {
-      throw RunFailed("bench sweep: " + runs[outcome.index].log.string() + " ended with " +
-                      outcome.status);
-    }
-  }
+  run_all(runs, 1);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double recorded = 0;

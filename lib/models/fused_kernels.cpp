@@ -63,9 +63,11 @@ constexpr std::int64_t kLanes = 8;
     y[i] += alpha * x[i];
 }
 
-void check(const torch::Tensor& t, const char* name) {
-  TORCH_CHECK(t.is_contiguous() && t.scalar_type() == torch::kFloat32 && t.is_cpu(),
-              "kernels: ", name, " must be a contiguous fp32 CPU tensor");
+void check(const char* kernel, std::initializer_list<const torch::Tensor*> tensors) {
+  for (const torch::Tensor* t : tensors) {
+    TORCH_CHECK(t->is_contiguous() && t->scalar_type() == torch::kFloat32 && t->is_cpu(),
+                "kernels::", kernel, ": tensors must be contiguous fp32 on the CPU");
+  }
 }
 
 [[gnu::target_clones("arch=haswell", "default")]] void attend_rows(
@@ -139,9 +141,7 @@ constexpr std::int64_t kGrain = 8;
 
 void attend(const torch::Tensor& keys, const torch::Tensor& memory, const torch::Tensor& h,
             torch::Tensor& weights, torch::Tensor& context) {
-  for (const torch::Tensor* t :
-       std::initializer_list<const torch::Tensor*>{&keys, &memory, &h, &weights, &context})
-    check(*t, "attend's tensors");
+  check("attend", {&keys, &memory, &h, &weights, &context});
   const auto s = keys.size(1), hidden = keys.size(2);
   const float* k = keys.data_ptr<float>();
   const float* m = memory.data_ptr<float>();
@@ -156,9 +156,7 @@ void attend(const torch::Tensor& keys, const torch::Tensor& memory, const torch:
 void attend_backward(const torch::Tensor& keys, const torch::Tensor& memory,
                      const torch::Tensor& weights, const torch::Tensor& d_context,
                      torch::Tensor& d_scores, torch::Tensor& dh) {
-  for (const torch::Tensor* t : std::initializer_list<const torch::Tensor*>{
-           &keys, &memory, &weights, &d_context, &d_scores, &dh})
-    check(*t, "attend_backward's tensors");
+  check("attend_backward", {&keys, &memory, &weights, &d_context, &d_scores, &dh});
   const auto s = keys.size(1), hidden = keys.size(2);
   const float* k = keys.data_ptr<float>();
   const float* m = memory.data_ptr<float>();
@@ -174,9 +172,7 @@ void attend_backward(const torch::Tensor& keys, const torch::Tensor& memory,
 void gru_backward(const torch::Tensor& dh, const torch::Tensor& gates, const torch::Tensor& gh,
                   const torch::Tensor& h_prev, torch::Tensor& dgx, torch::Tensor& dgh,
                   torch::Tensor& dh_prev) {
-  for (const torch::Tensor* t :
-       std::initializer_list<const torch::Tensor*>{&dh, &gates, &gh, &h_prev, &dgx, &dgh, &dh_prev})
-    check(*t, "gru_backward's tensors");
+  check("gru_backward", {&dh, &gates, &gh, &h_prev, &dgx, &dgh, &dh_prev});
   const auto hidden = dh.size(1);
   const float* d = dh.data_ptr<float>();
   const float* g = gates.data_ptr<float>();

@@ -10,11 +10,12 @@
 //  - Implementation::fused: the same arithmetic with a hand-written
 //    backward pass (one autograd node for the whole sequence). Per step it
 //    runs two small matrix products, the gates, and one hand-written
-//    attention kernel (fused_kernels.h) in each direction; everything that does not depend on the previous step
-//    (input projections of the embeddings, key projection, output
-//    projection, loss, weight gradients) is one large matrix product over
-//    the whole sequence. No autograd graph is built per step and nothing is
-//    allocated per step beyond LibTorch's own temporaries.
+//    attention kernel (fused_kernels.h) in each direction. Everything that
+//    does not depend on the previous step (input projections of the
+//    embeddings, key projection, output projection, loss, weight gradients)
+//    is one large matrix product over the whole sequence. No autograd graph
+//    is built per step and nothing is allocated per step beyond LibTorch's
+//    own temporaries.
 // Both give the same loss and gradients (tests/models/standard_workload_test).
 //
 // Shapes: B batch, S source length, T target length, E embedding, H hidden,

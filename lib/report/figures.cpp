@@ -92,6 +92,13 @@ std::string datablock(const std::string& name, const std::string& rows) {
   return "$" + name + " << EOD\n" + rows + "EOD\n";
 }
 
+// Draws `plot` as the figure's files (its name is their stem) and returns
+// the figure.
+Figure drawn(const Plot& plot, const fs::path& dir, Figure figure) {
+  render(plot, dir / figure.name);
+  return figure;
+}
+
 // --- accuracy by length ------------------------------------------------------
 
 std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir) {
@@ -191,20 +198,16 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
     cmd << plot_command(bands);
   }
   plot.commands = cmd.str();
-  render(plot, dir / "accuracy_by_length");
-
-  Figure f;
-  f.name = "accuracy_by_length";
-  f.title = "Exact match by input length";
-  f.caption =
-      "Exact match of free-running decoding (greedy unless the runs set "
-      "decode.beam_size) at each input length, one line per " +
-      (keys.empty() ? std::string("setting") : short_name(keys.front())) +
-      (facet.empty() ? "" : ", one panel per " + short_name(facet)) + ". Lines are the mean over " +
-      seeds_text(study.seeds.size()) + "; the band is the " + interval_text(study) +
-      ". The shaded region (or dashed line) marks the lengths seen in training; "
-      "examples of every length are held out of training.";
-  return f;
+  return drawn(plot, dir,
+               {"accuracy_by_length", "Exact match by input length",
+                "Exact match of free-running decoding (greedy unless the runs set "
+                "decode.beam_size) at each input length, one line per " +
+                    (keys.empty() ? std::string("setting") : short_name(keys.front())) +
+                    (facet.empty() ? "" : ", one panel per " + short_name(facet)) +
+                    ". Lines are the mean over " + seeds_text(study.seeds.size()) +
+                    "; the band is the " + interval_text(study) +
+                    ". The shaded region (or dashed line) marks the lengths seen in training; "
+                    "examples of every length are held out of training."});
 }
 
 // --- alignments --------------------------------------------------------------
@@ -287,25 +290,22 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
           << "plot $" << name << " matrix with image pixels\n";
     }
     plot.commands = cmd.str();
-    const std::string stem = "alignment_L" + std::to_string(length);
-    render(plot, dir / stem);
-
     std::vector<std::string> wrong;
     for (const auto& [run, e] : panels)
       if (e->prediction != e->reference) wrong.push_back(run->setting + ": " + e->prediction);
-    Figure f;
-    f.name = stem;
-    f.title = "Attention on an example of length " + std::to_string(length);
-    f.caption =
-        "Attention weights while decoding one held-out example of length " +
-        std::to_string(length) + " (seed " + panels.front().first->seed +
-        "): source tokens along x, the tokens each model produced along y (up to its "
-        "<eos>); white is 0, black is 1, and each row sums to 1. Source: " +
-        example.source + "; reference: " + example.reference + "." +
-        (wrong.empty() ? " Every model shown decoded it exactly."
-                       : " Wrong outputs: " + config::join(wrong, "; ") + ".") +
-        (unweighted ? " Settings without attention weights (no attention) are not shown." : "");
-    figures.push_back(f);
+    figures.push_back(
+        drawn(plot, dir,
+              {"alignment_L" + std::to_string(length),
+               "Attention on an example of length " + std::to_string(length),
+               "Attention weights while decoding one held-out example of length " +
+                   std::to_string(length) + " (seed " + panels.front().first->seed +
+                   "): source tokens along x, the tokens each model produced along y (up to its "
+                   "<eos>); white is 0, black is 1, and each row sums to 1. Source: " +
+                   example.source + "; reference: " + example.reference + "." +
+                   (wrong.empty() ? " Every model shown decoded it exactly."
+                                  : " Wrong outputs: " + config::join(wrong, "; ") + ".") +
+                   (unweighted ? " Settings without attention weights (no attention) are not shown."
+                               : "")}));
   }
   return figures;
 }
@@ -361,17 +361,14 @@ std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
     panel("eval_exact", 100);
   }
   plot.commands = cmd.str();
-  render(plot, dir / "learning_curves");
-  Figure f;
-  f.name = "learning_curves";
-  f.title = "Learning curves";
-  f.caption =
-      "Left: training loss (mean over each logging window) against optimiser steps. " +
-      std::string(evaluated ? "Right: exact match of greedy decoding on a fixed sample of "
-                              "held-out examples of the training lengths (train.eval_every). "
-                            : "") +
-      "One line per setting, the mean over its " + seeds_text(study.seeds.size()) + ".";
-  return f;
+  return drawn(
+      plot, dir,
+      {"learning_curves", "Learning curves",
+       "Left: training loss (mean over each logging window) against optimiser steps. " +
+           std::string(evaluated ? "Right: exact match of greedy decoding on a fixed sample of "
+                                   "held-out examples of the training lengths (train.eval_every). "
+                                 : "") +
+           "One line per setting, the mean over its " + seeds_text(study.seeds.size()) + "."});
 }
 
 // --- summary grids -------------------------------------------------------------
@@ -416,12 +413,8 @@ Figure draw_grid(const Grid& grid, const std::string& caption, const fs::path& d
       << "plot $g using 1:2:3 with image, $g using 1:2:4:5 with labels tc rgb variable font "
          "',12'\n";
   plot.commands = cmd.str();
-  render(plot, dir / grid.name);
-  Figure f;
-  f.name = grid.name;
-  f.title = "Summary: " + grid.row_title + " x " + grid.column_title;
-  f.caption = caption;
-  return f;
+  return drawn(plot, dir,
+               {grid.name, "Summary: " + grid.row_title + " x " + grid.column_title, caption});
 }
 
 std::vector<Figure> summary_grids(const Study& study, const fs::path& dir) {
@@ -529,16 +522,14 @@ std::optional<Figure> comparisons(const Study& study, const std::vector<Comparis
       << "\nset arrow 1 from 0, graph 0 to 0, graph 1 nohead lc rgb '#555555' lw 1.5 back\n"
       << "plot $c using 2:1:3:4:5 with xerrorbars pt 7 ps 1.1 lw 1.5 lc rgb variable\n";
   plot.commands = cmd.str();
-  render(plot, dir / "comparisons");
-  Figure f;
-  f.name = "comparisons";
-  f.title = "Paired comparisons";
-  f.caption = "For each pair of settings A \u2212 B, the difference in exact match on " +
-              lengths_text(study.spec.headline) + " (A the better one), with its " +
-              interval_text(study) +
-              "; pairs are the same seed and the same examples under both settings. Black: the "
-              "interval excludes 0, so A beats B at this sample size; grey: it does not.";
-  return f;
+  return drawn(
+      plot, dir,
+      {"comparisons", "Paired comparisons",
+       "For each pair of settings A \u2212 B, the difference in exact match on " +
+           lengths_text(study.spec.headline) + " (A the better one), with its " +
+           interval_text(study) +
+           "; pairs are the same seed and the same examples under both settings. Black: the "
+           "interval excludes 0, so A beats B at this sample size; grey: it does not."});
 }
 
 }  // namespace
