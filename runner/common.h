@@ -135,5 +135,6 @@ void add_query_command(CLI::App& app, GlobalOptions& globals);
 void add_report_command(CLI::App& app, GlobalOptions& globals);
 void add_reproduce_command(CLI::App& app, GlobalOptions& globals);
 void add_bench_command(CLI::App& app, GlobalOptions& globals);
+void add_merge_command(CLI::App& app, GlobalOptions& globals);
 
 }  // namespace attnlab::runner

@@ -22,13 +22,14 @@ void list(const GlobalOptions& globals, const LsOptions& options) {
   store::RunStore store = open_results_read_only(globals);
   const std::string& what = options.what;
   if (what == "sweeps") {
-    std::cout << std::left << std::setw(34) << "sweep" << std::setw(11) << "status" << std::setw(7)
-              << "jobs" << std::setw(10) << "finished" << std::setw(8) << "failed"
+    std::cout << std::left << std::setw(34) << "sweep" << std::setw(11) << "status" << std::setw(9)
+              << "launcher" << std::setw(7) << "jobs" << std::setw(10) << "finished" << std::setw(8)
+              << "failed"
               << "created\n";
     for (const auto& w : store.list_sweeps()) {
       std::cout << std::left << std::setw(34) << w.sweep_id << std::setw(11) << w.status
-                << std::setw(7) << w.n_jobs << std::setw(10) << w.finished << std::setw(8)
-                << w.failed << w.created_at << "\n";
+                << std::setw(9) << w.launcher << std::setw(7) << w.n_jobs << std::setw(10)
+                << w.finished << std::setw(8) << w.failed << w.created_at << "\n";
     }
     return;
   }

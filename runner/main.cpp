@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   add_report_command(app, globals);
   add_reproduce_command(app, globals);
   add_config_command(app, globals);
+  add_merge_command(app, globals);
   add_bench_command(app, globals);
 
   try {

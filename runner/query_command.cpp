@@ -51,10 +51,11 @@ void query(const GlobalOptions& globals, const QueryOptions& options) {
       rows.push_back(std::move(row));
     }
   } catch (const store::StoreError& e) {
-    throw UsageError(std::string("query failed: ") + e.what() +
-                     "\n(the database is opened read-only; tables: sweeps, sweep_jobs, runs, "
-                     "params, metrics, evals, scores, examples; views: length_accuracy, "
-                     "run_summary, latest_metrics)");
+    throw UsageError(
+        std::string("query failed: ") + e.what() +
+        "\n(the database is opened read-only; tables: sweeps, sweep_jobs, runs, "
+        "params, metrics, evals, scores, examples, slurm_tasks; views: length_accuracy, "
+        "run_summary, latest_metrics)");
   }
   if (options.format == "json") {
     nlohmann::json out = nlohmann::json::array();

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/settings.h"
+#include "launch/job_file.h"
 #include "runner/common.h"
 #include "store/run_store.h"
 #include "train/environment.h"
@@ -30,7 +32,8 @@ struct RunOptions {
   std::vector<std::string> overrides;
   std::string experiment;
   std::string sweep_id;
-  int job_index = -1;  // with sweep_id: run that job of the sweep's frozen plan
+  int job_index = -1;    // with sweep_id or job_file: run that job of the sweep's frozen plan
+  std::string job_file;  // a sweep's plan as a file (a Slurm task's shard has no plan yet)
 };
 
 void write_run_folder(const std::filesystem::path& dir, const config::RunSettings& settings,
@@ -60,6 +63,40 @@ Job frozen_job(const RunOptions& options, store::RunStore& store,
                        "sweep " + options.sweep_id + " job " + std::to_string(options.job_index));
 }
 
+// A Slurm array task records the sweep of its job file in its own shard
+// database, then runs the job like a local sweep's child. A run the shard
+// still holds as 'running' was in an earlier task of this job that Slurm
+// ended without the run noticing (SIGKILL, out of memory, a lost node).
+void adopt_job_file(RunOptions* options, store::RunStore& store) {
+  std::string text;
+  if (!read_file(options->job_file, &text)) {
+    throw UsageError("--job-file " + options->job_file + ": cannot read it");
+  }
+  launch::JobFile plan;
+  try {
+    plan = launch::parse_job_file(text, options->job_file);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  std::vector<store::PlannedJob> jobs;
+  for (const auto& j : plan.jobs)
+    jobs.push_back({json_strings(j.overrides), j.config_hash, j.config_yaml});
+  store.adopt_sweep(plan.sweep_id, plan.name, json_strings(plan.words), jobs, plan.git_commit,
+                    plan.experiment_yaml);
+  store.interrupt_running_runs("its Slurm task ended without recording why (killed)");
+  options->sweep_id = plan.sweep_id;
+}
+
+// "ARRAY_TASK" when Slurm runs this process as an array task, the job id
+// for a plain job, else "".
+std::string slurm_job_id() {
+  const char* array = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (array != nullptr && task != nullptr) return std::string(array) + "_" + task;
+  const char* job = std::getenv("SLURM_JOB_ID");
+  return job != nullptr ? job : "";
+}
+
 // What the runs table records of a new run.
 store::NewRun new_run(const Job& job, const std::vector<std::string>& overrides,
                       const std::string& sweep_id, const store::Environment& environment) {
@@ -78,6 +115,7 @@ store::NewRun new_run(const Job& job, const std::vector<std::string>& overrides,
   record.train_min_length = s.task.train_lengths[0];
   record.train_max_length = s.task.train_lengths[1];
   record.length_unit = task_of(s.task)->length_unit();
+  record.slurm_job_id = slurm_job_id();
   record.environment = environment;
   return record;
 }
@@ -89,7 +127,10 @@ std::string describe_model(const config::RunSettings& s) {
          std::to_string(s.model.layers) + " layers";
 }
 
-void run(const GlobalOptions& globals, const RunOptions& options) {
+void run(const GlobalOptions& globals, RunOptions options) {
+  if (!options.job_file.empty() && options.job_index < 0) {
+    throw UsageError("--job-file needs --job N (which job of the plan to run, from 0)");
+  }
   std::vector<std::string> overrides = options.overrides;
   std::unique_ptr<store::RunStore> opened;
   Job job;
@@ -100,6 +141,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     job = compose_job(globals, experiment, overrides);
   } else {
     opened = open_results(globals);
+    if (!options.job_file.empty()) adopt_job_file(&options, *opened);
     job = frozen_job(options, *opened, &overrides);
   }
   const auto& s = job.settings;
@@ -122,7 +164,7 @@ void run(const GlobalOptions& globals, const RunOptions& options) {
     const auto file = globals.results_dir() / "runs" / previous->run_id / "checkpoint.pt";
     if (read_file(file, &resume_state)) {
       run_id = previous->run_id;
-      store.reopen_run(run_id, ::getpid());
+      store.reopen_run(run_id, ::getpid(), record.slurm_job_id);
     }
   }
   const bool resuming = !run_id.empty();
@@ -221,6 +263,9 @@ void add_run_command(CLI::App& app, GlobalOptions& globals) {
   cmd->add_option("--sweep-id", options->sweep_id, "record the run as part of this sweep")
       ->group("");  // set by `attnlab sweep` for its child processes
   cmd->add_option("--job", options->job_index, "with --sweep-id: run this job of its frozen plan")
+      ->group("");
+  cmd->add_option("--job-file", options->job_file,
+                  "with --job: run this job of a sweep's plan file (what a Slurm task runs)")
       ->group("");
   cmd->footer(
       std::string("Examples:\n"

@@ -20,6 +20,7 @@ void show(const GlobalOptions& globals, const std::string& id) {
   std::cout << "run:          " << r.run_id << "\n"
             << "status:       " << r.status << (r.error.empty() ? "" : " (" + r.error + ")") << "\n"
             << "sweep:        " << (r.run.sweep_id.empty() ? "-" : r.run.sweep_id) << "\n"
+            << (r.run.slurm_job_id.empty() ? "" : "slurm job:    " + r.run.slurm_job_id + "\n")
             << "config hash:  " << r.run.config_hash << "\n"
             << "overrides:    " << r.run.overrides_json << "\n"
             << "started:      " << r.started_at << "\n"

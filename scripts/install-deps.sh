@@ -15,6 +15,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium  # tests only: headless check that report pages render (tests/e2e/browser.h)
+  slurmctld slurmd slurm-client munge  # the Slurm launcher; tests bring up a local cluster
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-torch)

@@ -16,12 +16,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "launch/log_tail.h"
+
 namespace attnlab::launch {
 namespace {
 
 struct Running {
   const ProcessJob* job = nullptr;
-  std::streamoff printed = 0;  // bytes of the log already passed to on_line
+  LogTail log;
 };
 
 pid_t start(const ProcessJob& job) {
@@ -58,14 +60,9 @@ pid_t start(const ProcessJob& job) {
 }
 
 void follow(Running& r, const PoolCallbacks& callbacks) {
-  std::ifstream in(r.job->log);
-  in.seekg(r.printed);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline yet: the rest of the line is still coming
-    r.printed = in.tellg();
+  r.log.read([&](const std::string& line) {
     if (callbacks.on_line) callbacks.on_line(*r.job, line);
-  }
+  });
 }
 
 std::string describe(int status) {
@@ -92,7 +89,7 @@ std::vector<ProcessOutcome> run_local(const std::vector<ProcessJob>& jobs, int p
     while (!stopping && next < jobs.size() && static_cast<int>(running.size()) < parallel) {
       const ProcessJob& job = jobs[next++];
       if (callbacks.on_start) callbacks.on_start(job);
-      running[start(job)] = Running{&job, 0};
+      running.emplace(start(job), Running{&job, LogTail(job.log, false)});
     }
     if (running.empty()) break;
     int status = 0;

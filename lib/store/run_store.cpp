@@ -19,7 +19,7 @@ constexpr const char* kRunColumns =
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
     "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters, "
     "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu, length_unit, "
-    "peak_memory_bytes";
+    "peak_memory_bytes, uid, slurm_job_id";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -58,6 +58,8 @@ RunRecord read_run(const Statement& s) {
   r.run.environment.gpu = s.column_text(c++);
   r.run.length_unit = s.column_text(c++);
   r.peak_memory_bytes = s.column_int(c++);
+  r.uid = s.column_text(c++);
+  r.run.slurm_job_id = s.column_text(c++);
   return r;
 }
 
@@ -66,7 +68,8 @@ Value text_or_null(const std::string& s) {
 }
 
 constexpr const char* kSweepColumns =
-    "sweep_id, name, overrides, n_jobs, status, created_at, coalesce(finished_at, '')";
+    "sweep_id, name, overrides, n_jobs, status, created_at, coalesce(finished_at, ''), "
+    "coalesce(launcher, 'local'), coalesce(launcher_yaml, '')";
 
 SweepRecord read_sweep(const Statement& s) {
   SweepRecord w;
@@ -77,6 +80,8 @@ SweepRecord read_sweep(const Statement& s) {
   w.status = s.column_text(4);
   w.created_at = s.column_text(5);
   w.finished_at = s.column_text(6);
+  w.launcher = s.column_text(7);
+  w.launcher_yaml = s.column_text(8);
   return w;
 }
 
@@ -99,6 +104,21 @@ std::optional<Record> find_by_prefix(Database& db, const std::string& what,
                      ", " + s.column_text(0) + ", ...; give more of it");
   }
   return first;
+}
+
+void insert_plan(Database& db, const std::string& sweep_id, const std::vector<PlannedJob>& jobs) {
+  Statement job = db.prepare(
+      "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash, config_yaml) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    job.bind(1, sweep_id)
+        .bind(2, static_cast<std::int64_t>(i))
+        .bind(3, jobs[i].overrides_json)
+        .bind(4, jobs[i].config_hash)
+        .bind(5, text_or_null(jobs[i].config_yaml));
+    job.step();
+    job.reset();
+  }
 }
 
 }  // namespace
@@ -162,7 +182,8 @@ std::string RunStore::begin_run(const NewRun& run) {
   Statement insert = db_.prepare(
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
-      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26, NULL)");
+      "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26, NULL, "
+      "lower(hex(randomblob(16))), ?27)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -188,7 +209,8 @@ std::string RunStore::begin_run(const NewRun& run) {
       .bind(23, run.environment.attnlab_version)
       .bind(24, run.environment.blas)
       .bind(25, text_or_null(run.environment.gpu))
-      .bind(26, text_or_null(run.length_unit));
+      .bind(26, text_or_null(run.length_unit))
+      .bind(27, text_or_null(run.slurm_job_id));
   insert.step();
   txn.commit();
   return run_id;
@@ -331,12 +353,22 @@ std::optional<RunRecord> RunStore::resumable_run(const std::string& config_hash)
   return read_run(s);
 }
 
-void RunStore::reopen_run(const std::string& run_id, std::int64_t pid) {
+void RunStore::reopen_run(const std::string& run_id, std::int64_t pid,
+                          const std::string& slurm_job_id) {
   Statement update = db_.prepare(
       "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, pid = ?2, "
-      "heartbeat_at = ?3 WHERE run_id = ?1");
-  update.bind(1, run_id).bind(2, pid).bind(3, utc_now());
+      "heartbeat_at = ?3, slurm_job_id = ?4 WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, pid).bind(3, utc_now()).bind(4, text_or_null(slurm_job_id));
   update.step();
+}
+
+int RunStore::interrupt_running_runs(const std::string& why) {
+  Statement update = db_.prepare(
+      "UPDATE runs SET status = 'interrupted', error = ?1, finished_at = ?2, pid = NULL "
+      "WHERE status = 'running'");
+  update.bind(1, why).bind(2, utc_now());
+  update.step();
+  return sqlite3_changes(db_.handle());
 }
 
 int RunStore::reap_vanished_runs(std::int64_t pid, const std::string& why) {
@@ -391,20 +423,64 @@ std::string RunStore::begin_sweep(const std::string& name, const std::string& ov
   insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, now);
   insert.bind(6, text_or_null(git_commit)).bind(7, text_or_null(experiment_yaml));
   insert.step();
-  Statement job = db_.prepare(
-      "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash, config_yaml) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    job.bind(1, sweep_id)
-        .bind(2, static_cast<std::int64_t>(i))
-        .bind(3, jobs[i].overrides_json)
-        .bind(4, jobs[i].config_hash)
-        .bind(5, text_or_null(jobs[i].config_yaml));
-    job.step();
-    job.reset();
-  }
+  insert_plan(db_, sweep_id, jobs);
   txn.commit();
   return sweep_id;
+}
+
+void RunStore::adopt_sweep(const std::string& sweep_id, const std::string& name,
+                           const std::string& overrides_json, const std::vector<PlannedJob>& jobs,
+                           const std::string& git_commit, const std::string& experiment_yaml) {
+  Transaction txn(db_);
+  Statement exists = db_.prepare("SELECT 1 FROM sweeps WHERE sweep_id = ?1");
+  exists.bind(1, sweep_id);
+  if (exists.step()) return;
+  Statement insert = db_.prepare(
+      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at, git_commit, "
+      "experiment_yaml) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)");
+  insert.bind(1, sweep_id).bind(2, name).bind(3, overrides_json);
+  insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, utc_now());
+  insert.bind(6, text_or_null(git_commit)).bind(7, text_or_null(experiment_yaml));
+  insert.step();
+  insert_plan(db_, sweep_id, jobs);
+  txn.commit();
+}
+
+void RunStore::set_sweep_launcher(const std::string& sweep_id, const std::string& launcher,
+                                  const std::string& launcher_yaml) {
+  Statement update =
+      db_.prepare("UPDATE sweeps SET launcher = ?2, launcher_yaml = ?3 WHERE sweep_id = ?1");
+  update.bind(1, sweep_id).bind(2, launcher).bind(3, text_or_null(launcher_yaml));
+  update.step();
+}
+
+void RunStore::record_slurm_task(const std::string& sweep_id, const SlurmTask& task) {
+  const std::string now = utc_now();
+  Statement upsert = db_.prepare(
+      "INSERT INTO slurm_tasks (sweep_id, job_index, slurm_job_id, state, reason, submitted_at, "
+      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+      "ON CONFLICT (sweep_id, job_index, slurm_job_id) DO UPDATE SET state = excluded.state, "
+      "reason = excluded.reason, updated_at = excluded.updated_at");
+  upsert.bind(1, sweep_id)
+      .bind(2, std::int64_t{task.job_index})
+      .bind(3, task.slurm_job_id)
+      .bind(4, task.state)
+      .bind(5, text_or_null(task.reason))
+      .bind(6, now);
+  upsert.step();
+}
+
+std::vector<SlurmTask> RunStore::slurm_tasks(const std::string& sweep_id) {
+  Statement s = db_.prepare(
+      "SELECT job_index, slurm_job_id, state, coalesce(reason, ''), submitted_at, updated_at "
+      "FROM slurm_tasks WHERE sweep_id = ?1 ORDER BY job_index, submitted_at, rowid");
+  s.bind(1, sweep_id);
+  std::vector<SlurmTask> out;
+  while (s.step()) {
+    out.push_back({static_cast<int>(s.column_int(0)), s.column_text(1), s.column_text(2),
+                   s.column_text(3), s.column_text(4), s.column_text(5)});
+  }
+  return out;
 }
 
 void RunStore::finish_sweep(const std::string& sweep_id, bool ok) {

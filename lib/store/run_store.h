@@ -43,12 +43,14 @@ struct NewRun {
   int hidden_size = 0;
   int train_min_length = 0;
   int train_max_length = 0;
-  std::string length_unit;  // what the task's lengths count: "symbols", "digits", ...
+  std::string length_unit;   // what the task's lengths count: "symbols", "digits", ...
+  std::string slurm_job_id;  // "ARRAY_TASK" (or the job id) when Slurm ran it, else ""
   Environment environment;
 };
 
 struct RunRecord {
   std::string run_id;
+  std::string uid;  // random, unique across databases: what shard merging matches on
   NewRun run;
   std::string status;  // running | finished | failed | diverged | interrupted
   std::string error;
@@ -124,9 +126,21 @@ struct SweepRecord {
   std::string status;
   std::string created_at;
   std::string finished_at;
-  int finished = 0;  // jobs whose run finished
-  int failed = 0;    // jobs whose latest run failed, diverged or was interrupted
-  int running = 0;   // jobs whose latest run is still running
+  int finished = 0;                // jobs whose run finished
+  int failed = 0;                  // jobs whose latest run failed, diverged or was interrupted
+  int running = 0;                 // jobs whose latest run is still running
+  std::string launcher = "local";  // "local" or "slurm"
+  std::string launcher_yaml;       // the launcher's options as the sweep used them
+};
+
+// One Slurm array task that ran (or was to run) a job of a sweep.
+struct SlurmTask {
+  int job_index = 0;         // 0-based, in the sweep's plan
+  std::string slurm_job_id;  // "ARRAY_TASK"
+  std::string state;         // Slurm's state when last seen (PENDING, RUNNING, COMPLETED, ...)
+  std::string reason;
+  std::string submitted_at;
+  std::string updated_at;
 };
 
 class RunStore {
@@ -157,8 +171,14 @@ class RunStore {
                double wall_seconds);
   // An interrupted run with this config hash and a checkpoint, newest first.
   std::optional<RunRecord> resumable_run(const std::string& config_hash);
-  // Marks an interrupted run running again under process `pid`.
-  void reopen_run(const std::string& run_id, std::int64_t pid);
+  // Marks an interrupted run running again under process `pid` (and, when
+  // Slurm runs it, its task).
+  void reopen_run(const std::string& run_id, std::int64_t pid,
+                  const std::string& slurm_job_id = "");
+  // Marks every 'running' run interrupted with `why`. For a database only one
+  // process writes at a time (a Slurm shard): a run still 'running' when the
+  // next task starts is one whose task was killed without recording it.
+  int interrupt_running_runs(const std::string& why);
   // Marks 'running' runs of this host whose process no longer exists as
   // interrupted, with `why` (or "process PID vanished") as the error. With
   // pid != 0, only that process's run. Returns how many it marked.
@@ -169,6 +189,19 @@ class RunStore {
   std::string begin_sweep(const std::string& name, const std::string& overrides_json,
                           const std::vector<PlannedJob>& jobs, const std::string& git_commit = "",
                           const std::string& experiment_yaml = "");
+  // Records a sweep planned elsewhere under its own id, unless this
+  // database already has it (a Slurm task's shard copies the main one's).
+  void adopt_sweep(const std::string& sweep_id, const std::string& name,
+                   const std::string& overrides_json, const std::vector<PlannedJob>& jobs,
+                   const std::string& git_commit, const std::string& experiment_yaml);
+  // Which launcher runs a sweep, and its options (YAML).
+  void set_sweep_launcher(const std::string& sweep_id, const std::string& launcher,
+                          const std::string& launcher_yaml);
+  // A Slurm task submitted for job `job_index`, or its state as Slurm now
+  // reports it (inserted or updated).
+  void record_slurm_task(const std::string& sweep_id, const SlurmTask& task);
+  // Every Slurm task of a sweep, by job, oldest submission first.
+  std::vector<SlurmTask> slurm_tasks(const std::string& sweep_id);
   // The experiment file a sweep ran, "" when it had none.
   std::string sweep_experiment(const std::string& sweep_id);
   void finish_sweep(const std::string& sweep_id, bool ok);

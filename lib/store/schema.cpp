@@ -252,6 +252,28 @@ CREATE VIEW run_summary AS
       R"sql(
 ALTER TABLE runs ADD COLUMN peak_memory_bytes INTEGER;  -- maximum resident set size
 )sql",
+      // 7: sweeps run through Slurm. Each array task writes its own shard
+      // database; a random id per run lets shards merge into the main
+      // database idempotently. Every Slurm task a job had, with the state
+      // Slurm last reported, is kept per sweep job.
+      R"sql(
+ALTER TABLE runs ADD COLUMN uid TEXT;           -- random, unique across databases
+UPDATE runs SET uid = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX runs_by_uid ON runs(uid);
+ALTER TABLE runs ADD COLUMN slurm_job_id TEXT;  -- 'ARRAY_TASK' of the Slurm task that ran it
+ALTER TABLE sweeps ADD COLUMN launcher TEXT;       -- 'local' or 'slurm'
+ALTER TABLE sweeps ADD COLUMN launcher_yaml TEXT;  -- the launcher's options, as used
+CREATE TABLE slurm_tasks (
+  sweep_id     TEXT NOT NULL REFERENCES sweeps(sweep_id) ON DELETE CASCADE,
+  job_index    INTEGER NOT NULL,  -- the job in the sweep's plan (0-based)
+  slurm_job_id TEXT NOT NULL,     -- 'ARRAY_TASK'
+  state        TEXT NOT NULL,     -- Slurm's state when last seen: PENDING, RUNNING, COMPLETED, ...
+  reason       TEXT,              -- Slurm's reason, or what attnlab concluded
+  submitted_at TEXT NOT NULL,
+  updated_at   TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, job_index, slurm_job_id)
+);
+)sql",
   };
   return kMigrations;
 }

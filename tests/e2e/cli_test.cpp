@@ -1,16 +1,13 @@
 // The real binary, as a user drives it: exit codes and messages for bad
 // input, and a tiny run and sweep through to the database and the figure.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "tests/e2e/browser.h"
+#include "tests/e2e/shell.h"
 
 namespace {
 
@@ -18,10 +15,9 @@ namespace fs = std::filesystem;
 const fs::path kBinary = ATTNLAB_BINARY;
 const fs::path kData = ATTNLAB_TEST_DATA;
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using Result = attnlab::testing::ShellResult;
+using attnlab::testing::contains;
+using attnlab::testing::read_file;
 
 class Cli : public ::testing::Test {
  protected:
@@ -42,32 +38,11 @@ class Cli : public ::testing::Test {
 
   // Runs a shell command in the test's folder; ATTNLAB is the binary.
   Result shell(const std::string& command) {
-    const std::string full = "cd '" + dir_.string() + "' && ATTNLAB='" + kBinary.string() +
-                             "' && (" + command + ") 2>&1";
-    Result r;
-    FILE* pipe = popen(full.c_str(), "r");
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-      r.output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return attnlab::testing::run_shell(dir_, "ATTNLAB='" + kBinary.string() + "'", command);
   }
 
   fs::path dir_;
 };
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST_F(Cli, EveryShippedTaskRunsThroughTheBinary) {
   // The repository's own config tree, small budgets; corpora from fixtures.
@@ -311,7 +286,7 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
     }
   }
   // The page, opened in a real browser: every figure loads.
-  const std::string html = read(dir_ / "reports/short/index.html");
+  const std::string html = read_file(dir_ / "reports/short/index.html");
   size_t images = 0;
   for (size_t at = html.find("<img "); at != std::string::npos; at = html.find("<img ", at + 1))
     ++images;
@@ -329,7 +304,7 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   EXPECT_TRUE(contains(r0.output, "FAIL     five steps teach dot attention the task")) << r0.output;
   EXPECT_TRUE(contains(r0.output, "NO DATA  general is never run here")) << r0.output;
   EXPECT_TRUE(contains(r0.output, "1 of 3 claims pass (1 fails, 1 without data)")) << r0.output;
-  const std::string markdown = read(dir_ / "reports/short/report.md");
+  const std::string markdown = read_file(dir_ / "reports/short/report.md");
   EXPECT_TRUE(contains(markdown, "## Claims")) << markdown;
   EXPECT_TRUE(contains(markdown, "| five steps teach dot attention the task | fail |")) << markdown;
   // The sweep keeps the experiment file it ran, so the report needs nothing else.
@@ -346,11 +321,11 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   // Regenerated from the database alone: the same page and figures, byte for byte.
   r = attnlab("report short --out again");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(read(dir_ / "again/index.html"), read(dir_ / "reports/short/index.html"));
+  EXPECT_EQ(read_file(dir_ / "again/index.html"), read_file(dir_ / "reports/short/index.html"));
   for (const char* figure : {"accuracy_by_length", "comparisons", "learning_curves"}) {
     for (const char* format : {".svg", ".pdf"}) {
       const std::string file = std::string(figure) + format;
-      EXPECT_EQ(read(dir_ / "again" / file), read(dir_ / "reports/short" / file)) << file;
+      EXPECT_EQ(read_file(dir_ / "again" / file), read_file(dir_ / "reports/short" / file)) << file;
     }
   }
   EXPECT_EQ(attnlab("report nothing").exit_code, 2);
@@ -360,18 +335,13 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
 
 TEST_F(Cli, AKilledRunIsRecordedAsInterruptedAndExitsOne) {
   // SIGTERM once training has started, then report the run's exit code.
-  const std::string script = "('" + kBinary.string() + "' --db results/t.db --config-dir '" +
-                             (kData / "configs").string() +
-                             "' run train.steps=100000000 train.log_every=10 > run.log 2>&1 & "
-                             "pid=$!; until grep -q step run.log; do sleep 0.1; done; "
-                             "kill -TERM $pid; wait $pid; echo exit=$?)";
-  FILE* pipe = popen(("cd '" + dir_.string() + "' && " + script).c_str(), "r");
-  char buffer[64] = {};
-  const std::string out = fgets(buffer, sizeof buffer, pipe) ? buffer : "";
-  pclose(pipe);
-  EXPECT_EQ(out, "exit=1\n");
-  std::ifstream log(dir_ / "run.log");
-  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const Result killed =
+      shell("\"$ATTNLAB\" --db results/t.db --config-dir '" + (kData / "configs").string() +
+            "' run train.steps=100000000 train.log_every=10 > run.log 2>&1 & "
+            "pid=$!; until grep -q step run.log; do sleep 0.1; done; "
+            "kill -TERM $pid; wait $pid; echo exit=$?");
+  EXPECT_EQ(killed.output, "exit=1\n");
+  const std::string text = read_file(dir_ / "run.log");
   EXPECT_TRUE(contains(text, "interrupted by signal 15")) << text;
   const Result q = attnlab("query --format csv 'SELECT status FROM runs'");
   EXPECT_EQ(q.output, "status\ninterrupted\n");

@@ -1,0 +1,207 @@
+// The shard is attached to the main connection, so each copy is one
+// INSERT ... SELECT, and the whole merge commits or rolls back as one.
+#include "store/merge.h"
+
+#include <algorithm>
+
+namespace attnlab::store {
+namespace {
+
+// Tables that hang off a run, by run_id.
+const char* const kRunTables[] = {"params", "metrics", "evals", "scores", "examples"};
+
+std::vector<std::string> columns(Database& db, const std::string& schema,
+                                 const std::string& table) {
+  Statement s = db.prepare("SELECT name FROM pragma_table_info(?1, ?2) ORDER BY cid");
+  s.bind(1, table).bind(2, schema);
+  std::vector<std::string> out;
+  while (s.step())
+    out.push_back(s.column_text(0));
+  return out;
+}
+
+// The columns both databases have, in the main one's order.
+std::vector<std::string> shared_columns(Database& db, const std::string& table) {
+  const auto theirs = columns(db, "shard", table);
+  std::vector<std::string> out;
+  for (const auto& c : columns(db, "main", table)) {
+    if (std::find(theirs.begin(), theirs.end(), c) != theirs.end()) out.push_back(c);
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& names, const std::string& replace = "",
+                   const std::string& by = "") {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n == replace ? by : n;
+  }
+  return out;
+}
+
+// Copies rows of `table` whose run_id is `from` in the shard, as run `to`.
+void copy_rows(Database& db, const std::string& table, const std::string& from,
+               const std::string& to) {
+  const auto names = shared_columns(db, table);
+  Statement copy =
+      db.prepare("INSERT INTO main." + table + " (" + joined(names) + ") SELECT " +
+                 joined(names, "run_id", "?1") + " FROM shard." + table + " WHERE run_id = ?2");
+  copy.bind(1, to).bind(2, from);
+  copy.step();
+}
+
+std::vector<Value> row_of(Database& db, const std::string& schema,
+                          const std::vector<std::string>& names, const std::string& where_column,
+                          const std::string& id) {
+  Statement s = db.prepare("SELECT " + joined(names) + " FROM " + schema + ".runs WHERE " +
+                           where_column + " = ?1");
+  s.bind(1, id);
+  std::vector<Value> out;
+  if (!s.step()) return out;
+  for (int i = 0; i < s.column_count(); ++i)
+    out.push_back(s.column(i));
+  return out;
+}
+
+bool taken(Database& db, const std::string& run_id) {
+  Statement s = db.prepare("SELECT 1 FROM main.runs WHERE run_id = ?1");
+  s.bind(1, run_id);
+  return s.step();
+}
+
+// The shard's id if it is free, else the next "<hash prefix>-k" that is.
+std::string free_run_id(Database& db, const std::string& wanted, const std::string& config_hash) {
+  if (!taken(db, wanted)) return wanted;
+  const std::string base = config_hash.substr(0, 10);
+  for (int k = 2;; ++k) {
+    const std::string id = base + "-" + std::to_string(k);
+    if (!taken(db, id)) return id;
+  }
+}
+
+// The shard's sweeps (and plans) that the main database lacks.
+void copy_missing_sweeps(Database& db) {
+  const auto sweep_columns = joined(shared_columns(db, "sweeps"));
+  db.exec("INSERT INTO main.sweeps (" + sweep_columns + ") SELECT " + sweep_columns +
+          " FROM shard.sweeps WHERE sweep_id NOT IN (SELECT sweep_id FROM main.sweeps)");
+  const auto job_columns = joined(shared_columns(db, "sweep_jobs"));
+  db.exec("INSERT OR IGNORE INTO main.sweep_jobs (" + job_columns + ") SELECT " + job_columns +
+          " FROM shard.sweep_jobs");
+}
+
+// Opens the shard on its own first: a damaged file, or one from a newer
+// attnlab, is reported instead of attached; an older one is migrated.
+std::string check_shard(const std::filesystem::path& shard) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(shard, error)) return "no such file";
+  try {
+    RunStore store(shard, OpenMode::kReadWrite);
+    Statement check = store.database().prepare("PRAGMA quick_check");
+    if (!check.step() || check.column_text(0) != "ok") {
+      return "damaged (quick_check: " + check.column_text(0) + ")";
+    }
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
+                       const std::optional<EndedRun>& ended) {
+  ShardMerge result;
+  result.shard = shard;
+  result.problem = check_shard(shard);
+  if (!result.problem.empty()) return result;
+
+  Database& db = into.database();
+  {
+    Statement attach = db.prepare("ATTACH DATABASE ?1 AS shard");
+    attach.bind(1, shard.string());
+    attach.step();
+  }
+  try {
+    Transaction txn(db);
+    copy_missing_sweeps(db);
+    const auto names = shared_columns(db, "runs");
+    std::vector<std::string> compared;  // everything but the id, which may differ
+    for (const auto& n : names) {
+      if (n != "run_id") compared.push_back(n);
+    }
+    const auto index_of = [&compared](const std::string& name) {
+      return static_cast<size_t>(std::find(compared.begin(), compared.end(), name) -
+                                 compared.begin());
+    };
+    Statement runs =
+        db.prepare("SELECT run_id, uid, config_hash, status FROM shard.runs ORDER BY rowid");
+    while (runs.step()) {
+      MergedRun merged;
+      merged.shard_run_id = runs.column_text(0);
+      const std::string uid = runs.column_text(1);
+      const std::string status = runs.column_text(3);
+      merged.status = status;
+      if (status == "running" && !ended) {
+        merged.action = "running";
+        result.runs.push_back(merged);
+        continue;
+      }
+      std::vector<Value> theirs = row_of(db, "shard", compared, "run_id", merged.shard_run_id);
+      if (status == "running") {
+        // It never recorded its end: it ends at its last sign of life.
+        merged.status = ended->status;
+        theirs[index_of("status")] = ended->status;
+        theirs[index_of("error")] = ended->error;
+        theirs[index_of("pid")] = std::monostate{};
+        theirs[index_of("finished_at")] = row_of(
+            db, "shard", {"coalesce(heartbeat_at, started_at)"}, "run_id", merged.shard_run_id)[0];
+      }
+      Statement existing = db.prepare("SELECT run_id FROM main.runs WHERE uid = ?1");
+      existing.bind(1, uid);
+      if (existing.step()) {
+        merged.run_id = existing.column_text(0);
+        if (row_of(db, "main", compared, "run_id", merged.run_id) == theirs) {
+          merged.action = "unchanged";
+          result.runs.push_back(merged);
+          continue;
+        }
+        for (const char* table : kRunTables) {
+          Statement drop =
+              db.prepare(std::string("DELETE FROM main.") + table + " WHERE run_id = ?1");
+          drop.bind(1, merged.run_id);
+          drop.step();
+        }
+        Statement drop = db.prepare("DELETE FROM main.runs WHERE run_id = ?1");
+        drop.bind(1, merged.run_id);
+        drop.step();
+        merged.action = "updated";
+      } else {
+        merged.run_id = free_run_id(db, merged.shard_run_id, runs.column_text(2));
+        merged.action = "added";
+      }
+      copy_rows(db, "runs", merged.shard_run_id, merged.run_id);
+      if (status == "running") {
+        Statement end = db.prepare(
+            "UPDATE main.runs SET status = ?2, error = ?3, pid = NULL, finished_at = ?4 "
+            "WHERE run_id = ?1");
+        end.bind(1, merged.run_id)
+            .bind(2, ended->status)
+            .bind(3, ended->error)
+            .bind(4, theirs[index_of("finished_at")]);
+        end.step();
+      }
+      for (const char* table : kRunTables)
+        copy_rows(db, table, merged.shard_run_id, merged.run_id);
+      result.runs.push_back(merged);
+    }
+    txn.commit();
+  } catch (...) {
+    db.exec("DETACH DATABASE shard");
+    throw;
+  }
+  db.exec("DETACH DATABASE shard");
+  return result;
+}
+
+}  // namespace attnlab::store
