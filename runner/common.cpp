@@ -275,4 +275,13 @@ void print_length_table(const std::vector<store::LengthEval>& evals, int train_m
   }
 }
 
+std::string prepare_device(const config::RunSettings& settings) {
+  train::use_deterministic_algorithms(settings.train.deterministic);
+  try {
+    return train::resolve_device(settings.device);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
 }  // namespace attnlab::runner

@@ -57,7 +57,7 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
   }
   const Job job = job_from_yaml(stored.run.config_yaml, "run " + stored.run_id);
   const auto& s = job.settings;
-  const std::string device = train::resolve_device(s.device);
+  const std::string device = prepare_device(s);
   const auto env = train::configure_environment(s.threads, device);
   const auto& was = stored.run.environment;
   std::cout << "reproducing run " << stored.run_id << " (" << s.train.steps << " steps, "

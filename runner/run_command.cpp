@@ -145,12 +145,7 @@ void run(const GlobalOptions& globals, RunOptions options) {
     job = frozen_job(options, *opened, &overrides);
   }
   const auto& s = job.settings;
-  std::string device;
-  try {
-    device = train::resolve_device(s.device);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  const std::string device = prepare_device(s);
   if (!opened) opened = open_results(globals);
   store::RunStore& store = *opened;
   store.reap_vanished_runs();
@@ -184,7 +179,14 @@ void run(const GlobalOptions& globals, RunOptions options) {
               << " (H=" << s.model.hidden_size << "), task " << s.task.name << " lengths "
               << s.task.train_lengths[0] << "-" << s.task.train_lengths[1] << ", " << s.train.steps
               << " steps, " << record.environment.threads << " thread(s) on " << device
+              << (s.train.precision == "fp32" ? "" : ", " + s.train.precision + " autocast")
               << std::endl;
+    if (!record.environment.gpu.empty()) std::cout << "  GPU: " << record.environment.gpu << "\n";
+    if (s.train.deterministic) {
+      std::cout << "  deterministic algorithms only; LibTorch warns once for each op that has "
+                   "none"
+                << std::endl;
+    }
   }
 
   std::signal(SIGINT, remember_signal);

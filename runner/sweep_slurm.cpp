@@ -45,9 +45,8 @@ void merge_job_shard(const GlobalOptions& globals, store::RunStore& store,
   const auto aside = shard.parent_path().string() + ".damaged";
   std::filesystem::remove_all(aside, error);
   std::filesystem::rename(shard.parent_path(), aside, error);
-  std::cerr << "warning: job " << job.index << ": shard " << shard.string()
-            << " cannot be merged (" << merged.problem << "); moved to " << aside
-            << ", the job will be rerun" << std::endl;
+  std::cerr << "warning: job " << job.index << ": shard " << shard.string() << " cannot be merged ("
+            << merged.problem << "); moved to " << aside << ", the job will be rerun" << std::endl;
 }
 
 struct Watched {

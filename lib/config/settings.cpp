@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -294,6 +295,8 @@ RunSettings parse_settings(const Composed& composed) {
       static_cast<int>(train.integer("checkpoint_every", s.train.checkpoint_every, 0, 100000000));
   s.train.eval_every =
       static_cast<int>(train.integer("eval_every", s.train.eval_every, 0, 100000000));
+  s.train.precision = train.choice("precision", s.train.precision, {"fp32", "bf16"});
+  s.train.deterministic = train.boolean("deterministic", s.train.deterministic);
   train.finish();
 
   Reader decode = root.child("decode");
@@ -304,7 +307,13 @@ RunSettings parse_settings(const Composed& composed) {
   s.seed = static_cast<std::uint64_t>(
       root.integer("seed", static_cast<long long>(s.seed), 0, (1LL << 53)));
   s.threads = static_cast<int>(root.integer("threads", s.threads, 0, 1024));
-  s.device = root.choice("device", s.device, {"cpu", "cuda", "auto"});
+  s.device = root.text("device", s.device);
+  if (!std::regex_match(s.device, std::regex("cpu|cuda|auto|cuda:[0-9]{1,3}"))) {
+    throw ConfigError(composed.where("device") + ": device: '" + s.device + "' is not a device" +
+                      did_you_mean(s.device, {"cpu", "cuda", "auto"}) +
+                      "; valid: cpu, cuda, cuda:N (the GPU with index N), auto (cuda when a GPU "
+                      "is usable, else cpu)");
+  }
   root.finish();
   return s;
 }
@@ -358,6 +367,10 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                 {"log_every", s.train.log_every},
                 {"checkpoint_every", s.train.checkpoint_every},
                 {"eval_every", s.train.eval_every}};
+  // Off by default and out of the hash then, so that configs from before
+  // these settings keep their hashes.
+  if (s.train.precision != "fp32") j["train"]["precision"] = s.train.precision;
+  if (s.train.deterministic) j["train"]["deterministic"] = true;
   j["decode"] = {{"beam_size", s.decode.beam_size}, {"length_penalty", s.decode.length_penalty}};
   j["seed"] = s.seed;
   j["threads"] = s.threads;

@@ -65,13 +65,15 @@ struct DecodeSettings {
 };
 
 struct TrainSettings {
-  int steps = 1000;            // optimiser steps
-  int batch_size = 64;         // examples per step
-  double lr = 1e-3;            // Adam learning rate
-  double clip_norm = 1.0;      // gradient clipping by global norm; 0 disables
-  int log_every = 50;          // steps between recorded training losses
-  int checkpoint_every = 500;  // steps between checkpoints a killed run resumes from; 0 = none
-  int eval_every = 0;          // steps between learning-curve evaluations; 0 = none
+  int steps = 1000;                // optimiser steps
+  int batch_size = 64;             // examples per step
+  double lr = 1e-3;                // Adam learning rate
+  double clip_norm = 1.0;          // gradient clipping by global norm; 0 disables
+  int log_every = 50;              // steps between recorded training losses
+  int checkpoint_every = 500;      // steps between checkpoints a killed run resumes from; 0 = none
+  int eval_every = 0;              // steps between learning-curve evaluations; 0 = none
+  std::string precision = "fp32";  // 'fp32', or 'bf16' (autocast: bf16 matrix products)
+  bool deterministic = false;      // ask LibTorch for deterministic algorithms only
 };
 
 struct RunSettings {
@@ -82,7 +84,7 @@ struct RunSettings {
   DecodeSettings decode;
   std::uint64_t seed = 1;      // every random choice derives from it
   int threads = 1;             // LibTorch intra-op threads; 0 = one per core
-  std::string device = "cpu";  // 'cpu', 'cuda' or 'auto'
+  std::string device = "cpu";  // 'cpu', 'cuda', 'cuda:N' (GPU N) or 'auto'
 };
 
 // Reads and validates the composed tree. Names that lower layers own (the

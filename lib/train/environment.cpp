@@ -1,6 +1,7 @@
 // Threads, device and the environment recorded with each run.
 #include "train/environment.h"
 
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <dlfcn.h>
 #include <malloc.h>
 #include <sys/resource.h>
@@ -48,6 +49,79 @@ std::string loaded_blas() {
   return loaded_blas_path() + (core.empty() ? "" : " (" + core + ")");
 }
 
+// Whether this LibTorch has its CUDA part: without it, asking for the CUDA
+// runtime's version throws.
+bool built_with_cuda() {
+  try {
+    return at::detail::getCUDAHooks().versionCUDART() > 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// A symbol of a library that may be absent (the NVIDIA driver's), or null.
+void* driver_symbol(const char* library, const char* name) {
+  void* handle = dlopen(library, RTLD_LAZY | RTLD_LOCAL);
+  return handle ? dlsym(handle, name) : nullptr;
+}
+
+// The GPU's model from the driver (libcuda, which numbers devices as CUDA
+// does, CUDA_VISIBLE_DEVICES included), or "".
+std::string gpu_name(int index) {
+  using Init = int (*)(unsigned);
+  using Get = int (*)(int*, int);
+  using Name = int (*)(char*, int, int);
+  const auto init = reinterpret_cast<Init>(driver_symbol("libcuda.so.1", "cuInit"));
+  const auto get = reinterpret_cast<Get>(driver_symbol("libcuda.so.1", "cuDeviceGet"));
+  const auto name = reinterpret_cast<Name>(driver_symbol("libcuda.so.1", "cuDeviceGetName"));
+  int device = 0;
+  char text[256] = {};
+  if (!init || !get || !name || init(0) != 0 || get(&device, index) != 0 ||
+      name(text, sizeof text, device) != 0) {
+    return "";
+  }
+  return text;
+}
+
+// The driver's version ("580.159.04") from NVML, or "".
+std::string driver_version() {
+  using Init = int (*)();
+  using Version = int (*)(char*, unsigned);
+  const auto init = reinterpret_cast<Init>(driver_symbol("libnvidia-ml.so.1", "nvmlInit_v2"));
+  const auto version =
+      reinterpret_cast<Version>(driver_symbol("libnvidia-ml.so.1", "nvmlSystemGetDriverVersion"));
+  char text[96] = {};
+  if (!init || !version || init() != 0 || version(text, sizeof text) != 0) return "";
+  return text;
+}
+
+// "13.0" from CUDA's 13000, "9.10.2" from cuDNN's 91002.
+std::string cuda_version(long v) {
+  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+}
+std::string cudnn_version(long v) {
+  if (v < 10000) {  // cuDNN 8 and older: 8902
+    return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 100) + "." +
+           std::to_string(v % 100);
+  }
+  return std::to_string(v / 10000) + "." + std::to_string(v % 10000 / 100) + "." +
+         std::to_string(v % 100);
+}
+
+// "NVIDIA H100 80GB HBM3 (cuda:0; driver 580.159.04, CUDA 13.0, cuDNN 9.10.2)".
+std::string gpu_description(const std::string& device) {
+  const auto colon = device.find(':');
+  const int index = colon == std::string::npos ? 0 : std::stoi(device.substr(colon + 1));
+  const auto& hooks = at::detail::getCUDAHooks();
+  const std::string name = gpu_name(index);
+  std::string out = (name.empty() ? "unknown GPU" : name) + " (cuda:" + std::to_string(index);
+  const std::string driver = driver_version();
+  if (!driver.empty()) out += "; driver " + driver;
+  if (built_with_cuda()) out += ", CUDA " + cuda_version(hooks.versionCUDART());
+  if (hooks.compiledWithCuDNN()) out += ", cuDNN " + cudnn_version(hooks.versionCuDNN());
+  return out + ")";
+}
+
 }  // namespace
 
 std::string blas_core() {
@@ -65,10 +139,25 @@ std::string code_version() {
 std::string resolve_device(const std::string& requested) {
   const bool cuda = torch::cuda::is_available();
   if (requested == "auto") return cuda ? "cuda" : "cpu";
-  if (requested == "cuda" && !cuda) {
+  if (requested.rfind("cuda", 0) != 0) return requested;
+  if (!cuda) {
     throw std::invalid_argument(
-        "device: 'cuda' was asked for, but this build of LibTorch sees no usable GPU; use "
-        "device=cpu or device=auto");
+        "device: '" + requested + "' was asked for, but " +
+        (built_with_cuda()
+             ? std::string("no GPU is usable")
+             : "this build of attnlab uses a LibTorch without CUDA (" + std::string(TORCH_VERSION) +
+                   "); build against a CUDA LibTorch (README: Building for a GPU)") +
+        "; use device=cpu or device=auto");
+  }
+  const auto colon = requested.find(':');
+  if (colon != std::string::npos) {
+    const int index = std::stoi(requested.substr(colon + 1));
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    if (index >= count) {
+      throw std::invalid_argument("device: '" + requested +
+                                  "' was asked for, but this machine has " + std::to_string(count) +
+                                  " GPU(s): cuda:0 to cuda:" + std::to_string(count - 1));
+    }
   }
   return requested;
 }
@@ -99,7 +188,7 @@ store::Environment configure_environment(int threads, const std::string& device)
   env.git_dirty = ATTNLAB_GIT_DIRTY != 0;
   env.attnlab_version = ATTNLAB_VERSION;
   env.blas = loaded_blas();
-  if (device == "cuda") env.gpu = std::to_string(torch::cuda::device_count()) + " CUDA device(s)";
+  if (device.rfind("cuda", 0) == 0) env.gpu = gpu_description(device);
   env.hostname = store::this_host();
   return env;
 }

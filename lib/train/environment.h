@@ -26,14 +26,16 @@ void keep_freed_memory();
 // Sets LibTorch's thread count (0 = one per core), keeps freed memory (see
 // keep_freed_memory()) and reports the environment.
 // LibTorch starts with one intra-op thread, so this is always called before
-// training. REQUIRES: device is "cpu" or "cuda".
+// training. For a GPU it records the model, driver, CUDA and cuDNN versions.
+// REQUIRES: device is "cpu", "cuda" or "cuda:N" (resolve_device()).
 store::Environment configure_environment(int threads, const std::string& device);
 
 // This process's peak resident memory so far (getrusage), in bytes.
 std::int64_t peak_memory_bytes();
 
 // Resolves "auto" to "cuda" when a GPU is usable, else "cpu". Throws
-// std::invalid_argument when "cuda" is asked for and none is available.
+// std::invalid_argument, saying why and what would work, when "cuda" or
+// "cuda:N" is asked for and this build or machine has no such GPU.
 std::string resolve_device(const std::string& requested);
 
 }  // namespace attnlab::train

@@ -1,6 +1,9 @@
 // The training loop and its checks of names against the layer tables.
 #include "train/trainer.h"
 
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -23,7 +26,59 @@ void check_in(const std::string& key, const std::string& value,
                               "' is not available; valid: " + config::join(valid));
 }
 
+// Autocast to bfloat16 on `device` while it lives (train.precision: bf16):
+// matrix products and recurrent cells in bf16, reductions and the loss in
+// fp32, weights and optimiser state in fp32.
+class Bf16Autocast {
+ public:
+  Bf16Autocast(bool on, const torch::Device& device) : on_(on), type_(device.type()) {
+    if (!on_) return;
+    at::autocast::increment_nesting();
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(type_, at::kBFloat16);
+    at::autocast::set_autocast_enabled(type_, true);
+#else
+    if (type_ == torch::kCUDA) {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
+#endif
+  }
+  ~Bf16Autocast() {
+    if (!on_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(type_, false);
+#else
+    if (type_ == torch::kCUDA) {
+      at::autocast::set_enabled(false);
+    } else {
+      at::autocast::set_cpu_enabled(false);
+    }
+#endif
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  }
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+ private:
+  bool on_;
+  c10::DeviceType type_;
+};
+
 }  // namespace
+
+void use_deterministic_algorithms(bool on) {
+  // cuBLAS is deterministic only with a fixed workspace; it reads this once,
+  // when it starts, so it is set before the first CUDA call.
+  if (on) setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0);
+  auto& context = at::globalContext();
+  context.setDeterministicAlgorithms(on, /*warn_only=*/true);
+  context.setDeterministicCuDNN(on);
+  if (on) context.setBenchmarkCuDNN(false);
+}
 
 void check_names(const config::RunSettings& settings) {
   check_in("task.name", settings.task.name, data::task_names());
@@ -53,20 +108,32 @@ std::int64_t Trainer::parameter_count() const {
   return models::parameter_count(*model_);
 }
 
-double Trainer::train_step(std::int64_t step) {
+torch::Tensor Trainer::train_step(std::int64_t step) {
   const data::Batch batch =
       data::to_device(data::make_batch(data::training_examples(*task_, settings_, step)), device_);
   optimizer_->zero_grad();
-  const auto logits = model_->forward(batch);  // [B, T, V]
-  const auto loss = torch::nn::functional::cross_entropy(
-      logits.reshape({-1, logits.size(2)}), batch.target_out.reshape({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(data::kPad));
+  torch::Tensor loss;
+  {
+    const Bf16Autocast autocast(settings_.train.precision == "bf16", device_);
+    const auto logits = model_->forward(batch);  // [B, T, V]
+    loss = torch::nn::functional::cross_entropy(
+        logits.reshape({-1, logits.size(2)}), batch.target_out.reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(data::kPad));
+  }
   loss.backward();
   if (settings_.train.clip_norm > 0) {
     torch::nn::utils::clip_grad_norm_(model_->parameters(), settings_.train.clip_norm);
   }
   optimizer_->step();
-  return loss.item<double>();
+  return loss.detach();
+}
+
+void Trainer::read_window(std::int64_t step) {
+  window_loss_ = window_sum_.item<double>();
+  if (!std::isfinite(window_loss_)) {
+    throw Diverged("training diverged: loss is " + std::to_string(window_loss_) +
+                   " in the steps up to step " + std::to_string(step) + " (try a lower train.lr)");
+  }
 }
 
 std::string Trainer::checkpoint(int step, double seconds) const {
@@ -133,27 +200,28 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   };
   TrainResult result;
   model_->train();
+  window_sum_ = torch::full({}, window_loss_, torch::dtype(torch::kFloat64).device(device_));
   const int every = settings_.train.checkpoint_every;
   for (std::int64_t step = done_steps_ + 1; step <= settings_.train.steps; ++step) {
     if (callbacks.should_stop && callbacks.should_stop()) {
       throw Interrupted("interrupted at step " + std::to_string(step) + " of " +
                         std::to_string(settings_.train.steps));
     }
-    const double loss = train_step(step);
-    if (!std::isfinite(loss)) {
-      throw Diverged("training diverged: loss is " + std::to_string(loss) + " at step " +
-                     std::to_string(step) + " (try a lower train.lr)");
-    }
-    window_loss_ += loss;
+    // The loss stays on the device until a log point or a checkpoint reads
+    // it: no wait for the GPU inside the step. Summed in fp64 in step order,
+    // as a host-side sum would be.
+    window_sum_ += train_step(step).to(torch::kFloat64);
     ++window_;
     const int at = static_cast<int>(step);
     std::vector<store::MetricPoint> points;
     if (step % settings_.train.log_every == 0 || step == settings_.train.steps) {
+      read_window(step);
       result.final_loss = window_loss_ / window_;
       points.push_back({at, "train_loss", result.final_loss});
       points.push_back({at, "elapsed_seconds", seconds()});
       window_loss_ = 0;
       window_ = 0;
+      window_sum_.zero_();
     }
     const int eval_every = settings_.train.eval_every;
     if (eval_every > 0 && (step % eval_every == 0 || step == settings_.train.steps) &&
@@ -165,6 +233,7 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
     }
     if (!points.empty() && callbacks.on_metrics) callbacks.on_metrics(points);
     if (every > 0 && step % every == 0 && step < settings_.train.steps && callbacks.on_checkpoint) {
+      read_window(step);
       callbacks.on_checkpoint(static_cast<int>(step),
                               checkpoint(static_cast<int>(step), seconds()));
     }

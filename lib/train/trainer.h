@@ -75,7 +75,11 @@ class Trainer {
   const data::Task& task() const { return *task_; }
 
  private:
-  double train_step(std::int64_t step);
+  // One optimiser step; returns its loss, still on the device.
+  torch::Tensor train_step(std::int64_t step);
+  // Reads the loss summed since the last log point into window_loss_ (a
+  // wait for the device). Throws Diverged when it is NaN or infinite.
+  void read_window(std::int64_t step);
   // The state after `step`, with `seconds` of training so far.
   std::string checkpoint(int step, double seconds) const;
 
@@ -86,10 +90,16 @@ class Trainer {
   std::unique_ptr<torch::optim::Adam> optimizer_;
   int done_steps_ = 0;                         // steps already trained (restore())
   double window_loss_ = 0;                     // loss summed since the last log point
+  torch::Tensor window_sum_;                   // the same sum, on the device, while training
   int window_ = 0;                             // steps since the last log point
   double earlier_seconds_ = 0;                 // training time before restore()
   std::vector<data::Example> curve_examples_;  // the learning-curve sample
 };
+
+// Asks LibTorch (and cuDNN, cuBLAS) for deterministic algorithms only, or
+// stops asking. An op that has none still runs and LibTorch warns once,
+// naming it. Call before the first CUDA call.
+void use_deterministic_algorithms(bool on);
 
 // Checks that the names in `settings` (task, model, decoder, attention) exist in this build.
 // Throws std::invalid_argument naming the key and the valid names.

@@ -52,8 +52,8 @@ TEST(Settings, ReadsEveryField) {
 TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
   EXPECT_EQ(error_of({"+train.stpes=3"}),
             "override '+train.stpes=3': train.stpes: unknown key (did you mean 'steps'?); valid "
-            "keys in 'train': batch_size, checkpoint_every, clip_norm, eval_every, log_every, lr, "
-            "steps");
+            "keys in 'train': batch_size, checkpoint_every, clip_norm, deterministic, eval_every, "
+            "log_every, lr, precision, steps");
   EXPECT_EQ(error_of({"train.steps=many"}),
             "override 'train.steps=many': train.steps: expected an integer in [0, 100000000], "
             "got many");
@@ -64,7 +64,7 @@ TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
             std::string::npos);
   EXPECT_NE(
       error_of({"device=tpu"})
-          .find("device: 'tpu' is not available (did you mean 'cpu'?); valid: cpu, cuda, auto"),
+          .find("device: 'tpu' is not a device (did you mean 'cpu'?); valid: cpu, cuda, cuda:N"),
       std::string::npos);
   EXPECT_NE(error_of({"train.lr=-1"}).find("train.lr: expected a number in"), std::string::npos);
   // Found by the fuzzer: bytes that are not UTF-8 must not reach the JSON hash.
@@ -186,6 +186,33 @@ TEST(Settings, SettingsAModelDoesNotUseLeaveItsHashAlone) {
   EXPECT_EQ(hash({"model.decoder=bahdanau"}),
             hash({"model.decoder=bahdanau", "+model.input_feeding=false"}));
   EXPECT_NE(hash({}), hash({"+model.input_feeding=false"}));
+}
+
+TEST(Settings, DevicesPrecisionAndDeterminism) {
+  EXPECT_EQ(settings_with({}).device, "cpu");
+  EXPECT_EQ(settings_with({"device=cuda:1"}).device, "cuda:1");
+  EXPECT_EQ(settings_with({"device=auto"}).device, "auto");
+  EXPECT_EQ(error_of({"device=cuda1"}),
+            "override 'device=cuda1': device: 'cuda1' is not a device (did you mean 'cuda'?); "
+            "valid: cpu, cuda, cuda:N (the GPU with index N), auto (cuda when a GPU is usable, "
+            "else cpu)");
+  EXPECT_NE(error_of({"device=cuda:x"}).find("is not a device"), std::string::npos);
+  const RunSettings s = settings_with({"+train.precision=bf16", "+train.deterministic=true"});
+  EXPECT_EQ(s.train.precision, "bf16");
+  EXPECT_TRUE(s.train.deterministic);
+  EXPECT_EQ(settings_with({}).train.precision, "fp32");
+  EXPECT_NE(error_of({"+train.precision=fp16"}).find("'fp16' is not available"), std::string::npos)
+      << error_of({"+train.precision=fp16"});
+}
+
+TEST(Settings, PrecisionAndDeterminismChangeTheHashOnlyWhenSet) {
+  const auto hash = [](const std::vector<std::string>& overrides) {
+    return config_hash(settings_with(overrides), "v");
+  };
+  // The defaults keep the hashes of configs written before these settings.
+  EXPECT_EQ(hash({}), hash({"+train.precision=fp32", "+train.deterministic=false"}));
+  EXPECT_NE(hash({}), hash({"+train.precision=bf16"}));
+  EXPECT_NE(hash({}), hash({"+train.deterministic=true"}));
 }
 
 }  // namespace

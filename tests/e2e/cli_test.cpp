@@ -159,9 +159,10 @@ TEST_F(Cli, BadConfigsExitTwoAndSayWhatIsWrong) {
   r = attnlab("--config-dir /nonexistent run");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "/nonexistent/config.yaml: no such file")) << r.output;
-  r = attnlab("run device=cuda");
+  // No such GPU here: a CPU-only build, or (on a GPU machine) no GPU 999.
+  r = attnlab("run device=cuda:999");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.output, "no usable GPU")) << r.output;
+  EXPECT_TRUE(contains(r.output, "device: 'cuda:999' was asked for, but ")) << r.output;
   // Nothing was recorded for any of them.
   EXPECT_FALSE(fs::exists(dir_ / "results/t.db"));
 }

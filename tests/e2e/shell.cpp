@@ -11,8 +11,7 @@ namespace attnlab::testing {
 
 ShellResult run_shell(const std::filesystem::path& dir, const std::string& prelude,
                       const std::string& command) {
-  const std::string full =
-      "cd '" + dir.string() + "' && " + prelude + " && (" + command + ") 2>&1";
+  const std::string full = "cd '" + dir.string() + "' && " + prelude + " && (" + command + ") 2>&1";
   ShellResult r;
   FILE* pipe = popen(full.c_str(), "r");
   if (pipe == nullptr) return r;

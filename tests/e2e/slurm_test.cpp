@@ -36,9 +36,9 @@ class Slurm : public ::testing::Test {
     const std::string script = "'" + kScript.string() + "' ";
     const std::string where = "'" + kCluster.string() + "' --port " + std::to_string(kPort);
     // A cluster a crashed test process left behind is stopped first.
-    const Result up = run_shell(fs::temp_directory_path(), "true",
-                                script + "down '" + kCluster.string() + "' && " + script + "up " +
-                                    where);
+    const Result up =
+        run_shell(fs::temp_directory_path(), "true",
+                  script + "down '" + kCluster.string() + "' && " + script + "up " + where);
     if (up.exit_code != 0) start_error_ = "slurm-local.sh up failed:\n" + up.output;
   }
 
@@ -91,7 +91,7 @@ class Slurm : public ::testing::Test {
   static std::string array_id(const std::string& output) {
     std::smatch m;
     return std::regex_search(output, m, std::regex("submitted Slurm array ([0-9]+)")) ? m[1].str()
-                                                                                     : "";
+                                                                                      : "";
   }
 
   static std::string skip_;
@@ -138,8 +138,8 @@ TEST_F(Slurm, ASweepThroughSlurmEqualsTheSameSweepRunLocally) {
             array + "_1 " + array + "_2 " + array + "_3 " + array + "_4");
   EXPECT_EQ(value("SELECT group_concat(DISTINCT state) FROM slurm_tasks"), "COMPLETED");
   EXPECT_TRUE(contains(attnlab("ls sweeps").output, "slurm")) << attnlab("ls sweeps").output;
-  const std::string run_id = value("SELECT run_id FROM runs WHERE slurm_job_id = '" + array +
-                                   "_1'");
+  const std::string run_id =
+      value("SELECT run_id FROM runs WHERE slurm_job_id = '" + array + "_1'");
   EXPECT_TRUE(contains(attnlab("show " + run_id).output, "slurm job:    " + array + "_1"));
 
   // Merging the shards again changes nothing.
@@ -152,8 +152,9 @@ TEST_F(Slurm, ASweepThroughSlurmEqualsTheSameSweepRunLocally) {
   for (int pass = 0; pass < 2; ++pass) {
     const Result merged = attnlab("merge " + shards);
     EXPECT_EQ(merged.exit_code, 0) << merged.output;
-    EXPECT_TRUE(contains(merged.output, "merged 4 shard(s) into results/t.db: 0 run(s) added, 0 "
-                                        "updated, 4 unchanged, 0 still running"))
+    EXPECT_TRUE(contains(merged.output,
+                         "merged 4 shard(s) into results/t.db: 0 run(s) added, 0 "
+                         "updated, 4 unchanged, 0 still running"))
         << merged.output;
     EXPECT_EQ(value(counts), before);
   }
@@ -181,13 +182,14 @@ TEST_F(Slurm, FailedAndCancelledTasksAreRecordedAndRerunOnResume) {
   // Once tasks 1 and 2 have trained a while: kill task 1's process (the
   // task fails) and scancel task 2.
   // ("job-[1]" keeps pkill from matching this shell's own command line.)
-  const Result stopped = shell(
-      "for i in $(seq 1200); do [ $(grep -l 'step    200' " + logs +
-      "/job-*.log 2>/dev/null | wc -l) -ge 2 ] && break; sleep 0.1; done; "
-      "pkill -KILL -f '" + sweep_id + "/shards/job-[1]/attnlab.db'; scancel " + a + "_2; " +
-      "for i in $(seq 600); do s=$(squeue -h -r -t all -j " + a +
-      " -o '%i=%T' | sort | tr '\\n' ' '); "
-      "case \"$s\" in *_1=FAILED*_2=CANCELLED*) break ;; esac; sleep 0.1; done; echo \"$s\"");
+  const Result stopped =
+      shell("for i in $(seq 1200); do [ $(grep -l 'step    200' " + logs +
+            "/job-*.log 2>/dev/null | wc -l) -ge 2 ] && break; sleep 0.1; done; "
+            "pkill -KILL -f '" +
+            sweep_id + "/shards/job-[1]/attnlab.db'; scancel " + a + "_2; " +
+            "for i in $(seq 600); do s=$(squeue -h -r -t all -j " + a +
+            " -o '%i=%T' | sort | tr '\\n' ' '); "
+            "case \"$s\" in *_1=FAILED*_2=CANCELLED*) break ;; esac; sleep 0.1; done; echo \"$s\"");
   EXPECT_TRUE(contains(stopped.output, a + "_1=FAILED")) << stopped.output;
   EXPECT_TRUE(contains(stopped.output, a + "_2=CANCELLED")) << stopped.output;
 
@@ -208,10 +210,12 @@ TEST_F(Slurm, FailedAndCancelledTasksAreRecordedAndRerunOnResume) {
             "failed 1");
   // scancel sends SIGTERM first: the run records that itself.
   EXPECT_EQ(value("SELECT status || ' ' || (error LIKE '%signal 15%') FROM runs WHERE "
-                  "slurm_job_id = '" + a + "_2'"),
+                  "slurm_job_id = '" +
+                  a + "_2'"),
             "interrupted 1");
   EXPECT_EQ(value("SELECT group_concat(slurm_job_id || '=' || state, ' ') FROM (SELECT * FROM "
-                  "slurm_tasks WHERE slurm_job_id IN ('" + a + "_1', '" + a + "_2') ORDER BY 1)"),
+                  "slurm_tasks WHERE slurm_job_id IN ('" +
+                  a + "_1', '" + a + "_2') ORDER BY 1)"),
             a + "_1=FAILED " + a + "_2=CANCELLED");
 
   // The last resume waits: both reruns go on from their checkpoints and
@@ -221,7 +225,8 @@ TEST_F(Slurm, FailedAndCancelledTasksAreRecordedAndRerunOnResume) {
   EXPECT_TRUE(contains(finished.output, "3 of 3 job(s) finished")) << finished.output;
   EXPECT_EQ(value("SELECT count(*) || ' ' || sum(status = 'finished') FROM runs"), "3 3");
   EXPECT_EQ(value("SELECT group_concat(slurm_job_id, ' ') FROM (SELECT slurm_job_id FROM runs "
-                  "WHERE slurm_job_id LIKE '" + b + "\\_%' ESCAPE '\\' ORDER BY 1)"),
+                  "WHERE slurm_job_id LIKE '" +
+                  b + "\\_%' ESCAPE '\\' ORDER BY 1)"),
             b + "_1 " + b + "_2");
   for (const char* job : {"job-1.log", "job-2.log"}) {
     EXPECT_TRUE(

@@ -82,8 +82,8 @@ TEST(SlurmOptions, CommandLineOverrides) {
   EXPECT_EQ(o.sbatch_flags, std::vector<std::string>{"--exclusive"});
   const std::string e = error_of([&] { apply_slurm_override(&o, "cpus", "2"); });
   EXPECT_TRUE(contains(e, "launcher.cpus=2: unknown launcher option 'cpus'")) << e;
-  EXPECT_TRUE(contains(error_of([&] { apply_slurm_override(&o, "poll_seconds", "0"); }),
-                       "at least 0.1"));
+  EXPECT_TRUE(
+      contains(error_of([&] { apply_slurm_override(&o, "poll_seconds", "0"); }), "at least 0.1"));
 }
 
 TEST(ArraySpec, RangesAndParallelism) {
@@ -113,19 +113,14 @@ ArrayRequest request() {
 
 TEST(BatchScript, ArgumentsCarryEveryOption) {
   const auto args = sbatch_arguments(request());
-  const std::vector<std::string> expected = {"--parsable",
-                                             "--job-name=attnlab-study",
-                                             "--array=1-2,4%2",
-                                             "--output=/data/results/sweeps/s1/job-%a.log",
-                                             "--open-mode=append",
-                                             "--chdir=/data",
-                                             "--time=00:30:00",
-                                             "--ntasks=1",
-                                             "--cpus-per-task=2",
-                                             "--partition=cpu",
-                                             "--mem=4G",
-                                             "--gres=gpu:1",
-                                             "--qos=short"};
+  const std::vector<std::string> expected = {
+      "--parsable",         "--job-name=attnlab-study",
+      "--array=1-2,4%2",    "--output=/data/results/sweeps/s1/job-%a.log",
+      "--open-mode=append", "--chdir=/data",
+      "--time=00:30:00",    "--ntasks=1",
+      "--cpus-per-task=2",  "--partition=cpu",
+      "--mem=4G",           "--gres=gpu:1",
+      "--qos=short"};
   EXPECT_EQ(args, expected);
 }
 
@@ -142,8 +137,8 @@ TEST(BatchScript, EachTaskRunsItsJobIntoItsOwnShard) {
 }
 
 TEST(Squeue, ParsesTasksStatesAndReasons) {
-  const auto tasks = parse_squeue(
-      "12_1|RUNNING|None\n12_2|PENDING|Resources\n12_3|CANCELLED by 0|None\nnoise\n");
+  const auto tasks =
+      parse_squeue("12_1|RUNNING|None\n12_2|PENDING|Resources\n12_3|CANCELLED by 0|None\nnoise\n");
   ASSERT_EQ(tasks.size(), 3u);
   EXPECT_EQ(tasks.at("12_1").state, "RUNNING");
   EXPECT_EQ(tasks.at("12_2").reason, "Resources");
@@ -158,18 +153,18 @@ TEST(SlurmStates, MapOntoRunStates) {
     TaskPhase phase;
     const char* run_status;
   };
-  for (const Case& c : {Case{"PENDING", TaskPhase::kPending, ""},
-                        Case{"RUNNING", TaskPhase::kRunning, ""},
-                        Case{"COMPLETING", TaskPhase::kRunning, ""},
-                        Case{"COMPLETED", TaskPhase::kEnded, "finished"},
-                        Case{"FAILED", TaskPhase::kEnded, "failed"},
-                        Case{"CANCELLED", TaskPhase::kEnded, "interrupted"},
-                        Case{"CANCELLED by 0", TaskPhase::kEnded, "interrupted"},
-                        Case{"TIMEOUT", TaskPhase::kEnded, "interrupted"},
-                        Case{"OUT_OF_MEMORY", TaskPhase::kEnded, "failed"},
-                        Case{"NODE_FAIL", TaskPhase::kEnded, "interrupted"},
-                        Case{"VANISHED", TaskPhase::kEnded, "interrupted"},
-                        Case{"SOMETHING_NEW", TaskPhase::kEnded, "failed"}}) {
+  for (const Case& c :
+       {Case{"PENDING", TaskPhase::kPending, ""}, Case{"RUNNING", TaskPhase::kRunning, ""},
+        Case{"COMPLETING", TaskPhase::kRunning, ""},
+        Case{"COMPLETED", TaskPhase::kEnded, "finished"},
+        Case{"FAILED", TaskPhase::kEnded, "failed"},
+        Case{"CANCELLED", TaskPhase::kEnded, "interrupted"},
+        Case{"CANCELLED by 0", TaskPhase::kEnded, "interrupted"},
+        Case{"TIMEOUT", TaskPhase::kEnded, "interrupted"},
+        Case{"OUT_OF_MEMORY", TaskPhase::kEnded, "failed"},
+        Case{"NODE_FAIL", TaskPhase::kEnded, "interrupted"},
+        Case{"VANISHED", TaskPhase::kEnded, "interrupted"},
+        Case{"SOMETHING_NEW", TaskPhase::kEnded, "failed"}}) {
     const StateMeaning m = interpret_state(c.slurm);
     EXPECT_EQ(m.phase, c.phase) << c.slurm;
     EXPECT_EQ(m.run_status, c.run_status) << c.slurm;

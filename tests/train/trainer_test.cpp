@@ -4,11 +4,15 @@
 // same numbers.
 #include "train/trainer.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "attention/registry.h"
 #include "data/batch.h"
 #include "models/decoding.h"
+#include "train/environment.h"
 
 namespace attnlab::train {
 namespace {
@@ -158,6 +162,50 @@ TEST(Trainer, SameSeedSameLoss) {
   EXPECT_EQ(a, b);
 }
 
+TEST(Trainer, Bf16AutocastTrainsWithFp32WeightsAndItsOwnNumbers) {
+  torch::set_num_threads(1);
+  auto settings = short_reverse("general");
+  settings.train.steps = 40;
+  settings.train.log_every = 40;
+  settings.task.test_lengths = {1, 2};
+  double fp32 = -1, bf16 = -1;
+  TrainCallbacks a, b;
+  a.on_metrics = [&](const std::vector<store::MetricPoint>& p) { fp32 = p.front().value; };
+  b.on_metrics = [&](const std::vector<store::MetricPoint>& p) { bf16 = p.front().value; };
+  Trainer(settings, torch::kCPU).run(a);
+  settings.train.precision = "bf16";
+  Trainer trainer(settings, torch::kCPU);
+  trainer.run(b);
+  EXPECT_TRUE(std::isfinite(bf16));
+  EXPECT_NE(bf16, fp32);                 // the products really ran in bf16
+  EXPECT_NEAR(bf16, fp32, 0.05 * fp32);  // and trained the same model
+  for (const auto& p : trainer.model().parameters())
+    EXPECT_EQ(p.scalar_type(), torch::kFloat32);
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());  // switched off after each step
+}
+
+TEST(Trainer, DeterministicModeIsSwitchedOnAndOff) {
+  use_deterministic_algorithms(true);
+  EXPECT_TRUE(at::globalContext().deterministicAlgorithms());
+  EXPECT_TRUE(at::globalContext().deterministicAlgorithmsWarnOnly());
+  EXPECT_TRUE(at::globalContext().deterministicCuDNN());
+  use_deterministic_algorithms(false);
+  EXPECT_FALSE(at::globalContext().deterministicAlgorithms());
+}
+
+TEST(Trainer, ANonFiniteLossStopsTheRunAtTheNextLogPoint) {
+  auto settings = short_reverse("dot");
+  settings.train.steps = 50;
+  settings.train.log_every = 10;
+  settings.train.lr = 1e30;
+  try {
+    Trainer(settings, torch::kCPU).run({});
+    ADD_FAILURE() << "expected Diverged";
+  } catch (const Diverged& e) {
+    EXPECT_NE(std::string(e.what()).find("in the steps up to step"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, ResumingFromACheckpointGivesTheSameNumbers) {
   torch::set_num_threads(1);
   auto settings = short_reverse("additive");
@@ -228,6 +276,84 @@ TEST(Trainer, UnknownNamesAreRejectedWithTheValidOnes) {
               "attention.name: 'bogus' is not available; valid: none, dot, general, concat, "
               "location, additive, scaled_dot, multihead");
   }
+}
+
+TEST(Devices, AskingForAGpuThatIsNotThereIsAClearError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is usable here; see the Cuda tests";
+  EXPECT_EQ(resolve_device("auto"), "cpu");
+  EXPECT_EQ(resolve_device("cpu"), "cpu");
+  for (const char* device : {"cuda", "cuda:1"}) {
+    try {
+      resolve_device(device);
+      ADD_FAILURE() << device << " resolved without a GPU";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("use device=cpu or device=auto"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// Training on a GPU (ctest label `cuda`). Skipped with a message where
+// LibTorch sees no GPU, as on CI.
+class Cuda : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!torch::cuda::is_available()) {
+      GTEST_SKIP() << "no usable GPU for LibTorch " TORCH_VERSION
+                      " (a CPU-only build, or no GPU on this machine)";
+    }
+  }
+
+  // The last logged training loss of `settings` on `device`.
+  static double final_loss(const config::RunSettings& settings, const torch::Device& device) {
+    double loss = -1;
+    TrainCallbacks callbacks;
+    callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& p) {
+      loss = p.front().value;
+    };
+    Trainer(settings, device).run(callbacks);
+    return loss;
+  }
+};
+
+TEST_F(Cuda, AutoPicksTheGpuAndTheRunRecordsIt) {
+  EXPECT_EQ(resolve_device("auto"), "cuda");
+  EXPECT_EQ(resolve_device("cuda:0"), "cuda:0");
+  EXPECT_THROW(resolve_device("cuda:999"), std::invalid_argument);
+  const store::Environment env = configure_environment(1, "cuda");
+  EXPECT_NE(env.gpu.find("(cuda:0; driver "), std::string::npos) << env.gpu;
+  EXPECT_NE(env.gpu.find(", CUDA "), std::string::npos) << env.gpu;
+  EXPECT_EQ(env.gpu.find("unknown GPU"), std::string::npos) << env.gpu;
+}
+
+TEST_F(Cuda, TrainsTheSameModelAsTheCpu) {
+  torch::set_num_threads(1);
+  auto settings = short_reverse("general");
+  settings.train.steps = 60;
+  settings.train.log_every = 60;
+  settings.task.test_lengths = {1, 2};
+  const double cpu = final_loss(settings, torch::kCPU);
+  const double gpu = final_loss(settings, torch::Device("cuda"));
+  EXPECT_TRUE(std::isfinite(gpu));
+  EXPECT_NEAR(gpu, cpu, 0.02 * cpu);
+  EXPECT_EQ(final_loss(settings, torch::Device("cuda")), gpu);  // the same seed, the same loss
+}
+
+TEST_F(Cuda, Bf16AndDeterministicModeTrainOnTheGpu) {
+  auto settings = short_reverse("additive");
+  settings.train.steps = 60;
+  settings.train.log_every = 60;
+  settings.task.test_lengths = {1, 2};
+  const double fp32 = final_loss(settings, torch::Device("cuda"));
+  settings.train.precision = "bf16";
+  const double bf16 = final_loss(settings, torch::Device("cuda"));
+  EXPECT_TRUE(std::isfinite(bf16));
+  EXPECT_NEAR(bf16, fp32, 0.05 * fp32);
+  settings.train.precision = "fp32";
+  use_deterministic_algorithms(true);
+  const double first = final_loss(settings, torch::Device("cuda"));
+  EXPECT_EQ(final_loss(settings, torch::Device("cuda")), first);
+  use_deterministic_algorithms(false);
 }
 
 }  // namespace
