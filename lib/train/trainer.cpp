@@ -68,6 +68,23 @@ class Bf16Autocast {
   c10::DeviceType type_;
 };
 
+// torch::nn::utils::clip_grad_norm_ (global L2 norm) with the same
+// arithmetic, but without reading the norm back to the host at the end,
+// which would make every step wait for the GPU.
+void clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  std::vector<torch::Tensor> grads, norms;
+  for (const auto& p : parameters) {
+    if (p.grad().defined()) grads.push_back(p.grad().data());
+  }
+  if (grads.empty()) return;
+  for (const auto& g : grads)
+    norms.push_back(g.norm(2.0));
+  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2.0);
+  const auto scale = torch::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
+  for (auto& g : grads)
+    g.mul_(scale);
+}
+
 }  // namespace
 
 void use_deterministic_algorithms(bool on) {
@@ -122,7 +139,7 @@ torch::Tensor Trainer::train_step(std::int64_t step) {
   }
   loss.backward();
   if (settings_.train.clip_norm > 0) {
-    torch::nn::utils::clip_grad_norm_(model_->parameters(), settings_.train.clip_norm);
+    clip_grad_norm(model_->parameters(), settings_.train.clip_norm);
   }
   optimizer_->step();
   return loss.detach();
