@@ -48,11 +48,11 @@ std::vector<std::filesystem::path> shard_files(const std::string& word,
 
 void merge(const GlobalOptions& globals, const MergeOptions& options) {
   std::vector<std::filesystem::path> shards;
-  std::unique_ptr<store::RunStore> store = open_results(globals);
   for (const auto& word : options.shards) {
     for (auto& f : shard_files(word, globals.db))
       shards.push_back(std::move(f));
   }
+  std::unique_ptr<store::RunStore> store = open_results(globals);
   int problems = 0, added = 0, updated = 0, unchanged = 0, running = 0;
   for (const auto& shard : shards) {
     const store::ShardMerge merged = merge_shard_and_folders(globals, *store, shard, std::nullopt);

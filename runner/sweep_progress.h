@@ -22,13 +22,13 @@ class SweepProgress {
   void set_pending(int pending);  // jobs a cluster has not started yet
   // Erases the bar and prints the final counts.
   void close();
-  // Prints a line of its own between the job lines.
-  void say(const std::string& line);
 
-  double seconds() const;
   int failed() const { return failed_; }
 
  private:
+  // Prints a line of its own between the job lines.
+  void say(const std::string& line);
+  double seconds() const;
   std::string prefix(int index) const;
   std::string counts() const;
   void bar();

@@ -76,9 +76,9 @@ class SlurmDriver {
     return task_id.substr(0, task_id.find('_'));
   }
   void write_job_file() const;
-  // Merges a task's shard; `state` is Slurm's final word on the task ("" when
-  // only runs that recorded their own end are to be merged).
-  void merge(const PlannedJob& job, const std::string& task_id, const std::string& state);
+  void merge(const PlannedJob& job, const std::string& task_id, const std::string& state) {
+    merge_job_shard(globals_, store_, dir_, job, task_id, state);
+  }
   void record(const PlannedJob& job, const std::string& task_id, const std::string& state,
               const std::string& reason) {
     store_.record_slurm_task(sweep_.sweep_id, {job.index - 1, task_id, state, reason, "", ""});
@@ -106,11 +106,6 @@ void SlurmDriver::write_job_file() const {
     file.jobs.push_back({p.overrides, p.hash, p.config_yaml});
   std::filesystem::create_directories(dir_);
   write_file_atomically(dir_ / "plan.json", launch::job_file_text(file));
-}
-
-void SlurmDriver::merge(const PlannedJob& job, const std::string& task_id,
-                        const std::string& state) {
-  merge_job_shard(globals_, store_, dir_, job, task_id, state);
 }
 
 std::string SlurmDriver::failure(const PlannedJob& job, const std::string& task_id,

@@ -32,8 +32,6 @@ class LogTail {
     }
   }
 
-  const std::filesystem::path& file() const { return file_; }
-
  private:
   std::filesystem::path file_;
   std::streamoff offset_ = 0;

@@ -106,7 +106,18 @@ std::optional<Record> find_by_prefix(Database& db, const std::string& what,
   return first;
 }
 
-void insert_plan(Database& db, const std::string& sweep_id, const std::vector<PlannedJob>& jobs) {
+// The sweep's row and its plan, one row per job.
+void insert_sweep(Database& db, const std::string& sweep_id, const std::string& name,
+                  const std::string& overrides_json, const std::vector<PlannedJob>& jobs,
+                  const std::string& git_commit, const std::string& experiment_yaml,
+                  const std::string& now) {
+  Statement insert = db.prepare(
+      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at, git_commit, "
+      "experiment_yaml) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)");
+  insert.bind(1, sweep_id).bind(2, name).bind(3, overrides_json);
+  insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, now);
+  insert.bind(6, text_or_null(git_commit)).bind(7, text_or_null(experiment_yaml));
+  insert.step();
   Statement job = db.prepare(
       "INSERT INTO sweep_jobs (sweep_id, job_index, overrides, config_hash, config_yaml) "
       "VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -416,14 +427,7 @@ std::string RunStore::begin_sweep(const std::string& name, const std::string& ov
     if (!exists.step()) break;
     sweep_id = base + "-" + std::to_string(k);
   }
-  Statement insert = db_.prepare(
-      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at, git_commit, "
-      "experiment_yaml) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)");
-  insert.bind(1, sweep_id).bind(2, name).bind(3, overrides_json);
-  insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, now);
-  insert.bind(6, text_or_null(git_commit)).bind(7, text_or_null(experiment_yaml));
-  insert.step();
-  insert_plan(db_, sweep_id, jobs);
+  insert_sweep(db_, sweep_id, name, overrides_json, jobs, git_commit, experiment_yaml, now);
   txn.commit();
   return sweep_id;
 }
@@ -435,14 +439,7 @@ void RunStore::adopt_sweep(const std::string& sweep_id, const std::string& name,
   Statement exists = db_.prepare("SELECT 1 FROM sweeps WHERE sweep_id = ?1");
   exists.bind(1, sweep_id);
   if (exists.step()) return;
-  Statement insert = db_.prepare(
-      "INSERT INTO sweeps (sweep_id, name, overrides, n_jobs, status, created_at, git_commit, "
-      "experiment_yaml) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)");
-  insert.bind(1, sweep_id).bind(2, name).bind(3, overrides_json);
-  insert.bind(4, static_cast<std::int64_t>(jobs.size())).bind(5, utc_now());
-  insert.bind(6, text_or_null(git_commit)).bind(7, text_or_null(experiment_yaml));
-  insert.step();
-  insert_plan(db_, sweep_id, jobs);
+  insert_sweep(db_, sweep_id, name, overrides_json, jobs, git_commit, experiment_yaml, utc_now());
   txn.commit();
 }
 

@@ -26,6 +26,23 @@ void check_in(const std::string& key, const std::string& value,
                               "' is not available; valid: " + config::join(valid));
 }
 
+// Switches bfloat16 autocast on or off for one device type (the API moved
+// in LibTorch 2.4).
+void set_bf16_autocast(c10::DeviceType type, bool on) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  if (on) at::autocast::set_autocast_dtype(type, at::kBFloat16);
+  at::autocast::set_autocast_enabled(type, on);
+#else
+  if (type == torch::kCUDA) {
+    if (on) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(on);
+  } else {
+    if (on) at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(on);
+  }
+#endif
+}
+
 // Autocast to bfloat16 on `device` while it lives (train.precision: bf16):
 // matrix products and recurrent cells in bf16, reductions and the loss in
 // fp32, weights and optimiser state in fp32.
@@ -34,30 +51,11 @@ class Bf16Autocast {
   Bf16Autocast(bool on, const torch::Device& device) : on_(on), type_(device.type()) {
     if (!on_) return;
     at::autocast::increment_nesting();
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_dtype(type_, at::kBFloat16);
-    at::autocast::set_autocast_enabled(type_, true);
-#else
-    if (type_ == torch::kCUDA) {
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(true);
-    } else {
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(true);
-    }
-#endif
+    set_bf16_autocast(type_, true);
   }
   ~Bf16Autocast() {
     if (!on_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_enabled(type_, false);
-#else
-    if (type_ == torch::kCUDA) {
-      at::autocast::set_enabled(false);
-    } else {
-      at::autocast::set_cpu_enabled(false);
-    }
-#endif
+    set_bf16_autocast(type_, false);
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   }
   Bf16Autocast(const Bf16Autocast&) = delete;

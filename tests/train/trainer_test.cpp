@@ -34,6 +34,18 @@ config::RunSettings short_reverse(const std::string& attention) {
   return s;
 }
 
+// The last logged training loss of `settings` on `device`, and the trainer.
+double final_loss(const config::RunSettings& settings, const torch::Device& device,
+                  std::unique_ptr<Trainer>* kept = nullptr) {
+  double loss = -1;
+  TrainCallbacks callbacks;
+  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& p) { loss = p.front().value; };
+  auto trainer = std::make_unique<Trainer>(settings, device);
+  trainer->run(callbacks);
+  if (kept) *kept = std::move(trainer);
+  return loss;
+}
+
 TEST(Trainer, AdditiveAttentionLearnsToReverseShortSequences) {
   torch::set_num_threads(1);
   Trainer trainer(short_reverse("additive"), torch::kCPU);
@@ -168,18 +180,14 @@ TEST(Trainer, Bf16AutocastTrainsWithFp32WeightsAndItsOwnNumbers) {
   settings.train.steps = 40;
   settings.train.log_every = 40;
   settings.task.test_lengths = {1, 2};
-  double fp32 = -1, bf16 = -1;
-  TrainCallbacks a, b;
-  a.on_metrics = [&](const std::vector<store::MetricPoint>& p) { fp32 = p.front().value; };
-  b.on_metrics = [&](const std::vector<store::MetricPoint>& p) { bf16 = p.front().value; };
-  Trainer(settings, torch::kCPU).run(a);
+  const double fp32 = final_loss(settings, torch::kCPU);
   settings.train.precision = "bf16";
-  Trainer trainer(settings, torch::kCPU);
-  trainer.run(b);
+  std::unique_ptr<Trainer> trainer;
+  const double bf16 = final_loss(settings, torch::kCPU, &trainer);
   EXPECT_TRUE(std::isfinite(bf16));
   EXPECT_NE(bf16, fp32);                 // the products really ran in bf16
   EXPECT_NEAR(bf16, fp32, 0.05 * fp32);  // and trained the same model
-  for (const auto& p : trainer.model().parameters())
+  for (const auto& p : trainer->model().parameters())
     EXPECT_EQ(p.scalar_type(), torch::kFloat32);
   EXPECT_FALSE(at::autocast::is_cpu_enabled());  // switched off after each step
 }
@@ -302,17 +310,6 @@ class Cuda : public ::testing::Test {
       GTEST_SKIP() << "no usable GPU for LibTorch " TORCH_VERSION
                       " (a CPU-only build, or no GPU on this machine)";
     }
-  }
-
-  // The last logged training loss of `settings` on `device`.
-  static double final_loss(const config::RunSettings& settings, const torch::Device& device) {
-    double loss = -1;
-    TrainCallbacks callbacks;
-    callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& p) {
-      loss = p.front().value;
-    };
-    Trainer(settings, device).run(callbacks);
-    return loss;
   }
 };
 
