@@ -83,13 +83,15 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
   job.settings = config::parse_settings(job.composed);
   try {
     train::check_names(job.settings);
-    task_of(job.settings.task);  // a bad data file is a config error, before anything runs
+    // A bad data file is a config error, before anything runs; its content
+    // is part of the run's identity.
+    job.hash = config::config_hash(job.settings, train::code_version(),
+                                   task_of(job.settings.task)->data_identity());
   } catch (const std::invalid_argument& e) {
     const std::string key = std::string(e.what()).substr(0, std::string(e.what()).find(':'));
     const std::string where = job.composed.where(key);
     throw config::ConfigError((where.empty() ? "" : where + ": ") + e.what());
   }
-  job.hash = config::config_hash(job.settings, train::code_version());
   return job;
 }
 
@@ -102,7 +104,12 @@ Job job_from_yaml(const std::string& yaml, const std::string& origin) {
   }
   job.settings = config::parse_settings(job.composed);
   train::check_names(job.settings);
-  job.hash = config::config_hash(job.settings, train::code_version());
+  try {
+    job.hash = config::config_hash(job.settings, train::code_version(),
+                                   task_of(job.settings.task)->data_identity());
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(origin + ": " + e.what());
+  }
   return job;
 }
 
@@ -254,14 +261,15 @@ namespace {
 void print_scores(const store::Scores& s) {
   std::cout << std::setw(6) << s.n << std::fixed << std::setprecision(1) << std::setw(11)
             << 100 * s.token_accuracy << "%" << std::setw(13) << 100 * s.sequence_accuracy << "%"
-            << std::setw(12) << 100 * s.error_rate << "%" << std::setw(8) << s.bleu;
+            << std::setw(12) << 100 * s.error_rate << "%" << std::setw(8) << s.bleu
+            << std::setprecision(3) << std::setw(12) << s.perplexity;
 }
 
 }  // namespace
 
 void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max,
                         const std::vector<store::SplitScores>& splits) {
-  std::cout << "  length     n   token acc   exact match  error rate    BLEU\n";
+  std::cout << "  length     n   token acc   exact match  error rate    BLEU  perplexity\n";
   for (const auto& e : evals) {
     const bool trained = e.length >= train_min && e.length <= train_max;
     std::cout << "  " << std::setw(6) << e.length;

@@ -118,11 +118,15 @@ std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task);
 std::string experiment_text(const GlobalOptions& globals, const std::string& experiment);
 
 // Draws the report of sweep `sweep_id` into `dir` and prints its summary,
-// its claims and where it is. Returns false, writing nothing, when the sweep
-// has no finished run. Throws UsageError when the stored experiment does not
+// its claims and where it is. Writes nothing when the sweep has no finished
+// run. Throws UsageError when the stored experiment does not
 // parse, RunFailed when gnuplot or the disk fails.
-bool print_report(store::RunStore& store, const std::string& sweep_id,
-                  const std::filesystem::path& dir);
+struct PrintedReport {
+  bool drawn = false;     // false: the sweep has no finished run, nothing was written
+  int failed_claims = 0;  // claims whose intervals lie wholly on the wrong side
+};
+PrintedReport print_report(store::RunStore& store, const std::string& sweep_id,
+                           const std::filesystem::path& dir);
 
 // Prints per-length accuracy, marking lengths outside [train_min, train_max].
 // Per-length scores, then the whole splits (error rate: edit distance over

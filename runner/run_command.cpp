@@ -115,6 +115,7 @@ store::NewRun new_run(const Job& job, const std::vector<std::string>& overrides,
   record.train_min_length = s.task.train_lengths[0];
   record.train_max_length = s.task.train_lengths[1];
   record.length_unit = task_of(s.task)->length_unit();
+  record.data_identity = task_of(s.task)->data_identity();
   record.slurm_job_id = slurm_job_id();
   record.environment = environment;
   return record;
@@ -201,8 +202,8 @@ void run(const GlobalOptions& globals, RunOptions options) {
       for (const auto& p : points) {
         if (p.name == "train_loss") {
           std::cout << "  loss " << std::fixed << std::setprecision(4) << p.value;
-        } else if (p.name == "eval_exact") {
-          std::cout << "  held-out exact " << std::fixed << std::setprecision(1) << 100 * p.value
+        } else if (p.name == "dev_exact") {
+          std::cout << "  dev exact " << std::fixed << std::setprecision(1) << 100 * p.value
                     << " %";
         }
       }
@@ -236,15 +237,24 @@ void run(const GlobalOptions& globals, RunOptions options) {
     store.end_run(run_id, status, why, elapsed());
     throw RunFailed("run " + run_id + " " + status + ": " + why);
   }
-  store.log_metrics(run_id, {{s.train.steps, "steps_per_second", result.steps_per_second}});
+  store.log_metrics(run_id, {{result.trained_steps, "steps_per_second", result.steps_per_second}});
   store.set_peak_memory(run_id, train::peak_memory_bytes());
-  store.finish_run(run_id, result.evals, elapsed(), result.splits, result.examples);
+  store.finish_run(run_id, {result.evals, result.splits, result.examples, elapsed(),
+                            result.selected_step, result.trained_steps});
   std::error_code ignored;
   std::filesystem::remove(run_dir / "checkpoint.pt", ignored);
   if (talk) {
     std::cout << "run " << run_id << " finished in " << std::fixed << std::setprecision(1)
               << elapsed() << " s (" << result.steps_per_second << " steps/s); final loss "
               << std::setprecision(4) << result.final_loss << "\n";
+    if (result.trained_steps < s.train.steps) {
+      std::cout << "  stopped early at step " << result.trained_steps << ": no better dev exact "
+                << "match in " << s.train.patience << " evaluations (train.patience)\n";
+    }
+    if (result.selected_step != result.trained_steps) {
+      std::cout << "  evaluated the weights of step " << result.selected_step
+                << ", the best on dev (train.select=best_dev)\n";
+    }
     print_length_table(result.evals, s.task.train_lengths[0], s.task.train_lengths[1],
                        result.splits);
   } else {

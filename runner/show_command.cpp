@@ -17,40 +17,45 @@ void show(const GlobalOptions& globals, const std::string& id) {
                      " (list them with `attnlab ls runs`)");
   const auto& r = *found;
   const auto& env = r.run.environment;
-  std::cout << "run:          " << r.run_id << "\n"
-            << "status:       " << r.status << (r.error.empty() ? "" : " (" + r.error + ")") << "\n"
-            << "sweep:        " << (r.run.sweep_id.empty() ? "-" : r.run.sweep_id) << "\n"
-            << (r.run.slurm_job_id.empty() ? "" : "slurm job:    " + r.run.slurm_job_id + "\n")
-            << "config hash:  " << r.run.config_hash << "\n"
-            << "overrides:    " << r.run.overrides_json << "\n"
-            << "started:      " << r.started_at << "\n"
-            << "finished:     " << (r.finished_at.empty() ? "-" : r.finished_at) << "\n"
-            << "model:        " << r.run.model
-            << (r.run.decoder.empty() || r.run.decoder == r.run.model
-                    ? ""
-                    : ", " + r.run.decoder + " decoder")
-            << ", " << r.run.attention << " attention, "
-            << (r.parameters > 0 ? std::to_string(r.parameters) + " parameters"
-                                 : "parameters unknown")
-            << "\n"
-            << "wall seconds: " << std::fixed << std::setprecision(1) << r.wall_seconds << "\n"
-            << "peak memory:  "
-            << (r.peak_memory_bytes > 0
-                    ? std::to_string((r.peak_memory_bytes + 524288) / 1048576) + " MiB resident"
-                    : "-")
-            << "\n"
-            << "checkpoint:   "
-            << (r.checkpoint_step > 0 ? "step " + std::to_string(r.checkpoint_step) : "-")
-            << (r.status == "running"
-                    ? ", pid " + std::to_string(r.pid) + ", last heartbeat " + r.heartbeat_at
-                    : "")
-            << "\n"
-            << "environment:  attnlab " << env.attnlab_version << " (" << env.git_commit
-            << (env.git_dirty ? ", uncommitted changes" : "") << "), LibTorch " << env.torch_version
-            << ", BLAS " << env.blas << (env.gpu.empty() ? "" : ", GPU " + env.gpu) << ", "
-            << env.threads << " thread(s) on " << env.device << ", " << env.cpu << ", host "
-            << env.hostname << "\n"
-            << "config:\n";
+  std::cout
+      << "run:          " << r.run_id << "\n"
+      << "status:       " << r.status << (r.error.empty() ? "" : " (" + r.error + ")") << "\n"
+      << "sweep:        " << (r.run.sweep_id.empty() ? "-" : r.run.sweep_id) << "\n"
+      << (r.run.slurm_job_id.empty() ? "" : "slurm job:    " + r.run.slurm_job_id + "\n")
+      << "config hash:  " << r.run.config_hash << "\n"
+      << "overrides:    " << r.run.overrides_json << "\n"
+      << "started:      " << r.started_at << "\n"
+      << "finished:     " << (r.finished_at.empty() ? "-" : r.finished_at) << "\n"
+      << "model:        " << r.run.model
+      << (r.run.decoder.empty() || r.run.decoder == r.run.model ? ""
+                                                                : ", " + r.run.decoder + " decoder")
+      << ", " << r.run.attention << " attention, "
+      << (r.parameters > 0 ? std::to_string(r.parameters) + " parameters" : "parameters unknown")
+      << "\n"
+      << "wall seconds: " << std::fixed << std::setprecision(1) << r.wall_seconds << "\n"
+      << "peak memory:  "
+      << (r.peak_memory_bytes > 0
+              ? std::to_string((r.peak_memory_bytes + 524288) / 1048576) + " MiB resident"
+              : "-")
+      << "\n"
+      << (r.trained_steps > 0 ? "trained:      " + std::to_string(r.trained_steps) +
+                                    " steps; evaluated the weights of step " +
+                                    std::to_string(r.selected_step) + "\n"
+                              : "")
+      << "data:         "
+      << (r.run.data_identity.empty() ? "the settings and the seed alone" : r.run.data_identity)
+      << "\n"
+      << "checkpoint:   "
+      << (r.checkpoint_step > 0 ? "step " + std::to_string(r.checkpoint_step) : "-")
+      << (r.status == "running"
+              ? ", pid " + std::to_string(r.pid) + ", last heartbeat " + r.heartbeat_at
+              : "")
+      << "\n"
+      << "environment:  attnlab " << env.attnlab_version << " (" << env.git_commit
+      << (env.git_dirty ? ", uncommitted changes" : "") << "), LibTorch " << env.torch_version
+      << ", BLAS " << env.blas << (env.gpu.empty() ? "" : ", GPU " + env.gpu) << ", " << env.threads
+      << " thread(s) on " << env.device << ", " << env.cpu << ", host " << env.hostname << "\n"
+      << "config:\n";
   std::istringstream config(r.run.config_yaml);
   for (std::string line; std::getline(config, line);)
     std::cout << "  " << line << "\n";

@@ -328,7 +328,7 @@ void sweep(const GlobalOptions& globals, SweepOptions options) {
   const bool interrupted = g_sweep_signal != 0;
   store->finish_sweep(sweep_id, all_finished && !interrupted);
 
-  print_report(*store, sweep_id, "reports/" + name);
+  const PrintedReport printed = print_report(*store, sweep_id, "reports/" + name);
   int finished = 0, failed = 0;
   for (const auto& p : plan) {
     const bool done = store->finished_run_with_hash(p.hash).has_value();
@@ -347,6 +347,10 @@ void sweep(const GlobalOptions& globals, SweepOptions options) {
     throw RunFailed("sweep " + sweep_id + ": " + std::to_string(failed) +
                     " job(s) did not finish; `attnlab sweep --resume " + sweep_id +
                     "` retries only those");
+  }
+  if (printed.failed_claims > 0) {
+    throw RunFailed("sweep " + sweep_id + ": " + std::to_string(printed.failed_claims) +
+                    " claim(s) of the experiment fail (the report says which and by how much)");
   }
 }
 
@@ -397,8 +401,9 @@ void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
           "are merged into --db as tasks end\n(or with `attnlab merge`). Launcher "
           "options: partition, time, cpus_per_task,\nmem_per_task, gpus, "
           "array_parallelism, sbatch_flags, poll_seconds, job_name.\nExit codes: 0 all "
-          "jobs finished (or submitted, with --no-wait), 1 a job failed,\n2 bad config "
-          "or usage.\n\n") +
+          "jobs finished (or submitted, with --no-wait) and no claim of the\nexperiment "
+          "fails (inconclusive ones are reported, not failed), 1 a job failed or a\nclaim "
+          "fails, 2 bad config or usage.\n\n") +
       kOverrideGrammar);
   cmd->callback([&globals, options] { sweep(globals, *options); });
 }

@@ -1,7 +1,11 @@
 // Bahdanau's additive scoring (Bahdanau, Cho, Bengio 2015, appendix A.1.2):
 //   e(s, h_j) = v_a^T tanh(W_a s + U_a h_j)
 // U_a h_j depends only on the source, so it is the projected key; the
-// attention size equals the query size.
+// attention size equals the query size. Up to W_a's bias this is Luong's
+// concat score (concat.h): v^T tanh(W_q q + W_k h) is the same function.
+// Bahdanau's model scores with the previous decoder state s_{i-1}; here the
+// decoder passes whichever state it scores with (model.decoder: bahdanau
+// passes s_{i-1}, luong the current h_t).
 #pragma once
 
 #include "attention/scorer.h"

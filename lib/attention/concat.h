@@ -2,6 +2,9 @@
 //   score(h_t, h_s) = v_a^T tanh(W_a [h_t; h_s])
 // with a full W_a. Split as W_a = [W_q  W_k], W_a [h_t; h_s] = W_q h_t + W_k h_s,
 // so W_k h_s depends only on the source and is the projected key.
+// This is Bahdanau's additive function (additive.h) without its bias: the
+// two differ by one vector inside the tanh, and in which decoder state they
+// score (the decoder, not the scorer, decides that: model.decoder).
 #pragma once
 
 #include "attention/scorer.h"

@@ -206,6 +206,16 @@ const std::vector<std::string>& task_names() {
   return kNames;
 }
 
+const std::vector<std::string>& schedule_names() {
+  static const std::vector<std::string> kNames = {"constant", "inverse_sqrt", "cosine", "linear"};
+  return kNames;
+}
+
+const std::vector<std::string>& selection_names() {
+  static const std::vector<std::string> kNames = {"last", "best_dev"};
+  return kNames;
+}
+
 RunSettings parse_settings(const Composed& composed) {
   RunSettings s;
   Reader root(composed, composed.root, "");
@@ -297,7 +307,22 @@ RunSettings parse_settings(const Composed& composed) {
       static_cast<int>(train.integer("eval_every", s.train.eval_every, 0, 100000000));
   s.train.precision = train.choice("precision", s.train.precision, {"fp32", "bf16"});
   s.train.deterministic = train.boolean("deterministic", s.train.deterministic);
+  s.train.schedule = train.choice("schedule", s.train.schedule, schedule_names());
+  s.train.warmup_steps =
+      static_cast<int>(train.integer("warmup_steps", s.train.warmup_steps, 0, 100000000));
+  s.train.select = train.choice("select", s.train.select, selection_names());
+  s.train.patience = static_cast<int>(train.integer("patience", s.train.patience, 0, 1000000));
+  s.train.dev_examples =
+      static_cast<int>(train.integer("dev_examples", s.train.dev_examples, 1, 1000000));
   train.finish();
+  const auto needs_dev = [&](const std::string& key, const std::string& what) {
+    if (s.train.eval_every > 0) return;
+    throw ConfigError(
+        composed.where(key) + ": " + key + ": " + what +
+        " needs dev evaluations; set train.eval_every to a number of steps (it is 0)");
+  };
+  if (s.train.select == "best_dev") needs_dev("train.select", "best_dev");
+  if (s.train.patience > 0) needs_dev("train.patience", "early stopping");
 
   Reader decode = root.child("decode");
   s.decode.beam_size = static_cast<int>(decode.integer("beam_size", s.decode.beam_size, 1, 1000));
@@ -371,6 +396,11 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
   // these settings keep their hashes.
   if (s.train.precision != "fp32") j["train"]["precision"] = s.train.precision;
   if (s.train.deterministic) j["train"]["deterministic"] = true;
+  j["train"]["schedule"] = s.train.schedule;
+  j["train"]["warmup_steps"] = s.train.warmup_steps;
+  j["train"]["select"] = s.train.select;
+  j["train"]["patience"] = s.train.patience;
+  j["train"]["dev_examples"] = s.train.dev_examples;
   j["decode"] = {{"beam_size", s.decode.beam_size}, {"length_penalty", s.decode.length_penalty}};
   j["seed"] = s.seed;
   j["threads"] = s.threads;
@@ -411,8 +441,10 @@ std::string to_yaml(const RunSettings& settings) {
   return std::string(out.c_str()) + "\n";
 }
 
-std::string config_hash(const RunSettings& settings, const std::string& code_version) {
-  return sha256_hex(canonical_json(settings) + "\n" + code_version);
+std::string config_hash(const RunSettings& settings, const std::string& code_version,
+                        const std::string& data_identity) {
+  return sha256_hex(canonical_json(settings) + "\n" + code_version +
+                    (data_identity.empty() ? "" : "\n" + data_identity));
 }
 
 }  // namespace attnlab::config

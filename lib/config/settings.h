@@ -71,10 +71,23 @@ struct TrainSettings {
   double clip_norm = 1.0;          // gradient clipping by global norm; 0 disables
   int log_every = 50;              // steps between recorded training losses
   int checkpoint_every = 500;      // steps between checkpoints a killed run resumes from; 0 = none
-  int eval_every = 0;              // steps between learning-curve evaluations; 0 = none
+  int eval_every = 0;              // steps between dev evaluations (learning curve); 0 = none
   std::string precision = "fp32";  // 'fp32', or 'bf16' (autocast: bf16 matrix products)
   bool deterministic = false;      // ask LibTorch for deterministic algorithms only
+  // The learning rate at each step, train.lr being its peak: 'constant';
+  // 'inverse_sqrt' (linear warm-up, then lr * sqrt(warmup_steps / step));
+  // 'cosine' and 'linear' (linear warm-up, then down to 0 at the last step).
+  std::string schedule = "constant";
+  int warmup_steps = 0;  // steps of linear warm-up from lr / warmup_steps to lr
+  std::string select =
+      "last";              // the weights evaluated: 'last', or 'best_dev' (best dev exact match)
+  int patience = 0;        // stop after this many dev evaluations without a better one; 0 = never
+  int dev_examples = 256;  // dev examples decoded at each evaluation (the training lengths)
 };
+
+// The values train.schedule and train.select take.
+const std::vector<std::string>& schedule_names();
+const std::vector<std::string>& selection_names();
 
 struct RunSettings {
   TaskSettings task;
@@ -99,7 +112,11 @@ std::string canonical_json(const RunSettings& settings);
 // Human-readable YAML of the settings, in the order of the structs above.
 std::string to_yaml(const RunSettings& settings);
 
-// The identity of a run: SHA-256 (hex) of the canonical JSON and the code version.
-std::string config_hash(const RunSettings& settings, const std::string& code_version);
+// The identity of a run: SHA-256 (hex) of the canonical JSON, the code
+// version and what besides the settings decides its data (data files'
+// digests, library versions; "" when nothing does, which leaves the hash as
+// it was before data entered it).
+std::string config_hash(const RunSettings& settings, const std::string& code_version,
+                        const std::string& data_identity = "");
 
 }  // namespace attnlab::config

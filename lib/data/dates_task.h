@@ -26,6 +26,7 @@ class DatesTask : public CorpusTask {
   explicit DatesTask(const config::TaskSettings& settings);
 
   std::string length_unit() const override { return "characters"; }
+  std::string data_identity() const override { return icu_identity(); }
 
   // The formats drawn from, in draw order: ICU skeletons (turned into each
   // locale's pattern by its DateTimePatternGenerator) and the date styles

@@ -1,8 +1,8 @@
 #include "data/g2p_cmudict_task.h"
 
 #include <cctype>
-#include <fstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 namespace attnlab::data {
@@ -53,14 +53,16 @@ std::optional<Entry> parse_entry(const std::string& line) {
 
 G2pCmudictTask::G2pCmudictTask(const config::TaskSettings& settings) : CorpusTask(Vocabulary(" ")) {
   const std::string path = settings.path.empty() ? kCmudictPath : settings.path;
-  std::ifstream in(path);
-  if (!in) {
+  std::string bytes;
+  if (!read_bytes(path, &bytes)) {
     throw std::invalid_argument("task.path: cannot read the CMU dictionary " + path +
                                 (settings.path.empty()
                                      ? " (Debian's festlex-cmu package ships it: apt-get install "
                                        "festlex-cmu, or run scripts/install-deps.sh)"
                                      : ""));
   }
+  digest_ = digest_of(bytes);
+  std::istringstream in(bytes);
   Vocabulary& vocabulary = mutable_vocabulary();
   std::string line;
   int number = 0;

@@ -26,6 +26,10 @@ class G2pCmudictTask : public CorpusTask {
   explicit G2pCmudictTask(const config::TaskSettings& settings);
 
   std::string length_unit() const override { return "letters"; }
+  std::string data_identity() const override { return digest_; }
+
+ private:
+  std::string digest_;  // of the dictionary file's bytes
 };
 
 }  // namespace attnlab::data

@@ -37,6 +37,7 @@ class NumbersTask : public GeneratedTask {
 
   const Vocabulary& vocabulary() const override { return vocabulary_; }
   std::string length_unit() const override { return "digits"; }
+  std::string data_identity() const override { return icu_identity(); }
   // Exact on the digits side (`length`). On the words side an estimate with
   // margin: 1.5 times the most characters measured at construction over the
   // numbers of at most `length` digits (0 to 9999, every d * 10^k, and 3000

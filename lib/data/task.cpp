@@ -1,13 +1,19 @@
 // The shared machinery of tasks: held-out splits, batches, the task table.
 #include "data/task.h"
 
+#include <unicode/ulocdata.h>
+#include <unicode/uversion.h>
+
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
 #include "config/errors.h"
+#include "config/sha256.h"
 #include "data/addition_task.h"
 #include "data/copy_task.h"
 #include "data/dates_task.h"
@@ -26,14 +32,64 @@ std::uint64_t fnv1a(const std::string& bytes) {
   return h;
 }
 
-bool is_held_out(const std::vector<std::int64_t>& source) {
+std::vector<Example> random_subset(std::vector<Example> examples, size_t n, Rng& rng) {
+  if (examples.size() <= n) return examples;
+  // Partial Fisher-Yates over the indices, then back into the given order.
+  std::vector<size_t> order(examples.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  for (size_t i = 0; i < n; ++i)
+    std::swap(order[i], order[i + rng.below(order.size() - i)]);
+  order.resize(n);
+  std::sort(order.begin(), order.end());
+  std::vector<Example> subset;
+  subset.reserve(n);
+  for (const auto i : order)
+    subset.push_back(std::move(examples[i]));
+  return subset;
+}
+
+Split split_of_source(const std::vector<std::int64_t>& source) {
   std::string bytes;
   bytes.reserve(source.size() * 2);
   for (const auto id : source) {
     bytes.push_back(static_cast<char>(id & 0xff));
     bytes.push_back(static_cast<char>((id >> 8) & 0xff));
   }
-  return fnv1a(bytes) % 10 == 0;
+  const std::uint64_t bucket = fnv1a(bytes) % 10;
+  return bucket == 0 ? Split::kTest : bucket == 1 ? Split::kDev : Split::kTrain;
+}
+
+bool read_bytes(const std::string& path, std::string* bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return false;
+  *bytes = out.str();
+  return true;
+}
+
+std::string digest_of(const std::string& bytes) {
+  return "sha256:" + config::sha256_hex(bytes);
+}
+
+std::string icu_identity() {
+  const auto dotted = [](const UVersionInfo v) {
+    std::string out = std::to_string(v[0]) + "." + std::to_string(v[1]);
+    if (v[2] != 0 || v[3] != 0) out += "." + std::to_string(v[2]);
+    if (v[3] != 0) out += "." + std::to_string(v[3]);
+    return out;
+  };
+  UVersionInfo icu{}, cldr{};
+  u_getVersion(icu);
+  UErrorCode status = U_ZERO_ERROR;
+  ulocdata_getCLDRVersion(cldr, &status);
+  return "ICU " + dotted(icu) + ", CLDR " + (U_SUCCESS(status) ? dotted(cldr) : "unknown");
+}
+
+bool is_held_out(const std::vector<std::int64_t>& source) {
+  return split_of_source(source) != Split::kTrain;
 }
 
 std::vector<Example> GeneratedTask::training_batch(Rng& rng, std::array<int, 2> lengths,
@@ -43,7 +99,7 @@ std::vector<Example> GeneratedTask::training_batch(Rng& rng, std::array<int, 2> 
   std::vector<Example> batch;
   batch.reserve(static_cast<size_t>(batch_size));
   // A length whose every example is held out (possible only when it has very
-  // few) yields none after this many draws; training then skips it.
+  // few) yields none after this many draws.
   int misses = 0;
   while (static_cast<int>(batch.size()) < batch_size && misses < 1000) {
     Example e = generate(rng, length);
@@ -59,9 +115,9 @@ std::vector<Example> GeneratedTask::training_batch(Rng& rng, std::array<int, 2> 
   return batch;
 }
 
-std::vector<Example> GeneratedTask::test_examples(int length, int max_examples,
-                                                  std::uint64_t seed) const {
-  // Distinct held-out examples: a tenth of all sources is held out, so a
+std::vector<Example> GeneratedTask::held_out(Split split, int length, int max_examples,
+                                             std::uint64_t seed) const {
+  // Distinct examples of the split: it holds a tenth of all sources, so a
   // draw succeeds one time in ten; where a length has few examples the
   // bounded number of draws ends the set early.
   Rng rng(seed);
@@ -70,7 +126,7 @@ std::vector<Example> GeneratedTask::test_examples(int length, int max_examples,
   const std::int64_t draws = 40LL * max_examples + 1000;
   for (std::int64_t i = 0; i < draws && static_cast<int>(out.size()) < max_examples; ++i) {
     Example e = generate(rng, length);
-    if (!is_held_out(e.source) || !seen.insert(e.source).second) continue;
+    if (split_of_source(e.source) != split || !seen.insert(e.source).second) continue;
     out.push_back(std::move(e));
   }
   return out;
@@ -146,26 +202,15 @@ std::vector<Example> CorpusTask::training_batch(Rng& rng, std::array<int, 2> len
   return batch;
 }
 
-std::vector<Example> CorpusTask::test_examples(int length, int max_examples,
-                                               std::uint64_t seed) const {
+std::vector<Example> CorpusTask::held_out(Split split, int length, int max_examples,
+                                          std::uint64_t seed) const {
   std::vector<Example> out;
-  for (const auto& e : test_) {
+  for (const auto& e : split == Split::kDev ? dev_ : test_) {
     if (e.length == length) out.push_back(e);
   }
   if (static_cast<int>(out.size()) > max_examples) {
-    // A fixed random subset (partial Fisher-Yates), in corpus order.
     Rng rng(seed);
-    std::vector<size_t> order(out.size());
-    for (size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    for (size_t i = 0; i < static_cast<size_t>(max_examples); ++i)
-      std::swap(order[i], order[i + rng.below(order.size() - i)]);
-    order.resize(static_cast<size_t>(max_examples));
-    std::sort(order.begin(), order.end());
-    std::vector<Example> subset;
-    for (const auto i : order)
-      subset.push_back(std::move(out[i]));
-    out = std::move(subset);
+    out = random_subset(std::move(out), static_cast<size_t>(max_examples), rng);
   }
   return out;
 }
@@ -240,6 +285,12 @@ std::vector<Example> evaluation_examples(const Task& task, const config::RunSett
                                          int length) {
   return task.test_examples(length, settings.task.eval_examples,
                             derive_seed(settings.seed, "eval", static_cast<std::uint64_t>(length)));
+}
+
+std::vector<Example> development_examples(const Task& task, const config::RunSettings& settings,
+                                          int length, int max_examples) {
+  return task.dev_examples(length, max_examples,
+                           derive_seed(settings.seed, "dev", static_cast<std::uint64_t>(length)));
 }
 
 }  // namespace attnlab::data

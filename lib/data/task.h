@@ -4,10 +4,12 @@
 //
 // Two families share the interface. A GeneratedTask draws examples of a given
 // length on the fly; a CorpusTask holds a fixed list of examples (a file, or
-// a generated collection) split into train/dev/test by a hash. Either way the
-// examples evaluated are never trained on, and training and evaluation draw
-// from separate streams derived from the run's seed, so neither depends on
-// the other, on the thread count, or on how many batches came before.
+// a generated collection). Both split by a hash into train, dev and test, the
+// same for every seed: dev chooses (learning curve, model selection, early
+// stopping), test is read once at the end, and neither is ever trained on.
+// Training, dev and test draw from separate streams derived from the run's
+// seed, so none depends on the others, on the thread count, or on how many
+// batches came before.
 #pragma once
 
 #include <array>
@@ -22,6 +24,8 @@
 #include "data/vocabulary.h"
 
 namespace attnlab::data {
+
+enum class Split { kTrain, kDev, kTest };
 
 struct Example {
   std::vector<std::int64_t> source;  // symbol ids, no specials
@@ -43,12 +47,25 @@ class Task {
   // `batch_size` training examples with lengths in `lengths`.
   virtual std::vector<Example> training_batch(Rng& rng, std::array<int, 2> lengths,
                                               int batch_size) const = 0;
-  // Up to `max_examples` distinct held-out examples of `length`, fixed by
-  // `seed`; fewer (even none) where the task has no more of that length.
-  virtual std::vector<Example> test_examples(int length, int max_examples,
-                                             std::uint64_t seed) const = 0;
-  // The development split (corpus tasks); empty for generated tasks.
-  virtual std::vector<Example> dev_examples() const { return {}; }
+  // Up to `max_examples` distinct examples of `length` from the held-out
+  // `split` (kDev or kTest), fixed by `seed`; fewer (even none) where the
+  // task has no more of that length.
+  virtual std::vector<Example> held_out(Split split, int length, int max_examples,
+                                        std::uint64_t seed) const = 0;
+  std::vector<Example> test_examples(int length, int max_examples, std::uint64_t seed) const {
+    return held_out(Split::kTest, length, max_examples, seed);
+  }
+  std::vector<Example> dev_examples(int length, int max_examples, std::uint64_t seed) const {
+    return held_out(Split::kDev, length, max_examples, seed);
+  }
+  // The whole development split of a corpus; empty for generated tasks,
+  // whose dev examples are drawn per length.
+  virtual std::vector<Example> dev_split() const { return {}; }
+  // What, besides the settings, decides this task's examples: a digest of
+  // every data file it read and the versions of the libraries that generate
+  // its text ("sha256:..., ICU 72.1, CLDR 42.0"); "" when the settings and
+  // the seed alone decide them. Part of a run's identity.
+  virtual std::string data_identity() const { return ""; }
 
   // Upper bounds on the source and target tokens of an example whose length
   // is at most `length` (position tables, decoding limits).
@@ -56,21 +73,23 @@ class Task {
   virtual int max_target_tokens(int length) const = 0;
 };
 
-// Draws examples of a requested length. An example is held out for
-// evaluation when the hash of its source falls in a fixed tenth
-// (is_held_out()); training never sees those, evaluation sees only those.
+// Draws examples of a requested length. The hash of an example's source
+// puts it in test (a fixed tenth of all sources), dev (another tenth) or
+// train (split_of_source()); training draws only from train.
 class GeneratedTask : public Task {
  public:
   std::vector<Example> training_batch(Rng& rng, std::array<int, 2> lengths,
                                       int batch_size) const override;
-  std::vector<Example> test_examples(int length, int max_examples,
-                                     std::uint64_t seed) const override;
+  std::vector<Example> held_out(Split split, int length, int max_examples,
+                                std::uint64_t seed) const override;
 
  protected:
   // One random example of `length`.
   virtual Example generate(Rng& rng, int length) const = 0;
 };
 
+Split split_of_source(const std::vector<std::int64_t>& source);
+// In dev or test: never trained on.
 bool is_held_out(const std::vector<std::int64_t>& source);
 
 // A fixed list of examples. The split is by a hash of each example's key
@@ -78,15 +97,15 @@ bool is_held_out(const std::vector<std::int64_t>& source);
 // every order of the file: 80 % train, 10 % dev, 10 % test.
 class CorpusTask : public Task {
  public:
-  enum class Split { kTrain, kDev, kTest };
+  using Split = data::Split;
   static Split split_of(const std::string& key);
 
   const Vocabulary& vocabulary() const override { return vocabulary_; }
   std::vector<Example> training_batch(Rng& rng, std::array<int, 2> lengths,
                                       int batch_size) const override;
-  std::vector<Example> test_examples(int length, int max_examples,
-                                     std::uint64_t seed) const override;
-  std::vector<Example> dev_examples() const override { return dev_; }
+  std::vector<Example> held_out(Split split, int length, int max_examples,
+                                std::uint64_t seed) const override;
+  std::vector<Example> dev_split() const override { return dev_; }
   int max_source_tokens(int length) const override;
   int max_target_tokens(int length) const override;
 
@@ -120,9 +139,25 @@ std::vector<std::string> task_names();
 std::vector<Example> training_examples(const Task& task, const config::RunSettings& settings,
                                        std::int64_t step);
 
-// The fixed evaluation set for one length.
+// The fixed evaluation (test) set for one length: task.eval_examples of them.
 std::vector<Example> evaluation_examples(const Task& task, const config::RunSettings& settings,
                                          int length);
+
+// Up to `max_examples` dev examples of one length, fixed for the seed.
+std::vector<Example> development_examples(const Task& task, const config::RunSettings& settings,
+                                          int length, int max_examples);
+
+// `n` of `examples` chosen at random, kept in their order (all of them when
+// there are no more than n).
+std::vector<Example> random_subset(std::vector<Example> examples, size_t n, Rng& rng);
+
+// Reads a whole file into `bytes`; false when it cannot be read.
+bool read_bytes(const std::string& path, std::string* bytes);
+// "sha256:HEX" of a data file's bytes, as data_identity() gives it.
+std::string digest_of(const std::string& bytes);
+
+// The ICU library and the CLDR locale data it carries: "ICU 72.1, CLDR 42.0".
+std::string icu_identity();
 
 // 64-bit FNV-1a: the fixed hash behind splits (never std::hash, which may
 // differ between standard libraries).

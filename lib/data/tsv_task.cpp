@@ -1,6 +1,5 @@
 #include "data/tsv_task.h"
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -30,8 +29,12 @@ TsvTask::TsvTask(const config::TaskSettings& settings)
     : CorpusTask(Vocabulary(settings.tokenize == "char" ? "" : " ")),
       unit_(settings.tokenize == "char" ? "characters" : "words") {
   const bool characters = settings.tokenize == "char";
-  std::ifstream in(settings.path);
-  if (!in) throw std::invalid_argument("task.path: cannot read " + settings.path);
+  std::string bytes;
+  if (!read_bytes(settings.path, &bytes)) {
+    throw std::invalid_argument("task.path: cannot read " + settings.path);
+  }
+  digest_ = digest_of(bytes);
+  std::istringstream in(bytes);
   std::vector<Pair> pairs;
   std::set<std::string> sources;
   std::string line;

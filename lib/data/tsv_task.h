@@ -20,9 +20,11 @@ class TsvTask : public CorpusTask {
   explicit TsvTask(const config::TaskSettings& settings);
 
   std::string length_unit() const override { return unit_; }
+  std::string data_identity() const override { return digest_; }
 
  private:
   std::string unit_;
+  std::string digest_;  // of the file's bytes
 };
 
 inline constexpr const char* kUnknown = "<unk>";

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -24,7 +26,8 @@ const std::vector<std::pair<std::string, Metric>> kMetrics = {
     {"token_accuracy", Metric::kTokenAccuracy},
     {"sequence_accuracy", Metric::kSequenceAccuracy},
     {"error_rate", Metric::kErrorRate},
-    {"bleu", Metric::kBleu}};
+    {"bleu", Metric::kBleu},
+    {"perplexity", Metric::kPerplexity}};
 const std::vector<std::pair<std::string, LengthSelection::Kind>> kLengthNames = {
     {"all", LengthSelection::Kind::kAll},
     {"train", LengthSelection::Kind::kTrain},
@@ -135,7 +138,7 @@ class ClaimParser {
         }
         claim.text = value.Scalar();
       } else if (key == "where") {
-        claim.where = parse_selector(value, key_path);
+        claim.where = parse_selector(value, key_path, nullptr);
       } else if (key == "metric") {
         claim.metric = parse_metric(value, key_path);
       } else if (key == "lengths") {
@@ -155,7 +158,7 @@ class ClaimParser {
           claim.threshold = parse_number(value, key_path);
         } else {
           claim.relation = key == "below" ? Relation::kBelow : Relation::kAbove;
-          claim.others = parse_selector(value, key_path);
+          claim.others = parse_selector(value, key_path, &claim.other_lengths);
         }
       }
     }
@@ -181,7 +184,10 @@ class ClaimParser {
     return claim;
   }
 
-  std::vector<SelectorKey> parse_selector(const YAML::Node& node, const std::string& path) const {
+  // A selector; `lengths`, when not null, takes the key `lengths` (the
+  // other side's length selection of a comparison).
+  std::vector<SelectorKey> parse_selector(const YAML::Node& node, const std::string& path,
+                                          std::optional<LengthSelection>* lengths) const {
     const std::string shape =
         "must be a non-empty map of setting -> value or list of values, e.g. "
         "{attention.name: [dot, additive]}";
@@ -191,6 +197,19 @@ class ClaimParser {
       SelectorKey key{item.first.Scalar(), {}};
       const std::string key_path = path + "." + key.key;
       if (key.key.empty()) fail(item.first, path, "a setting name must not be empty");
+      if (key.key == "lengths" && node.size() == 1 && lengths != nullptr) {
+        *lengths = parse_lengths(item.second, key_path);  // each group against itself
+        continue;
+      }
+      if (key.key == "lengths") {
+        if (lengths == nullptr) {
+          fail(item.first, path,
+               "'lengths' is not a setting: give the claim's lengths beside 'where', and the "
+               "other side's inside 'below' or 'above'");
+        }
+        *lengths = parse_lengths(item.second, key_path);
+        continue;
+      }
       const YAML::Node& value = item.second;
       if (value.IsScalar()) {
         key.values.push_back(value.Scalar());
@@ -242,6 +261,10 @@ class ClaimParser {
   }
 
   void check_units(double x, Metric metric, const YAML::Node& node, const std::string& path) const {
+    if (metric == Metric::kPerplexity) {
+      if (x >= 0) return;
+      fail(node, path, node.Scalar() + " is negative: perplexity is 1 or more");
+    }
     const double top = metric == Metric::kBleu ? 100 : 1;
     if (x >= 0 && x <= top) return;
     if (metric == Metric::kBleu) {
@@ -337,6 +360,8 @@ double score(const store::Scores& scores, Metric metric) {
       return scores.error_rate;
     case Metric::kBleu:
       return scores.bleu;
+    case Metric::kPerplexity:
+      return scores.perplexity;
   }
   return 0;
 }
@@ -363,48 +388,170 @@ bool selected(const RunResult& run, const LengthSelection& lengths, int length) 
 
 namespace {
 
-// The run's metric over the selected lengths; nothing when none was evaluated.
-std::optional<double> run_value(const RunResult& run, Metric metric,
-                                const LengthSelection& lengths) {
-  if (lengths.kind == LengthSelection::Kind::kAll) {
-    // The whole split is scored at once: exact corpus BLEU, not a mean of buckets.
-    for (const auto& split : run.splits)
-      if (split.split == "test" && split.n > 0) return score(split, metric);
-  }
+// One run's number for a claim: its metric over the selected lengths, and
+// for exact match its per-example outcomes over them ("" when a length's
+// were not recorded).
+struct Sample {
+  std::string seed;
+  double value = 0;
+  std::string outcomes;
+};
+
+// The run's sample; nothing when none of its lengths was selected.
+std::optional<Sample> run_sample(const RunResult& run, Metric metric,
+                                 const LengthSelection& lengths) {
+  Sample sample;
+  const auto seed = run.params.find("seed");
+  sample.seed = seed == run.params.end() ? run.run_id : seed->second;
   double weighted = 0;
   long long n = 0;
+  bool complete = true;
+  // Perplexity is 0 where it was not measured (runs stored before it was).
+  const auto measured = [metric](const store::Scores& s) {
+    return s.n > 0 && (metric != Metric::kPerplexity || s.perplexity > 0);
+  };
   for (const auto& eval : run.evals) {
-    if (eval.n <= 0 || !selected(run, lengths, eval.length)) continue;
+    if (!measured(eval) || !selected(run, lengths, eval.length)) continue;
     weighted += eval.n * score(eval, metric);
     n += eval.n;
+    complete = complete && static_cast<int>(eval.outcomes.size()) == eval.n;
+    sample.outcomes += eval.outcomes;
   }
-  if (n == 0) return std::nullopt;
-  return weighted / static_cast<double>(n);
-}
-
-GroupValue measure(const Group& group, const std::vector<RunResult>& runs, Metric metric,
-                   const LengthSelection& lengths) {
-  GroupValue out;
-  out.label = group.label;
-  double sum = 0;
-  for (const auto& run : runs) {
-    if (!matches(run, group)) continue;
-    ++out.matched;
-    if (const auto value = run_value(run, metric, lengths)) {
-      sum += *value;
-      ++out.runs;
+  if (!complete || metric != Metric::kSequenceAccuracy) sample.outcomes.clear();
+  if (lengths.kind == LengthSelection::Kind::kAll) {
+    // The whole split is scored at once: exact corpus BLEU, not a mean of buckets.
+    for (const auto& split : run.splits) {
+      if (split.split == "test" && measured(split)) {
+        sample.value = score(split, metric);
+        if (static_cast<int>(sample.outcomes.size()) != split.n) sample.outcomes.clear();
+        return sample;
+      }
     }
   }
-  if (out.runs > 0) out.value = sum / out.runs;
+  if (n == 0) return std::nullopt;
+  sample.value = weighted / static_cast<double>(n);
+  return sample;
+}
+
+// The range a metric's values and intervals stay in.
+std::pair<double, double> metric_range(Metric metric) {
+  switch (metric) {
+    case Metric::kTokenAccuracy:
+    case Metric::kSequenceAccuracy:
+      return {0, 1};
+    case Metric::kErrorRate:
+      return {0, std::numeric_limits<double>::infinity()};
+    case Metric::kBleu:
+      return {0, 100};
+    case Metric::kPerplexity:
+      return {1, std::numeric_limits<double>::infinity()};
+  }
+  return {0, 1};
+}
+
+bool all_have_outcomes(const std::vector<Sample>& samples) {
+  return !samples.empty() && std::all_of(samples.begin(), samples.end(),
+                                         [](const Sample& x) { return !x.outcomes.empty(); });
+}
+
+std::vector<SeedEvidence> evidence_of(const std::vector<Sample>& samples) {
+  std::vector<SeedEvidence> out;
+  for (const auto& x : samples)
+    out.push_back(single(x.outcomes, x.value));
   return out;
 }
 
-std::vector<GroupValue> measure_all(const std::vector<SelectorKey>& selector,
-                                    const std::vector<RunResult>& runs, const Claim& claim) {
-  std::vector<GroupValue> out;
-  for (const auto& group : expand(selector))
-    out.push_back(measure(group, runs, claim.metric, claim.lengths));
+std::vector<double> values_of(const std::vector<Sample>& samples) {
+  std::vector<double> out;
+  for (const auto& x : samples)
+    out.push_back(x.value);
   return out;
+}
+
+// The variance example sampling alone gives a group's mean; 0 when unknown.
+double floor_of(const std::vector<Sample>& samples) {
+  return all_have_outcomes(samples) ? accuracy_floor(evidence_of(samples)) : 0;
+}
+
+Interval group_interval(const std::vector<Sample>& samples, Metric metric) {
+  if (all_have_outcomes(samples)) return accuracy_interval(evidence_of(samples));
+  Interval i = t_interval(values_of(samples), 0);
+  const auto [lo, hi] = metric_range(metric);
+  i.lo = std::clamp(i.lo, lo, hi);
+  i.hi = std::clamp(i.hi, lo, hi);
+  return i;
+}
+
+struct MeasuredGroup {
+  GroupValue value;
+  std::vector<Sample> samples;
+};
+
+MeasuredGroup measure(const Group& group, const std::vector<RunResult>& runs, Metric metric,
+                      const LengthSelection& lengths) {
+  MeasuredGroup out;
+  out.value.label = group.label;
+  for (const auto& run : runs) {
+    if (!matches(run, group)) continue;
+    ++out.value.matched;
+    if (auto sample = run_sample(run, metric, lengths)) out.samples.push_back(std::move(*sample));
+  }
+  out.value.runs = static_cast<int>(out.samples.size());
+  if (out.value.runs > 0) {
+    out.value.interval = group_interval(out.samples, metric);
+    out.value.value = out.value.interval.estimate;
+  }
+  return out;
+}
+
+std::vector<MeasuredGroup> measure_all(const std::vector<SelectorKey>& selector,
+                                       const std::vector<RunResult>& runs, Metric metric,
+                                       const LengthSelection& lengths) {
+  std::vector<MeasuredGroup> out;
+  for (const auto& group : expand(selector))
+    out.push_back(measure(group, runs, metric, lengths));
+  return out;
+}
+
+// The samples of each seed that a group has exactly once.
+std::map<std::string, const Sample*> by_seed(const std::vector<Sample>& samples) {
+  std::map<std::string, int> count;
+  for (const auto& x : samples)
+    ++count[x.seed];
+  std::map<std::string, const Sample*> out;
+  for (const auto& x : samples)
+    if (count[x.seed] == 1) out[x.seed] = &x;
+  return out;
+}
+
+// `high` - `low` with its interval: paired by seed where both have the seed
+// (per example when both have outcomes over the same examples), Welch's
+// interval between independent groups otherwise.
+Interval difference(const std::vector<Sample>& high, const std::vector<Sample>& low,
+                    bool same_examples) {
+  const auto a = by_seed(high), b = by_seed(low);
+  std::vector<SeedEvidence> paired;
+  std::vector<Sample> high_paired, low_paired;
+  for (const auto& [seed, x] : a) {
+    const auto y = b.find(seed);
+    if (y == b.end()) continue;
+    high_paired.push_back(*x);
+    low_paired.push_back(*y->second);
+    paired.push_back(same_examples ? paired_difference(x->outcomes, y->second->outcomes, x->value,
+                                                       y->second->value)
+                                   : single("", x->value - y->second->value));
+  }
+  if (paired.empty()) {
+    return welch_interval(values_of(high), floor_of(high), values_of(low), floor_of(low));
+  }
+  const bool per_example = std::all_of(paired.begin(), paired.end(),
+                                       [](const SeedEvidence& e) { return e.examples > 0; });
+  if (per_example) return difference_interval(paired);
+  std::vector<double> differences;
+  for (const auto& e : paired)
+    differences.push_back(e.mean());
+  // Independent examples on the two sides: their sampling variances add.
+  return t_interval(differences, floor_of(high_paired) + floor_of(low_paired));
 }
 
 std::string missing_lengths(const LengthSelection& lengths) {
@@ -428,15 +575,24 @@ std::string runs_count(int n) {
   return std::to_string(n) + (n == 1 ? " run" : " runs");
 }
 
-// "additive: 0.973 (3 runs)", "dot: 0.500 (2 of 3 runs)", "none: no runs".
+// "0.973 [0.951, 0.990]", or "0.973" for one run without outcomes.
+std::string with_interval(const Interval& i) {
+  if (i.basis == Interval::Basis::kNone) return fixed3(i.estimate);
+  return fixed3(i.estimate) + " [" + fixed3(i.lo) + ", " + fixed3(i.hi) + "]";
+}
+
+// "additive: 0.973 [0.951, 0.990] (3 runs)", "dot: 0.500 [...] (2 of 3 runs)",
+// "none: no runs".
 std::string describe(const GroupValue& group, const LengthSelection& lengths) {
   if (group.matched == 0) return group.label + ": no runs";
   if (group.runs == 0)
     return group.label + ": " + missing_lengths(lengths) + " (" + runs_count(group.matched) + ")";
-  const std::string count = group.runs == group.matched
-                                ? runs_count(group.runs)
-                                : std::to_string(group.runs) + " of " + runs_count(group.matched);
-  return group.label + ": " + fixed3(group.value) + " (" + count + ")";
+  std::string count = group.runs == group.matched
+                          ? runs_count(group.runs)
+                          : std::to_string(group.runs) + " of " + runs_count(group.matched);
+  if (group.interval.basis == Interval::Basis::kExamples) count += "; test examples only";
+  if (group.interval.basis == Interval::Basis::kNone) count += "; no interval";
+  return group.label + ": " + with_interval(group.interval) + " (" + count + ")";
 }
 
 // A setting no run has at all is most likely a misspelt key: say so.
@@ -463,59 +619,103 @@ bool at_least(double value, double bound) {
   return value >= bound - 1e-9 * std::max(1.0, std::fabs(bound));
 }
 
+enum class Side { kHolds, kFails, kUnsure };
+
+// Where an interval lies against "value >= bound". A value without an
+// interval (one run, no outcomes) decides nothing.
+Side against_lower_bound(const Interval& i, double bound) {
+  if (i.basis == Interval::Basis::kNone) return Side::kUnsure;
+  if (at_least(i.lo, bound)) return Side::kHolds;
+  if (!at_least(i.hi, bound)) return Side::kFails;
+  return Side::kUnsure;
+}
+
+// How a verdict reads against a bound: ">= 0.900", "< 0.900", "straddles 0.900".
+std::string relation_text(Side side, const Interval& i, bool lower_bound, double bound) {
+  const char* relation = i.basis == Interval::Basis::kNone ? "undecided (no interval) vs"
+                         : side == Side::kHolds            ? (lower_bound ? ">=" : "<=")
+                         : side == Side::kFails            ? (lower_bound ? "<" : ">")
+                                                           : "straddles";
+  return std::string(relation) + " " + fixed3(bound);
+}
+
+ClaimOutcome::Verdict verdict_of(bool failed, bool missing, bool unsure) {
+  if (failed) return ClaimOutcome::Verdict::kFail;
+  if (missing) return ClaimOutcome::Verdict::kNoData;
+  if (unsure) return ClaimOutcome::Verdict::kInconclusive;
+  return ClaimOutcome::Verdict::kPass;
+}
+
 void check_threshold(const Claim& claim, ClaimOutcome* outcome) {
   const bool lower_bound = claim.relation == Relation::kAtLeast;
-  bool failed = false, missing = false;
+  bool failed = false, missing = false, unsure = false;
   std::vector<std::string> parts;
   for (const auto& group : outcome->groups) {
     std::string part = describe(group, claim.lengths);
     if (group.runs == 0) {
       missing = true;
     } else {
-      const bool holds = lower_bound ? at_least(group.value, claim.threshold)
-                                     : at_least(-group.value, -claim.threshold);
-      failed = failed || !holds;
-      part += std::string(" ") + (lower_bound ? (holds ? ">=" : "<") : (holds ? "<=" : ">")) + " " +
-              fixed3(claim.threshold);
+      // at_most X is at_least -X of the negated interval.
+      Interval i = group.interval;
+      if (!lower_bound) i = {-i.estimate, -i.hi, -i.lo, i.seeds, i.basis, i.p_value};
+      const Side side = against_lower_bound(i, lower_bound ? claim.threshold : -claim.threshold);
+      failed = failed || side == Side::kFails;
+      unsure = unsure || side == Side::kUnsure;
+      part += " " + relation_text(side, i, lower_bound, claim.threshold);
     }
     parts.push_back(part);
   }
   outcome->detail = join(parts, "; ");
-  outcome->verdict = failed    ? ClaimOutcome::Verdict::kFail
-                     : missing ? ClaimOutcome::Verdict::kNoData
-                               : ClaimOutcome::Verdict::kPass;
+  outcome->verdict = verdict_of(failed, missing, unsure);
 }
 
-void check_comparison(const Claim& claim, ClaimOutcome* outcome) {
+// Every group of `mine` against every group of `theirs`, or with `itself`
+// each against its own counterpart (the same group on other lengths).
+void check_comparison(const Claim& claim, const std::vector<MeasuredGroup>& mine,
+                      const std::vector<MeasuredGroup>& theirs, bool itself,
+                      ClaimOutcome* outcome) {
   const bool below = claim.relation == Relation::kBelow;
-  bool missing = false;
-  std::string worst;
-  for (const auto& g : outcome->groups) {
-    missing = missing || g.runs == 0;
-    for (const auto& h : outcome->others) {
-      missing = missing || h.runs == 0;
-      if (g.runs == 0 || h.runs == 0) continue;
-      const double margin = below ? h.value - g.value : g.value - h.value;
-      if (!outcome->worst_margin || margin < *outcome->worst_margin) {
-        outcome->worst_margin = margin;
-        worst = below ? h.label + " - " + g.label : g.label + " - " + h.label;
+  const bool same_examples = !claim.other_lengths;
+  bool missing = false, failed = false, unsure = false;
+  for (size_t i = 0; i < mine.size(); ++i) {
+    const auto& g = mine[i];
+    missing = missing || g.value.runs == 0;
+    for (size_t j = 0; j < theirs.size(); ++j) {
+      if (itself && i != j) continue;
+      const auto& h = theirs[j];
+      missing = missing || h.value.runs == 0;
+      if (g.value.runs == 0 || h.value.runs == 0) continue;
+      const auto& high = below ? h : g;
+      const auto& low = below ? g : h;
+      const std::string label =
+          itself
+              ? g.value.label + ": " + lengths_text(below ? *claim.other_lengths : claim.lengths) +
+                    " - " + lengths_text(below ? claim.lengths : *claim.other_lengths)
+              : high.value.label + " - " + low.value.label;
+      PairValue pair{label, difference(high.samples, low.samples, same_examples)};
+      const Side side = against_lower_bound(pair.difference, claim.margin);
+      failed = failed || side == Side::kFails;
+      unsure = unsure || side == Side::kUnsure;
+      if (!outcome->weakest || pair.difference.lo < outcome->weakest->difference.lo) {
+        outcome->weakest = pair;
       }
+      outcome->pairs.push_back(std::move(pair));
     }
   }
-  std::vector<std::string> mine, theirs;
+  std::vector<std::string> described_mine, described_theirs;
   for (const auto& g : outcome->groups)
-    mine.push_back(describe(g, claim.lengths));
+    described_mine.push_back(describe(g, claim.lengths));
   for (const auto& h : outcome->others)
-    theirs.push_back(describe(h, claim.lengths));
-  outcome->detail = join(mine, "; ") + " vs " + join(theirs, "; ");
-  const bool failed = outcome->worst_margin && !at_least(*outcome->worst_margin, claim.margin);
-  if (outcome->worst_margin) {
-    outcome->detail += "; worst margin: " + worst + " = " + fixed3(*outcome->worst_margin) +
-                       (failed ? " < " : " >= ") + fixed3(claim.margin);
+    described_theirs.push_back(describe(h, claim.other_lengths.value_or(claim.lengths)));
+  outcome->detail = join(described_mine, "; ") + " vs " +
+                    (claim.other_lengths ? "on " + lengths_text(*claim.other_lengths) + ", " : "") +
+                    join(described_theirs, "; ");
+  if (outcome->weakest) {
+    const Interval& d = outcome->weakest->difference;
+    outcome->detail += "; weakest: " + outcome->weakest->label + " = " + with_interval(d) + " " +
+                       relation_text(against_lower_bound(d, claim.margin), d, true, claim.margin);
   }
-  outcome->verdict = failed    ? ClaimOutcome::Verdict::kFail
-                     : missing ? ClaimOutcome::Verdict::kNoData
-                               : ClaimOutcome::Verdict::kPass;
+  outcome->verdict = verdict_of(failed, missing, unsure);
 }
 
 std::string markdown_cell(const std::string& text) {
@@ -579,12 +779,18 @@ std::vector<ClaimOutcome> evaluate_claims(const std::vector<Claim>& claims,
     ClaimOutcome outcome;
     outcome.text = claim.text;
     outcome.position = claim.position;
-    outcome.groups = measure_all(claim.where, runs, claim);
+    const auto mine = measure_all(claim.where, runs, claim.metric, claim.lengths);
+    for (const auto& g : mine)
+      outcome.groups.push_back(g.value);
     if (claim.relation == Relation::kAtLeast || claim.relation == Relation::kAtMost) {
       check_threshold(claim, &outcome);
     } else {
-      outcome.others = measure_all(claim.others, runs, claim);
-      check_comparison(claim, &outcome);
+      const bool itself = claim.others.empty();
+      const auto theirs = measure_all(itself ? claim.where : claim.others, runs, claim.metric,
+                                      claim.other_lengths.value_or(claim.lengths));
+      for (const auto& h : theirs)
+        outcome.others.push_back(h.value);
+      check_comparison(claim, mine, theirs, itself, &outcome);
     }
     if (outcome.verdict == ClaimOutcome::Verdict::kNoData) {
       outcome.detail += unknown_settings(claim, runs);
@@ -600,6 +806,8 @@ std::string to_string(ClaimOutcome::Verdict verdict) {
       return "pass";
     case ClaimOutcome::Verdict::kFail:
       return "fail";
+    case ClaimOutcome::Verdict::kInconclusive:
+      return "inconclusive";
     case ClaimOutcome::Verdict::kNoData:
       return "no data";
   }
@@ -607,16 +815,18 @@ std::string to_string(ClaimOutcome::Verdict verdict) {
 }
 
 std::string claims_tally(const std::vector<ClaimOutcome>& outcomes) {
-  size_t pass = 0, fail = 0, none = 0;
+  size_t pass = 0, fail = 0, unsure = 0, none = 0;
   for (const auto& o : outcomes) {
     pass += o.verdict == ClaimOutcome::Verdict::kPass;
     fail += o.verdict == ClaimOutcome::Verdict::kFail;
+    unsure += o.verdict == ClaimOutcome::Verdict::kInconclusive;
     none += o.verdict == ClaimOutcome::Verdict::kNoData;
   }
   std::string out = std::to_string(pass) + " of " + std::to_string(outcomes.size()) +
                     (outcomes.size() == 1 ? " claim passes" : " claims pass");
   std::vector<std::string> rest;
   if (fail > 0) rest.push_back(std::to_string(fail) + (fail == 1 ? " fails" : " fail"));
+  if (unsure > 0) rest.push_back(std::to_string(unsure) + " inconclusive");
   if (none > 0) rest.push_back(std::to_string(none) + " without data");
   if (!rest.empty()) out += " (" + join(rest) + ")";
   return out;
@@ -627,9 +837,10 @@ std::string claims_markdown(const std::vector<ClaimOutcome>& outcomes) {
   std::ostringstream out;
   out << "| claim | verdict | numbers |\n|---|---|---|\n";
   for (const auto& o : outcomes) {
-    const std::string verdict = o.verdict == ClaimOutcome::Verdict::kFail     ? "**fail**"
-                                : o.verdict == ClaimOutcome::Verdict::kNoData ? "*no data*"
-                                                                              : "pass";
+    const std::string verdict = o.verdict == ClaimOutcome::Verdict::kFail ? "**fail**"
+                                : o.verdict == ClaimOutcome::Verdict::kPass
+                                    ? "pass"
+                                    : "*" + to_string(o.verdict) + "*";
     out << "| " << markdown_cell(o.text) << " | " << verdict << " | " << markdown_cell(o.detail)
         << " |\n";
   }
@@ -644,8 +855,8 @@ std::string claims_text(const std::vector<ClaimOutcome>& outcomes) {
     std::string verdict = to_string(o.verdict);
     std::transform(verdict.begin(), verdict.end(), verdict.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    verdict.resize(9, ' ');
-    out << verdict << o.text << "\n" << std::string(9, ' ') << o.detail << "\n";
+    verdict.resize(14, ' ');
+    out << verdict << o.text << "\n" << std::string(14, ' ') << o.detail << "\n";
   }
   out << claims_tally(outcomes) << "\n";
   return out.str();

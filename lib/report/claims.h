@@ -11,6 +11,7 @@
 //     - text: additive reaches at least 95 % exact match on the training lengths
 //       where: {attention.name: additive}
 //       metric: sequence_accuracy   # token_accuracy | sequence_accuracy | error_rate | bleu
+//                                   # | perplexity (teacher-forced; lower is better)
 //                                   # Default: sequence_accuracy
 //       lengths: train              # all | train | beyond | longest_train | [lo, hi]
 //                                   # Default: all
@@ -35,12 +36,27 @@
 // in lo..hi (inclusive), `all` the run's whole "test" split (exact corpus
 // BLEU) or, without one, every evaluated length.
 //
+// In `below` and `above` the key `lengths` (not a setting) gives the other
+// groups their own length selection. With `lengths` alone, each `where`
+// group is compared with itself on those lengths, run by run:
+//
+//     - text: every score loses at least 10 points beyond the training lengths
+//       where: {attention.name: [dot, additive]}
+//       lengths: beyond
+//       below: {lengths: train}      # dot with dot, additive with additive
+//       by_at_least: 0.10
+//
 // Values: a run's metric over the selected lengths is the mean of its
 // per-length scores weighted by their example counts n (lengths with n = 0
-// count as not evaluated; for bleu outside `all` this averages per-length
-// corpus BLEU, an approximation). A group's value is the plain mean over its
+// count as not evaluated, and for perplexity runs stored before it was
+// measured; for bleu and perplexity outside `all` this averages per-length
+// values, an approximation). A group's value is the plain mean over its
 // runs that have selected lengths (usually its seeds), so every seed counts
-// the same.
+// the same, with a 95 % interval (report/statistics.h): a t-interval over
+// its runs, never narrower than the sampling of its test examples allows
+// (exact match). A comparison's interval is that of the difference: paired
+// by seed where both groups have the seed (per example too, for exact match
+// on the same examples), Welch's otherwise.
 //
 // Exactly one comparison:
 //   at_least: X   every `where` group's value >= X
@@ -48,13 +64,20 @@
 //   below: SEL    for every group G of `where` and H of SEL: G <= H - by_at_least
 //   above: SEL    for every group G of `where` and H of SEL: G >= H + by_at_least
 // Units: token_accuracy, sequence_accuracy and error_rate are fractions in
-// [0, 1] (write 0.95 for 95 %); bleu is in [0, 100]. Thresholds and margins
-// outside those ranges are rejected. A value equal to the threshold within
-// 1e-9 (relative) counts as meeting it.
+// [0, 1] (write 0.95 for 95 %); bleu is in [0, 100]; perplexity is 1 or more
+// (its margins 0 or more). Thresholds and margins outside those ranges are
+// rejected. A bound met within 1e-9 (relative)
+// counts as met.
 //
-// Verdicts: a claim fails when any group (threshold) or pair of groups
-// (comparison) with data violates it; otherwise it has no data when any
-// group has no run with selected lengths; otherwise it passes.
+// Verdicts use the intervals. A group (threshold) or pair of groups
+// (comparison) passes when its whole interval lies on the claimed side of
+// the threshold or margin, fails when its whole interval lies on the other
+// side, and is inconclusive otherwise. A claim fails when any group or pair
+// fails; otherwise it has no data when any group has no run with selected
+// lengths; otherwise it is inconclusive when any group or pair is; otherwise
+// it passes. Requiring every group and pair to pass is an intersection-union
+// test: the claim as a whole keeps the 5 % level without a correction for
+// the number of groups.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -65,6 +88,7 @@
 #include <string>
 #include <vector>
 
+#include "report/statistics.h"
 #include "store/run_store.h"
 
 namespace attnlab::report {
@@ -81,7 +105,7 @@ struct RunResult {
   std::vector<store::SplitScores> splits;  // whole splits: "test", maybe "dev"
 };
 
-enum class Metric { kTokenAccuracy, kSequenceAccuracy, kErrorRate, kBleu };
+enum class Metric { kTokenAccuracy, kSequenceAccuracy, kErrorRate, kBleu, kPerplexity };
 
 struct LengthSelection {
   enum class Kind { kAll, kTrain, kBeyond, kLongestTrain, kRange };
@@ -105,9 +129,12 @@ struct Claim {
   Metric metric = Metric::kSequenceAccuracy;
   LengthSelection lengths;
   Relation relation = Relation::kAtLeast;
-  double threshold = 0;             // kAtLeast, kAtMost
-  std::vector<SelectorKey> others;  // kBelow, kAbove: the groups compared against
-  double margin = 0;                // kBelow, kAbove: by_at_least, >= 0
+  double threshold = 0;  // kAtLeast, kAtMost
+  // kBelow, kAbove: the groups compared against; empty when each `where`
+  // group is compared with itself on other_lengths.
+  std::vector<SelectorKey> others;
+  std::optional<LengthSelection> other_lengths;  // kBelow, kAbove: theirs, when not `lengths`
+  double margin = 0;                             // kBelow, kAbove: by_at_least, >= 0
 };
 
 // Parses the `claims` node of an experiment file; an undefined or null node
@@ -137,29 +164,39 @@ struct GroupValue {
   int matched = 0;    // runs whose settings match the group
   int runs = 0;       // of those, runs with selected lengths: `value` is their mean
   double value = 0;   // meaningful only when runs > 0
+  Interval interval;  // value's 95 % interval over those runs
+};
+
+// One pair of a comparison: the claimed difference (below: H - G; above:
+// G - H) with its interval.
+struct PairValue {
+  std::string label;  // "dot - none"
+  Interval difference;
 };
 
 struct ClaimOutcome {
-  enum class Verdict { kPass, kFail, kNoData };
+  enum class Verdict { kPass, kFail, kInconclusive, kNoData };
   std::string text;
   std::string position;
   Verdict verdict = Verdict::kNoData;
-  // The numbers, e.g. "additive: 0.973 (3 runs) >= 0.950"; for comparisons
-  // also the worst pair, "worst margin: dot - none = 0.730 >= 0.300".
+  // The numbers, e.g. "additive: 0.973 [0.951, 0.990] (3 runs) >= 0.950";
+  // for comparisons each group, then the pair that decides the verdict,
+  // "weakest: dot - none = 0.730 [0.690, 0.770] >= 0.300".
   std::string detail;
-  std::vector<GroupValue> groups;      // the `where` groups
-  std::vector<GroupValue> others;      // the `below` / `above` groups; empty for thresholds
-  std::optional<double> worst_margin;  // comparisons: the smallest margin over pairs with data
+  std::vector<GroupValue> groups;    // the `where` groups
+  std::vector<GroupValue> others;    // the `below` / `above` groups; empty for thresholds
+  std::vector<PairValue> pairs;      // comparisons: every pair with data
+  std::optional<PairValue> weakest;  // comparisons: the pair whose interval reaches lowest
 };
 
 // Checks every claim against the runs. REQUIRES: `runs` are finished runs.
 std::vector<ClaimOutcome> evaluate_claims(const std::vector<Claim>& claims,
                                           const std::vector<RunResult>& runs);
 
-// "pass", "fail" or "no data".
+// "pass", "fail", "inconclusive" or "no data".
 std::string to_string(ClaimOutcome::Verdict verdict);
 
-// "3 of 4 claims pass", plus " (1 fails)" / " (1 fails, 2 without data)".
+// "3 of 4 claims pass", plus " (1 fails)" / " (1 fails, 1 inconclusive, 2 without data)".
 std::string claims_tally(const std::vector<ClaimOutcome>& outcomes);
 
 // A Markdown table | claim | verdict | numbers | followed by the tally; ""

@@ -66,10 +66,10 @@ std::string seeds_text(size_t n) {
 // How the intervals were made, for captions.
 std::string interval_text(const Study& study) {
   return study.seeds.size() > 1
-             ? "95 % percentile-bootstrap interval, resampling seeds and, within each, the "
-               "evaluated examples"
-             : "95 % percentile-bootstrap interval over the evaluated examples (one seed, so "
-               "it shows test-sample noise only, not seed-to-seed variation)";
+             ? "95 % Student-t interval over the seeds, never narrower than the sampling of "
+               "the test examples allows"
+             : "95 % interval over the evaluated examples (one seed, so it shows test-sample "
+               "noise only, not seed-to-seed variation)";
 }
 
 // gnuplot tic labels: ("a" 0, "b" 1, ...).
@@ -182,8 +182,7 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
       if (by_length.empty()) continue;
       std::string rows_text;
       for (const auto& [length, seeds] : by_length) {
-        const auto i = bootstrap_interval(seeds, stream_of("length " + std::to_string(length) +
-                                                           " " + lines[l] + " " + panels[p]));
+        const auto i = accuracy_interval(seeds);
         rows_text += std::to_string(length) + " " + fixed(100 * i.estimate, 3) + " " +
                      fixed(100 * i.lo, 3) + " " + fixed(100 * i.hi, 3) + "\n";
       }
@@ -316,11 +315,17 @@ std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
   // setting -> metric -> step -> values over seeds
   std::map<std::string, std::map<std::string, std::map<int, std::vector<double>>>> curves;
   bool evaluated = false;
+  bool on_test = false;  // runs stored before the dev split drew their curve on test examples
   for (const auto* run : finished_runs(study)) {
+    const bool has_dev =
+        std::any_of(run->metrics.begin(), run->metrics.end(),
+                    [](const store::MetricPoint& m) { return m.name == "dev_exact"; });
     for (const auto& m : run->metrics) {
-      if (m.name != "train_loss" && m.name != "eval_exact") continue;
-      curves[run->setting][m.name][m.step].push_back(m.value);
-      evaluated = evaluated || m.name == "eval_exact";
+      const bool curve = m.name == "dev_exact" || (!has_dev && m.name == "eval_exact");
+      if (m.name != "train_loss" && !curve) continue;
+      curves[run->setting][curve ? "dev_exact" : m.name][m.step].push_back(m.value);
+      evaluated = evaluated || curve;
+      on_test = on_test || (curve && !has_dev);
     }
   }
   if (curves.empty()) return std::nullopt;
@@ -356,9 +361,9 @@ std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
       << "set key bottom left Left reverse opaque box lc rgb '#bbbbbb' samplen 2.5\n";
   panel("train_loss", 1);
   if (evaluated) {
-    cmd << "unset logscale y\nset title 'held-out exact match'\nset yrange [-2:102]\n"
+    cmd << "unset logscale y\nset title 'dev exact match'\nset yrange [-2:102]\n"
         << "set ytics 0,20,100\nset ylabel 'exact match (%)'\nunset key\n";
-    panel("eval_exact", 100);
+    panel("dev_exact", 100);
   }
   plot.commands = cmd.str();
   return drawn(
@@ -366,8 +371,13 @@ std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
       {"learning_curves", "Learning curves",
        "Left: training loss (mean over each logging window) against optimiser steps. " +
            std::string(evaluated ? "Right: exact match of greedy decoding on a fixed sample of "
-                                   "held-out examples of the training lengths (train.eval_every). "
+                                   "dev examples of the training lengths (train.eval_every), "
+                                   "the sample that chooses the weights under "
+                                   "train.select=best_dev. "
                                  : "") +
+           (on_test ? "Runs stored before attnlab had a dev split drew this curve on test "
+                      "examples. "
+                    : "") +
            "One line per setting, the mean over its " + seeds_text(study.seeds.size()) + "."});
 }
 
@@ -502,9 +512,8 @@ std::optional<Figure> comparisons(const Study& study, const std::vector<Comparis
   double widest = 1;
   for (size_t i = 0; i < pairs.size(); ++i) {
     const auto& d = pairs[i].difference;
-    const bool clear = d.lo > 0 || d.hi < 0;
     rows += std::to_string(i) + " " + fixed(100 * d.estimate, 3) + " " + fixed(100 * d.lo, 3) +
-            " " + fixed(100 * d.hi, 3) + " " + (clear ? "0" : "10066329") + "\n";
+            " " + fixed(100 * d.hi, 3) + " " + (pairs[i].clear() ? "0" : "10066329") + "\n";
     labels.push_back(pairs[i].a + "  \u2212  " + pairs[i].b);
     widest = std::max({widest, std::fabs(100 * d.lo), std::fabs(100 * d.hi)});
   }
@@ -528,8 +537,11 @@ std::optional<Figure> comparisons(const Study& study, const std::vector<Comparis
        "For each pair of settings A \u2212 B, the difference in exact match on " +
            lengths_text(study.spec.headline) + " (A the better one), with its " +
            interval_text(study) +
-           "; pairs are the same seed and the same examples under both settings. Black: the "
-           "interval excludes 0, so A beats B at this sample size; grey: it does not."});
+           "; pairs are the same seed and the same examples under both settings. " +
+           std::to_string(pairs.size()) + (pairs.size() == 1 ? " comparison" : " comparisons") +
+           " are drawn; the intervals are not adjusted for their number, the colours are: "
+           "black, the difference holds after Holm's adjustment for all of them (family-wise "
+           "5 %); grey, it does not."});
 }
 
 }  // namespace

@@ -126,16 +126,21 @@ Table summary_table(const Study& study) {
   return t;
 }
 
+// A p-value as it reads best: "< 0.001", "0.013".
+std::string p_text(double p) {
+  return p < 0.001 ? "< 0.001" : fixed(p, 3);
+}
+
 Table comparison_table(const std::vector<Comparison>& pairs) {
   Table t;
-  t.header = {"A", "B", "seeds", "A - B (points)", "95 % interval", "verdict"};
-  t.numeric = {false, false, true, true, true, false};
+  t.header = {"A", "B", "seeds", "A - B (points)", "95 % interval", "p", "Holm p", "verdict"};
+  t.numeric = {false, false, true, true, true, true, true, false};
   for (const auto& c : pairs) {
     const auto& d = c.difference;
-    const bool clear = d.lo > 0 || d.hi < 0;
     t.rows.push_back({c.a, c.b, std::to_string(c.seeds), fixed(100 * d.estimate, 1),
                       "[" + fixed(100 * d.lo, 1) + ", " + fixed(100 * d.hi, 1) + "]",
-                      clear ? "A better" : "no clear difference"});
+                      p_text(d.p_value), p_text(c.holm_p),
+                      c.clear() ? "A better" : "no clear difference"});
   }
   return t;
 }
@@ -242,7 +247,8 @@ Document build(const Study& study, const std::vector<Figure>& figures,
             "Exact match (%): the share of held-out examples decoded exactly, pooled over the "
             "training lengths (train), the headline lengths (" +
                 lengths_text(study.spec.headline) +
-                ", with a 95 % percentile-bootstrap interval over seeds and examples) and the "
+                ", with a 95 % Student-t interval over seeds, never narrower than the test "
+                "examples allow) and the "
                 "lengths beyond training (beyond); each the mean over seeds. runs: finished of "
                 "planned. error: edit distance over reference tokens and BLEU: sacreBLEU's "
                 "corpus BLEU, both over the whole test set. s/run: wall-clock seconds per run.");
@@ -258,8 +264,13 @@ Document build(const Study& study, const std::vector<Figure>& figures,
   if (!pairs.empty()) {
     heading(&doc, "Paired comparisons");
     paragraph(&doc, "Differences in exact match on " + lengths_text(study.spec.headline) +
-                        ", A the better setting. \"A better\" means the 95 % interval "
-                        "excludes zero; with few seeds the intervals are wide by design.");
+                        ", A the better setting, paired by seed and test example: " +
+                        std::to_string(pairs.size()) +
+                        (pairs.size() == 1 ? " comparison" : " comparisons") +
+                        ". The 95 % intervals and p (paired t-test) are per comparison; "
+                        "\"A better\" means the difference holds after Holm's adjustment "
+                        "for all of them (Holm p < 0.05, family-wise). With few seeds the "
+                        "intervals are wide by design.");
     table(&doc, comparison_table(pairs));
   }
   heading(&doc, "Runs");
@@ -316,6 +327,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #e6e6e6; vertical-align: to
 th { text-align: left; background: #f2f2f2; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.pass { color: #116611; font-weight: bold; } td.fail { color: #aa1111; font-weight: bold; }
+td.inconclusive { color: #8a6d00; font-weight: bold; }
 figure { margin: 1.2em 0 2em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eeeeee; }
 figcaption { font-size: 0.9em; color: #333333; max-width: 1100px; }
@@ -336,6 +348,7 @@ std::string html_table(const Table& t) {
       if (i < t.numeric.size() && t.numeric[i]) cls = "num";
       if (row[i] == "pass") cls = "pass";
       if (row[i] == "fail") cls = "fail";
+      if (row[i] == "inconclusive") cls = "inconclusive";
       out << (cls.empty() ? "<td>" : "<td class=\"" + cls + "\">") << escape_html(row[i])
           << "</td>";
     }

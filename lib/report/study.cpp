@@ -306,8 +306,7 @@ std::vector<SettingHeadline> headlines(const Study& study, const LengthSelection
       if (h.examples > 0) seeds.push_back(single(h.outcomes, h.value));
     }
     if (seeds.empty()) continue;
-    out.push_back({setting, static_cast<int>(seeds.size()),
-                   bootstrap_interval(seeds, stream_of("headline " + setting))});
+    out.push_back({setting, static_cast<int>(seeds.size()), accuracy_interval(seeds)});
   }
   return out;
 }
@@ -368,9 +367,15 @@ std::vector<Comparison> compare_settings(const Study& study) {
     c.seeds = static_cast<int>(seeds.size());
     c.outcomes = std::all_of(seeds.begin(), seeds.end(),
                              [](const SeedEvidence& s) { return s.examples > 0; });
-    c.difference = bootstrap_interval(seeds, stream_of("compare " + a + " | " + b));
+    c.difference = difference_interval(seeds);
     out.push_back(c);
   }
+  std::vector<double> p_values;
+  for (const auto& c : out)
+    p_values.push_back(c.difference.p_value);
+  const auto adjusted = holm_adjust(p_values);
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i].holm_p = adjusted[i];
   return out;
 }
 

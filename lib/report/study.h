@@ -95,7 +95,7 @@ struct Headline {
 };
 Headline headline_of(const StudyRun& run, const LengthSelection& lengths);
 
-// A setting's headline over its finished seeds, with its bootstrap interval.
+// A setting's headline over its finished seeds, with its interval.
 struct SettingHeadline {
   std::string setting;
   int seeds = 0;  // finished runs with headline examples
@@ -108,12 +108,17 @@ struct Comparison {
   std::string a;
   std::string b;
   int seeds = 0;
-  Interval difference;
-  bool outcomes = false;  // per-example outcomes were resampled (else seeds only)
+  Interval difference;    // unadjusted 95 % interval; difference.p_value unadjusted
+  double holm_p = 1;      // p-value adjusted by Holm over every comparison of the study
+  bool outcomes = false;  // per-example outcomes were paired (else seeds only)
+
+  // The difference holds after Holm's adjustment at the 5 % level.
+  bool clear() const { return holm_p < 0.05; }
 };
 
 // Every pair of settings (each against the best one when there are more
-// than 10), oriented so that A has the higher estimate.
+// than 10), oriented so that A has the higher estimate, with Holm's
+// adjustment over all of them.
 std::vector<Comparison> compare_settings(const Study& study);
 
 }  // namespace attnlab::report

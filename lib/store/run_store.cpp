@@ -19,7 +19,7 @@ constexpr const char* kRunColumns =
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
     "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters, "
     "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu, length_unit, "
-    "peak_memory_bytes, uid, slurm_job_id";
+    "peak_memory_bytes, uid, slurm_job_id, data_identity, selected_step, trained_steps";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -60,6 +60,9 @@ RunRecord read_run(const Statement& s) {
   r.peak_memory_bytes = s.column_int(c++);
   r.uid = s.column_text(c++);
   r.run.slurm_job_id = s.column_text(c++);
+  r.run.data_identity = s.column_text(c++);
+  r.selected_step = static_cast<int>(s.column_int(c++));
+  r.trained_steps = static_cast<int>(s.column_int(c++));
   return r;
 }
 
@@ -194,7 +197,7 @@ std::string RunStore::begin_run(const NewRun& run) {
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
       "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26, NULL, "
-      "lower(hex(randomblob(16))), ?27)");
+      "lower(hex(randomblob(16))), ?27, ?28, NULL, NULL)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -221,7 +224,8 @@ std::string RunStore::begin_run(const NewRun& run) {
       .bind(24, run.environment.blas)
       .bind(25, text_or_null(run.environment.gpu))
       .bind(26, text_or_null(run.length_unit))
-      .bind(27, text_or_null(run.slurm_job_id));
+      .bind(27, text_or_null(run.slurm_job_id))
+      .bind(28, text_or_null(run.data_identity));
   insert.step();
   txn.commit();
   return run_id;
@@ -276,13 +280,15 @@ void RunStore::log_metrics(const std::string& run_id, const std::vector<MetricPo
   txn.commit();
 }
 
-void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,
-                          double wall_seconds, const std::vector<SplitScores>& splits,
-                          const std::vector<DecodedExample>& examples) {
+void RunStore::finish_run(const std::string& run_id, const RunResults& results) {
+  const auto& [evals, splits, examples, wall_seconds, selected_step, trained_steps] = results;
   Transaction txn(db_);
   Statement insert = db_.prepare(
       "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy, "
-      "error_rate, bleu, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "error_rate, bleu, outcomes, perplexity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  const auto measured = [](double perplexity) {
+    return perplexity > 0 ? Value{perplexity} : Value{};
+  };
   for (const auto& e : evals) {
     insert.bind(1, run_id)
         .bind(2, std::int64_t{e.length})
@@ -291,13 +297,14 @@ void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEva
         .bind(5, e.sequence_accuracy)
         .bind(6, e.error_rate)
         .bind(7, e.bleu)
-        .bind(8, e.outcomes.empty() ? Value{} : Value{e.outcomes});
+        .bind(8, e.outcomes.empty() ? Value{} : Value{e.outcomes})
+        .bind(9, measured(e.perplexity));
     insert.step();
     insert.reset();
   }
   Statement score = db_.prepare(
       "INSERT OR REPLACE INTO scores (run_id, split, n, token_accuracy, sequence_accuracy, "
-      "error_rate, bleu) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "error_rate, bleu, perplexity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   for (const auto& s : splits) {
     score.bind(1, run_id)
         .bind(2, s.split)
@@ -305,7 +312,8 @@ void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEva
         .bind(4, s.token_accuracy)
         .bind(5, s.sequence_accuracy)
         .bind(6, s.error_rate)
-        .bind(7, s.bleu);
+        .bind(7, s.bleu)
+        .bind(8, measured(s.perplexity));
     score.step();
     score.reset();
   }
@@ -340,8 +348,13 @@ void RunStore::finish_run(const std::string& run_id, const std::vector<LengthEva
   }
   Statement update = db_.prepare(
       "UPDATE runs SET status = 'finished', finished_at = ?2, wall_seconds = ?3, error = NULL, "
-      "pid = NULL WHERE run_id = ?1");
-  update.bind(1, run_id).bind(2, utc_now()).bind(3, wall_seconds);
+      "pid = NULL, selected_step = ?4, trained_steps = ?5 WHERE run_id = ?1");
+  const auto step_or_null = [](int step) { return step > 0 ? Value{std::int64_t{step}} : Value{}; };
+  update.bind(1, run_id)
+      .bind(2, utc_now())
+      .bind(3, wall_seconds)
+      .bind(4, step_or_null(selected_step))
+      .bind(5, step_or_null(trained_steps));
   update.step();
   txn.commit();
 }
@@ -567,7 +580,7 @@ std::vector<PlannedJob> RunStore::sweep_plan(const std::string& sweep_id) {
 
 namespace {
 
-// Scores from columns first..first+4 (n, token, sequence, error rate, BLEU).
+// Scores from columns first..first+5 (n, token, sequence, error rate, BLEU, perplexity).
 Scores read_scores(const Statement& s, int first) {
   Scores out;
   out.n = static_cast<int>(s.column_int(first));
@@ -575,6 +588,7 @@ Scores read_scores(const Statement& s, int first) {
   out.sequence_accuracy = s.column_double(first + 2);
   out.error_rate = s.column_double(first + 3);
   out.bleu = s.column_double(first + 4);
+  out.perplexity = s.column_double(first + 5);
   return out;
 }
 
@@ -583,14 +597,15 @@ Scores read_scores(const Statement& s, int first) {
 std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
   Statement s = db_.prepare(
       "SELECT length, n, token_accuracy, sequence_accuracy, coalesce(error_rate, 0), "
-      "coalesce(bleu, 0), coalesce(outcomes, '') FROM evals WHERE run_id = ?1 ORDER BY length");
+      "coalesce(bleu, 0), coalesce(perplexity, 0), coalesce(outcomes, '') FROM evals "
+      "WHERE run_id = ?1 ORDER BY length");
   s.bind(1, run_id);
   std::vector<LengthEval> out;
   while (s.step()) {
     LengthEval e;
     static_cast<Scores&>(e) = read_scores(s, 1);
     e.length = static_cast<int>(s.column_int(0));
-    e.outcomes = s.column_text(6);
+    e.outcomes = s.column_text(7);
     out.push_back(e);
   }
   return out;
@@ -598,8 +613,8 @@ std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
 
 std::vector<SplitScores> RunStore::splits(const std::string& run_id) {
   Statement s = db_.prepare(
-      "SELECT split, n, token_accuracy, sequence_accuracy, error_rate, bleu FROM scores "
-      "WHERE run_id = ?1 ORDER BY split DESC");
+      "SELECT split, n, token_accuracy, sequence_accuracy, error_rate, bleu, "
+      "coalesce(perplexity, 0) FROM scores WHERE run_id = ?1 ORDER BY split DESC");
   s.bind(1, run_id);
   std::vector<SplitScores> out;
   while (s.step()) {

@@ -43,7 +43,10 @@ struct NewRun {
   int hidden_size = 0;
   int train_min_length = 0;
   int train_max_length = 0;
-  std::string length_unit;   // what the task's lengths count: "symbols", "digits", ...
+  std::string length_unit;  // what the task's lengths count: "symbols", "digits", ...
+  // What besides the settings decided the data (data::Task::data_identity()):
+  // "" when the settings and seed alone do.
+  std::string data_identity;
   std::string slurm_job_id;  // "ARRAY_TASK" (or the job id) when Slurm ran it, else ""
   Environment environment;
 };
@@ -62,6 +65,8 @@ struct RunRecord {
   std::string heartbeat_at;
   int checkpoint_step = 0;             // last saved step; 0 = none
   std::int64_t peak_memory_bytes = 0;  // the run process's peak resident memory; 0 = unknown
+  int selected_step = 0;               // the step whose weights were evaluated; 0 = not recorded
+  int trained_steps = 0;               // optimiser steps taken; 0 = not recorded
 };
 
 // One setting of a run, flattened ('model.hidden_size'), typed.
@@ -77,6 +82,9 @@ struct Scores {
   double sequence_accuracy = 0;  // exact match, in [0, 1]
   double error_rate = 0;         // edit distance / reference tokens (PER, WER or CER)
   double bleu = 0;               // corpus BLEU (sacreBLEU's default), in [0, 100]
+  // exp of the mean teacher-forced cross-entropy per reference token (<eos>
+  // included); 0 when not measured (runs stored before schema 8).
+  double perplexity = 0;
 };
 
 struct LengthEval : Scores {
@@ -104,6 +112,16 @@ struct DecodedExample {
   // for a model without attention. The Transformer's is its last layer's,
   // mean over heads.
   std::vector<float> weights;
+};
+
+// What a finished run stores, at once.
+struct RunResults {
+  std::vector<LengthEval> evals;  // per length
+  std::vector<SplitScores> splits;
+  std::vector<DecodedExample> examples;
+  double wall_seconds = 0;
+  int selected_step = 0;  // the step whose weights were evaluated (train.select)
+  int trained_steps = 0;  // fewer than train.steps when early stopping ended training
 };
 
 struct MetricPoint {
@@ -162,10 +180,8 @@ class RunStore {
   // The step of the checkpoint just saved.
   void set_checkpoint(const std::string& run_id, int step);
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
-  // Stores the evaluations and marks the run finished, atomically.
-  void finish_run(const std::string& run_id, const std::vector<LengthEval>& evals,
-                  double wall_seconds, const std::vector<SplitScores>& splits = {},
-                  const std::vector<DecodedExample>& examples = {});
+  // Stores the results and marks the run finished, atomically.
+  void finish_run(const std::string& run_id, const RunResults& results);
   // Ends a run that did not finish: status is 'failed', 'diverged' or 'interrupted'.
   void end_run(const std::string& run_id, const std::string& status, const std::string& error,
                double wall_seconds);

@@ -274,6 +274,17 @@ CREATE TABLE slurm_tasks (
   PRIMARY KEY (sweep_id, job_index, slurm_job_id)
 );
 )sql",
+      // 8: a run's identity covers its data, and the training protocol
+      // chooses its weights on dev: which step was kept, and how many were
+      // trained (fewer than train.steps when it stopped early). Test scores
+      // gain the teacher-forced perplexity (Luong et al. 2015, Table 4).
+      R"sql(
+ALTER TABLE runs ADD COLUMN data_identity TEXT;    -- data files' digests, ICU/CLDR; NULL: none read
+ALTER TABLE runs ADD COLUMN selected_step INTEGER;  -- the step whose weights were evaluated
+ALTER TABLE runs ADD COLUMN trained_steps INTEGER;  -- steps trained
+ALTER TABLE evals ADD COLUMN perplexity REAL;   -- teacher-forced, per reference token; NULL: not measured
+ALTER TABLE scores ADD COLUMN perplexity REAL;
+)sql",
   };
   return kMigrations;
 }

@@ -2,6 +2,7 @@
 #include "train/evaluate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "models/decoding.h"
@@ -59,8 +60,18 @@ Decoding decode_all(models::Seq2SeqModelImpl& model, const std::vector<data::Exa
     const std::vector<data::Example> part(examples.begin() + static_cast<std::ptrdiff_t>(begin),
                                           examples.begin() + static_cast<std::ptrdiff_t>(end));
     const data::Batch batch = data::make_batch(part);
-    const auto decoded = models::decode(model, data::to_device(batch, device), options);
-    out.counts += count(decoded.tokens, batch, part, task.vocabulary());
+    const auto on_device = data::to_device(batch, device);
+    const auto decoded = models::decode(model, on_device, options);
+    Counts counts = count(decoded.tokens, batch, part, task.vocabulary());
+    const auto logits = model.forward(on_device);  // [B, T, V], teacher-forced
+    counts.cross_entropy = torch::nn::functional::cross_entropy(
+                               logits.reshape({-1, logits.size(2)}).to(torch::kFloat64),
+                               on_device.target_out.reshape({-1}),
+                               torch::nn::functional::CrossEntropyFuncOptions()
+                                   .ignore_index(data::kPad)
+                                   .reduction(torch::kSum))
+                               .item<double>();
+    out.counts += counts;
     const auto weights =
         decoded.weights.defined() ? decoded.weights.to(torch::kCPU) : decoded.weights;
     for (size_t i = 0; i < part.size() && static_cast<int>(out.examples.size()) < keep; ++i) {
@@ -83,6 +94,7 @@ Counts& Counts::operator+=(const Counts& other) {
   edits += other.edits;
   reference_tokens += other.reference_tokens;
   bleu += other.bleu;
+  cross_entropy += other.cross_entropy;
   outcomes += other.outcomes;
   return *this;
 }
@@ -98,6 +110,7 @@ store::Scores Counts::scores() const {
   s.error_rate = ratio(edits, reference_tokens);
   // exp(mean of logs) of 100 % precisions can round to a hair above 100.
   s.bleu = std::clamp(corpus_bleu(bleu), 0.0, 100.0);
+  s.perplexity = tokens > 0 ? std::exp(cross_entropy / static_cast<double>(tokens)) : 0;
   return s;
 }
 
@@ -144,18 +157,20 @@ int decode_length_limit(const data::Task& task, int length) {
   return 2 * task.max_target_tokens(length) + 2;
 }
 
-std::vector<data::Example> curve_examples(const data::Task& task,
-                                          const config::RunSettings& settings) {
-  const auto [train_lo, train_hi] = settings.task.train_lengths;
-  const auto [test_lo, test_hi] = settings.task.test_lengths;
-  const int lo = std::max(train_lo, test_lo);
-  const int hi = std::min(train_hi, test_hi);
+std::vector<data::Example> dev_sample(const data::Task& task, const config::RunSettings& settings) {
+  const auto [lo, hi] = settings.task.train_lengths;
+  const int wanted = settings.train.dev_examples;
   std::vector<data::Example> out;
-  if (lo > hi) return out;
-  const int per_length = std::max(1, kCurveExamples / (hi - lo + 1));
+  const auto corpus = task.dev_split();
+  if (!corpus.empty()) {
+    for (const auto& e : corpus)
+      if (e.length >= lo && e.length <= hi) out.push_back(e);
+    data::Rng rng(data::derive_seed(settings.seed, "dev", 0));
+    return data::random_subset(std::move(out), static_cast<size_t>(wanted), rng);
+  }
+  const int per_length = std::max(1, wanted / (hi - lo + 1));
   for (int length = lo; length <= hi; ++length) {
-    auto examples = data::evaluation_examples(task, settings, length);
-    if (static_cast<int>(examples.size()) > per_length) examples.resize(per_length);
+    auto examples = data::development_examples(task, settings, length, per_length);
     out.insert(out.end(), examples.begin(), examples.end());
   }
   return out;
@@ -211,7 +226,7 @@ Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
   static_cast<store::Scores&>(test) = all.scores();
   test.split = "test";
   result.splits.push_back(test);
-  const auto dev = task.dev_examples();
+  const auto dev = task.dev_split();
   if (!dev.empty()) {
     int longest = 1;
     for (const auto& e : dev)

@@ -3,7 +3,9 @@
 // predictions, never the reference, as at test time. Every length bucket and
 // every whole split gets token accuracy, exact match, error rate (edit
 // distance over reference tokens: PER for phonemes, WER for words, CER for
-// characters) and corpus BLEU, with its number of examples.
+// characters) and corpus BLEU, with its number of examples, and the one
+// teacher-forced number: perplexity, exp of the mean cross-entropy of the
+// reference tokens (Luong et al. 2015 report it beside BLEU).
 #pragma once
 
 #include <torch/torch.h>
@@ -27,7 +29,8 @@ struct Counts {
   std::int64_t edits = 0;             // edit distance to the references, <eos> excluded
   std::int64_t reference_tokens = 0;  // reference tokens, <eos> excluded
   BleuStats bleu;
-  std::string outcomes;  // '1' (exact) or '0' per example, in order
+  double cross_entropy = 0;  // teacher-forced, summed over reference tokens (<eos> included)
+  std::string outcomes;      // '1' (exact) or '0' per example, in order
 
   Counts& operator+=(const Counts& other);
   store::Scores scores() const;
@@ -48,11 +51,11 @@ Counts count(const torch::Tensor& predictions, const data::Batch& batch,
 // output still shows in the error rate.
 int decode_length_limit(const data::Task& task, int length);
 
-// The learning-curve sample: about kCurveExamples of the evaluation examples
-// of the training lengths (the first ones of each length), fixed for a seed.
-constexpr int kCurveExamples = 256;
-std::vector<data::Example> curve_examples(const data::Task& task,
-                                          const config::RunSettings& settings);
+// The dev sample that draws the learning curve and chooses the weights:
+// about settings.train.dev_examples dev examples of the training lengths,
+// fixed for a seed. A corpus's dev split is subsampled as it comes (its own
+// mix of lengths); a generated task's gets the same number per length.
+std::vector<data::Example> dev_sample(const data::Task& task, const config::RunSettings& settings);
 
 // Exact match and token accuracy of greedy decoding of `examples`.
 store::Scores greedy_scores(models::Seq2SeqModelImpl& model,
@@ -65,9 +68,8 @@ struct Evaluation {
   std::vector<store::DecodedExample> examples;  // a few, with their attention
 };
 
-// Decodes the fixed evaluation set of every length in
-// settings.task.test_lengths (lengths without examples are left out), and the
-// dev split when the task has one.
+// Decodes the fixed test set of every length in settings.task.test_lengths
+// (lengths without examples are left out), and a corpus's whole dev split.
 Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
                     const config::RunSettings& settings, const torch::Device& device);
 

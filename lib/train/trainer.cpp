@@ -15,6 +15,7 @@
 #include "data/batch.h"
 #include "models/recurrent.h"
 #include "train/evaluate.h"
+#include "train/schedule.h"
 
 namespace attnlab::train {
 namespace {
@@ -83,6 +84,28 @@ void clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_nor
     g.mul_(scale);
 }
 
+// Every parameter and buffer of `model`, in a fixed order.
+std::vector<torch::Tensor> state_tensors(torch::nn::Module& model) {
+  std::vector<torch::Tensor> out = model.parameters();
+  for (const auto& b : model.buffers())
+    out.push_back(b);
+  return out;
+}
+
+std::vector<torch::Tensor> copies(const std::vector<torch::Tensor>& tensors) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> out;
+  out.reserve(tensors.size());
+  for (const auto& t : tensors)
+    out.push_back(t.detach().clone());
+  return out;
+}
+
+void set_lr(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
 }  // namespace
 
 void use_deterministic_algorithms(bool on) {
@@ -114,9 +137,14 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
       models::make_model(settings_, task_->vocabulary().size(), task_->max_source_tokens(longest),
                          decode_length_limit(*task_, longest));
   model_->to(device_);
-  if (settings_.train.eval_every > 0) curve_examples_ = curve_examples(*task_, settings_);
+  if (settings_.train.eval_every > 0) dev_examples_ = dev_sample(*task_, settings_);
   optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(),
                                                     torch::optim::AdamOptions(settings_.train.lr));
+  diverged_loss_ = kExplodedLoss * std::log(static_cast<double>(task_->vocabulary().size()));
+}
+
+std::string Trainer::identity() const {
+  return config::config_hash(settings_, "", task_->data_identity());
 }
 
 std::int64_t Trainer::parameter_count() const {
@@ -127,6 +155,7 @@ torch::Tensor Trainer::train_step(std::int64_t step) {
   const data::Batch batch =
       data::to_device(data::make_batch(data::training_examples(*task_, settings_, step)), device_);
   optimizer_->zero_grad();
+  set_lr(*optimizer_, scheduled_lr(settings_.train, step));
   torch::Tensor loss;
   {
     const Bf16Autocast autocast(settings_.train.precision == "bf16", device_);
@@ -145,10 +174,40 @@ torch::Tensor Trainer::train_step(std::int64_t step) {
 
 void Trainer::read_window(std::int64_t step) {
   window_loss_ = window_sum_.item<double>();
-  if (!std::isfinite(window_loss_)) {
-    throw Diverged("training diverged: loss is " + std::to_string(window_loss_) +
-                   " in the steps up to step " + std::to_string(step) + " (try a lower train.lr)");
+  const double mean = window_ > 0 ? window_loss_ / window_ : 0;
+  if (!std::isfinite(mean) || mean > diverged_loss_) {
+    std::ostringstream why;
+    why << "training diverged: the mean loss of the steps up to step " << step << " is " << mean;
+    if (std::isfinite(mean)) {
+      why << ", past " << kExplodedLoss << " times that of guessing uniformly (" << diverged_loss_
+          << ")";
+    }
+    why << " (try a lower train.lr)";
+    throw Diverged(why.str());
   }
+}
+
+bool Trainer::evaluate_dev(int step, std::vector<store::MetricPoint>* points) {
+  // Decoding draws no random numbers, so the run trains exactly as without it.
+  const auto scores = greedy_scores(*model_, dev_examples_, *task_, device_);
+  points->push_back({step, "dev_exact", scores.sequence_accuracy});
+  points->push_back({step, "dev_token_accuracy", scores.token_accuracy});
+  points->push_back({step, "dev_perplexity", scores.perplexity});
+  Selection& best = selection_;
+  const bool better =
+      scores.sequence_accuracy > best.exact ||
+      (scores.sequence_accuracy == best.exact && scores.token_accuracy > best.token_accuracy);
+  const bool tie =
+      scores.sequence_accuracy == best.exact && scores.token_accuracy == best.token_accuracy;
+  best.stale = better ? 0 : best.stale + 1;
+  // A tie moves the choice to the later, longer-trained weights.
+  if (better || tie) {
+    best.step = step;
+    best.exact = scores.sequence_accuracy;
+    best.token_accuracy = scores.token_accuracy;
+    if (settings_.train.select == "best_dev") best.weights = copies(state_tensors(*model_));
+  }
+  return settings_.train.patience > 0 && best.stale >= settings_.train.patience;
 }
 
 std::string Trainer::checkpoint(int step, double seconds) const {
@@ -162,7 +221,15 @@ std::string Trainer::checkpoint(int step, double seconds) const {
   archive.write("window_loss", torch::tensor(window_loss_, torch::kFloat64));
   archive.write("window", torch::tensor(static_cast<std::int64_t>(window_)));
   archive.write("seconds", torch::tensor(seconds, torch::kFloat64));
-  archive.write("config_hash", c10::IValue(config::config_hash(settings_, "")));
+  archive.write("config_hash", c10::IValue(identity()));
+  archive.write("selection",
+                torch::tensor({static_cast<double>(selection_.step), selection_.exact,
+                               selection_.token_accuracy, static_cast<double>(selection_.stale)},
+                              torch::kFloat64));
+  torch::serialize::OutputArchive best;
+  for (size_t i = 0; i < selection_.weights.size(); ++i)
+    best.write(std::to_string(i), selection_.weights[i]);
+  archive.write("selected_weights", best);
   // Dropout draws from the default generator: without its state a resumed
   // run would drop other units.
   auto generator = torch::globalContext().defaultGenerator(torch::kCPU);
@@ -181,13 +248,26 @@ int Trainer::restore(const std::string& state) {
   archive.load_from(in, device_);
   c10::IValue hash;
   archive.read("config_hash", hash);
-  if (!hash.isString() || hash.toStringRef() != config::config_hash(settings_, "")) {
-    throw std::runtime_error("the checkpoint belongs to another config");
+  if (!hash.isString() || hash.toStringRef() != identity()) {
+    throw std::runtime_error("the checkpoint belongs to another config or other data");
   }
-  torch::Tensor step, window_loss, window, seconds, generator_state;
-  torch::serialize::InputArchive model, optimizer;
+  torch::Tensor step, window_loss, window, seconds, generator_state, selection;
+  torch::serialize::InputArchive model, optimizer, best;
   archive.read("model", model);
   archive.read("optimizer", optimizer);
+  archive.read("selection", selection);
+  archive.read("selected_weights", best);
+  const auto chosen = selection.accessor<double, 1>();
+  selection_.step = static_cast<int>(chosen[0]);
+  selection_.exact = chosen[1];
+  selection_.token_accuracy = chosen[2];
+  selection_.stale = static_cast<int>(chosen[3]);
+  selection_.weights.clear();
+  while (true) {
+    torch::Tensor t;  // a fresh one each time: try_read() writes into a defined tensor
+    if (!best.try_read(std::to_string(selection_.weights.size()), t)) break;
+    selection_.weights.push_back(t);
+  }
   model_->load(model);
   optimizer_->load(optimizer);
   archive.read("step", step);
@@ -216,46 +296,53 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   TrainResult result;
   model_->train();
   window_sum_ = torch::full({}, window_loss_, torch::dtype(torch::kFloat64).device(device_));
-  const int every = settings_.train.checkpoint_every;
-  for (std::int64_t step = done_steps_ + 1; step <= settings_.train.steps; ++step) {
+  const auto& train = settings_.train;
+  int step = done_steps_;
+  for (bool last = step >= train.steps; !last;) {
+    ++step;
     if (callbacks.should_stop && callbacks.should_stop()) {
       throw Interrupted("interrupted at step " + std::to_string(step) + " of " +
-                        std::to_string(settings_.train.steps));
+                        std::to_string(train.steps));
     }
     // The loss stays on the device until a log point or a checkpoint reads
     // it: no wait for the GPU inside the step. Summed in fp64 in step order,
     // as a host-side sum would be.
     window_sum_ += train_step(step).to(torch::kFloat64);
     ++window_;
-    const int at = static_cast<int>(step);
-    std::vector<store::MetricPoint> points;
-    if (step % settings_.train.log_every == 0 || step == settings_.train.steps) {
+    last = step == train.steps;
+    std::vector<store::MetricPoint> points, dev_points;
+    if (train.eval_every > 0 && (step % train.eval_every == 0 || last) && !dev_examples_.empty()) {
+      last = evaluate_dev(step, &dev_points) || last;  // early stopping ends training here
+    }
+    if (step % train.log_every == 0 || last) {
       read_window(step);
       result.final_loss = window_loss_ / window_;
-      points.push_back({at, "train_loss", result.final_loss});
-      points.push_back({at, "elapsed_seconds", seconds()});
+      points.push_back({step, "train_loss", result.final_loss});
+      points.push_back({step, "lr", scheduled_lr(train, step)});
+      points.push_back({step, "elapsed_seconds", seconds()});
       window_loss_ = 0;
       window_ = 0;
       window_sum_.zero_();
     }
-    const int eval_every = settings_.train.eval_every;
-    if (eval_every > 0 && (step % eval_every == 0 || step == settings_.train.steps) &&
-        !curve_examples_.empty()) {
-      // Decoding draws no random numbers, so the run trains exactly as without it.
-      const auto scores = greedy_scores(*model_, curve_examples_, *task_, device_);
-      points.push_back({at, "eval_exact", scores.sequence_accuracy});
-      points.push_back({at, "eval_token_accuracy", scores.token_accuracy});
-    }
+    points.insert(points.end(), dev_points.begin(), dev_points.end());
     if (!points.empty() && callbacks.on_metrics) callbacks.on_metrics(points);
-    if (every > 0 && step % every == 0 && step < settings_.train.steps && callbacks.on_checkpoint) {
+    const int every = train.checkpoint_every;
+    if (every > 0 && step % every == 0 && !last && callbacks.on_checkpoint) {
       read_window(step);
-      callbacks.on_checkpoint(static_cast<int>(step),
-                              checkpoint(static_cast<int>(step), seconds()));
+      callbacks.on_checkpoint(step, checkpoint(step, seconds()));
     }
   }
   result.train_seconds = seconds();
-  result.steps_per_second =
-      result.train_seconds > 0 ? settings_.train.steps / result.train_seconds : 0;
+  result.trained_steps = step;
+  result.steps_per_second = result.train_seconds > 0 ? step / result.train_seconds : 0;
+  result.selected_step = step;
+  if (train.select == "best_dev" && !selection_.weights.empty()) {
+    torch::NoGradGuard no_grad;
+    const auto tensors = state_tensors(*model_);
+    for (size_t i = 0; i < tensors.size(); ++i)
+      tensors[i].copy_(selection_.weights[i]);
+    result.selected_step = selection_.step;
+  }
   Evaluation evaluation = evaluate(*model_, *task_, settings_, device_);
   result.evals = std::move(evaluation.lengths);
   result.splits = std::move(evaluation.splits);

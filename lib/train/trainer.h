@@ -1,6 +1,8 @@
-// The training loop: Adam, gradient clipping by global norm, a fixed step
-// budget, then evaluation per source length. The trainer knows nothing of
-// the database, files or the terminal; it reports (and hands out
+// The training loop: Adam under a learning-rate schedule, gradient clipping
+// by global norm, a step budget, dev evaluations that draw the learning
+// curve, choose the weights (train.select) and may stop training early
+// (train.patience), then evaluation on the test split per length. The
+// trainer knows nothing of files or the terminal; it reports (and hands out
 // checkpoints) through callbacks, and restore() continues from one.
 #pragma once
 
@@ -24,16 +26,18 @@ class Interrupted : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Thrown when the training loss became NaN or infinite.
+// Thrown when the training loss became NaN or infinite, or exploded past
+// kExplodedLoss times the loss of guessing uniformly (ln V per token).
 class Diverged : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+constexpr double kExplodedLoss = 100;
 
 struct TrainCallbacks {
   // Called every settings.train.log_every steps with that window's metrics
-  // (train_loss, elapsed_seconds), and every settings.train.eval_every steps
-  // with the learning curve's (eval_exact, eval_token_accuracy).
+  // (train_loss, lr, elapsed_seconds), and every settings.train.eval_every
+  // steps with the learning curve's (dev_exact, dev_token_accuracy, dev_perplexity).
   std::function<void(const std::vector<store::MetricPoint>&)> on_metrics;
   // Polled every step; returning true ends training with Interrupted.
   std::function<bool()> should_stop;
@@ -49,6 +53,8 @@ struct TrainResult {
   double final_loss = 0;                        // mean training loss over the last logging window
   double train_seconds = 0;
   double steps_per_second = 0;
+  int trained_steps = 0;  // settings.train.steps, or fewer when training stopped early
+  int selected_step = 0;  // the step whose weights were evaluated
 };
 
 class Trainer {
@@ -63,9 +69,10 @@ class Trainer {
   TrainResult run(const TrainCallbacks& callbacks);
 
   // Continues from a state that on_checkpoint gave: model, optimiser, random
-  // generator and loss window, so that the run ends with the numbers it
-  // would have had uninterrupted. Returns the checkpoint's step. Throws
-  // std::runtime_error when `state` is not a checkpoint of this config.
+  // generator, loss window and the dev selection so far, so that the run
+  // ends with the numbers it would have had uninterrupted. Returns the
+  // checkpoint's step. Throws std::runtime_error when `state` is not a
+  // checkpoint of this config and data.
   int restore(const std::string& state);
 
   // Trainable parameters of the model.
@@ -78,22 +85,39 @@ class Trainer {
   // One optimiser step; returns its loss, still on the device.
   torch::Tensor train_step(std::int64_t step);
   // Reads the loss summed since the last log point into window_loss_ (a
-  // wait for the device). Throws Diverged when it is NaN or infinite.
+  // wait for the device). Throws Diverged when its mean is NaN, infinite or
+  // past diverged_loss_.
   void read_window(std::int64_t step);
+  // Decodes the dev sample after `step`, adds its scores to `points` and
+  // updates the selection. Returns true when early stopping ends training.
+  bool evaluate_dev(int step, std::vector<store::MetricPoint>* points);
   // The state after `step`, with `seconds` of training so far.
   std::string checkpoint(int step, double seconds) const;
+  // The identity a checkpoint carries: config and data.
+  std::string identity() const;
+
+  // The dev evaluation that chose the weights so far.
+  struct Selection {
+    int step = 0;                        // 0: no evaluation yet
+    double exact = -1;                   // its dev exact match
+    double token_accuracy = -1;          // its dev token accuracy, the tie-breaker
+    int stale = 0;                       // evaluations since the last strictly better one
+    std::vector<torch::Tensor> weights;  // its parameters and buffers (train.select: best_dev)
+  };
 
   config::RunSettings settings_;
   torch::Device device_;
   std::shared_ptr<const data::Task> task_;
   std::shared_ptr<models::Seq2SeqModelImpl> model_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
-  int done_steps_ = 0;                         // steps already trained (restore())
-  double window_loss_ = 0;                     // loss summed since the last log point
-  torch::Tensor window_sum_;                   // the same sum, on the device, while training
-  int window_ = 0;                             // steps since the last log point
-  double earlier_seconds_ = 0;                 // training time before restore()
-  std::vector<data::Example> curve_examples_;  // the learning-curve sample
+  int done_steps_ = 0;                       // steps already trained (restore())
+  double window_loss_ = 0;                   // loss summed since the last log point
+  torch::Tensor window_sum_;                 // the same sum, on the device, while training
+  int window_ = 0;                           // steps since the last log point
+  double earlier_seconds_ = 0;               // training time before restore()
+  double diverged_loss_ = 0;                 // kExplodedLoss * ln V
+  std::vector<data::Example> dev_examples_;  // the dev sample: learning curve and selection
+  Selection selection_;
 };
 
 // Asks LibTorch (and cuDNN, cuBLAS) for deterministic algorithms only, or

@@ -49,11 +49,38 @@ TEST(Settings, ReadsEveryField) {
   EXPECT_EQ(s.seed, 7u);
 }
 
+TEST(Settings, TheTrainingProtocolIsCheckedAsAWhole) {
+  const auto s = settings_with({"+train.schedule=linear", "+train.warmup_steps=5",
+                                "+train.select=best_dev", "+train.patience=2"});
+  EXPECT_EQ(s.train.schedule, "linear");
+  EXPECT_EQ(s.train.warmup_steps, 5);
+  EXPECT_EQ(s.train.select, "best_dev");
+  EXPECT_EQ(s.train.patience, 2);
+  // Defaults for configs that do not name them: the protocol before these keys.
+  const auto plain = settings_with({});
+  EXPECT_EQ(plain.train.schedule, "constant");
+  EXPECT_EQ(plain.train.select, "last");
+  EXPECT_EQ(plain.train.patience, 0);
+  EXPECT_EQ(error_of({"+train.schedule=cosin"}),
+            "override '+train.schedule=cosin': train.schedule: 'cosin' is not available (did you "
+            "mean 'cosine'?); valid: constant, inverse_sqrt, cosine, linear");
+  EXPECT_EQ(error_of({"train.eval_every=0", "+train.select=best_dev"}),
+            "override '+train.select=best_dev': train.select: best_dev needs dev evaluations; "
+            "set train.eval_every to a number of steps (it is 0)");
+  EXPECT_EQ(error_of({"train.eval_every=0", "+train.patience=3"}),
+            "override '+train.patience=3': train.patience: early stopping needs dev "
+            "evaluations; set train.eval_every to a number of steps (it is 0)");
+  EXPECT_EQ(error_of({"+train.warmup_steps=-1"}),
+            "override '+train.warmup_steps=-1': train.warmup_steps: expected an integer in [0, "
+            "100000000], got -1");
+}
+
 TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
   EXPECT_EQ(error_of({"+train.stpes=3"}),
             "override '+train.stpes=3': train.stpes: unknown key (did you mean 'steps'?); valid "
-            "keys in 'train': batch_size, checkpoint_every, clip_norm, deterministic, eval_every, "
-            "log_every, lr, precision, steps");
+            "keys in 'train': batch_size, checkpoint_every, clip_norm, deterministic, "
+            "dev_examples, eval_every, log_every, lr, patience, precision, schedule, select, "
+            "steps, warmup_steps");
   EXPECT_EQ(error_of({"train.steps=many"}),
             "override 'train.steps=many': train.steps: expected an integer in [0, 100000000], "
             "got many");

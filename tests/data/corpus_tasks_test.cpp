@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "config/sha256.h"
 #include "data/g2p_cmudict_task.h"
 #include "data/tsv_task.h"
 #include "tests/data/task_testing.h"
@@ -39,7 +40,7 @@ Seen everything(const Task& task) {
     for (auto& e : task.test_examples(length, 1000000, 1))
       seen.test.push_back(std::move(e));
   }
-  seen.dev = task.dev_examples();
+  seen.dev = task.dev_split();
   Rng rng(3);
   for (int i = 0; i < 200; ++i) {
     for (const auto& e : task.training_batch(rng, {1, 30}, 16))
@@ -150,8 +151,8 @@ TEST(TsvTask, WordsVocabularyFromTrainingWithMinimumFrequency) {
   EXPECT_EQ(v.render(test[0].target), "le chat");
   EXPECT_EQ(v.render(test[1].target), "un chien");
   // "my" is rare: <unk> in the dev split.
-  ASSERT_EQ(task.dev_examples().size(), 1u);
-  EXPECT_EQ(v.render(task.dev_examples()[0].source), "<unk> cat");
+  ASSERT_EQ(task.dev_split().size(), 1u);
+  EXPECT_EQ(v.render(task.dev_split()[0].source), "<unk> cat");
   EXPECT_EQ(TsvTask(tsv_settings("pairs.tsv", 1)).vocabulary().size(), 3 + 1 + 16);
 }
 
@@ -164,6 +165,27 @@ TEST(TsvTask, CharactersAreTokens) {
   ASSERT_EQ(test.size(), 1u);
   EXPECT_EQ(task.vocabulary().render(test[0].target), "le chat");
   EXPECT_EQ(test[0].source.size(), 7u);
+}
+
+TEST(TsvTask, TheDataIdentityIsTheDigestOfTheFileBytes) {
+  const auto file = std::filesystem::temp_directory_path() / "attnlab_identity.tsv";
+  std::string bytes;
+  for (char c = 'a'; c <= 't'; ++c)
+    bytes += std::string(2, c) + "\t" + std::string(3, c) + "\n";
+  std::ofstream(file) << bytes;
+  auto s = tsv_settings("");
+  s.path = file.string();
+  s.tokenize = "char";
+  const std::string first = TsvTask(s).data_identity();
+  EXPECT_EQ(first, "sha256:" + config::sha256_hex(bytes));
+  // The same settings over edited content: another identity.
+  bytes[3] = 'x';
+  std::ofstream(file) << bytes;
+  EXPECT_NE(TsvTask(s).data_identity(), first);
+  std::filesystem::remove(file);
+  // Tasks that read nothing and call no text library have none.
+  config::TaskSettings reverse;
+  EXPECT_EQ(make_task(reverse)->data_identity(), "");
 }
 
 TEST(TsvTask, MalformedLinesNameFileAndLine) {

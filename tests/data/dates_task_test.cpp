@@ -34,7 +34,7 @@ std::vector<Example> held_out(const Task& task) {
     for (auto& e : task.test_examples(length, 1000000, 1))
       out.push_back(std::move(e));
   }
-  for (auto& e : task.dev_examples())
+  for (auto& e : task.dev_split())
     out.push_back(std::move(e));
   return out;
 }
@@ -60,7 +60,7 @@ std::optional<Example> find_example(const CorpusTask& task, const std::string& s
       pool = task.test_examples(length, 1000000, 1);
       break;
     case CorpusTask::Split::kDev:
-      pool = task.dev_examples();
+      pool = task.dev_split();
       break;
     case CorpusTask::Split::kTrain: {
       Rng rng(1);
@@ -144,7 +144,7 @@ TEST(DatesTask, SameSettingsSameDataWhateverTheSeed) {
     EXPECT_EQ(a.size(split), b.size(split));
   }
   EXPECT_EQ(a.vocabulary().size(), b.vocabulary().size());
-  EXPECT_TRUE(a.dev_examples() == b.dev_examples());
+  EXPECT_TRUE(a.dev_split() == b.dev_split());
   for (int length = 6; length <= 40; ++length) {
     // The whole test split of a length, whatever the seed.
     EXPECT_TRUE(a.test_examples(length, 1000000, 1) == b.test_examples(length, 1000000, 2));

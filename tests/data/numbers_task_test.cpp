@@ -39,13 +39,14 @@ std::vector<Example> trained(const Task& task, std::array<int, 2> lengths, int b
   return out;
 }
 
-// The example whose source is `source` (ids), from the test split when it is
-// held out, else from training batches of `length`.
+// The example whose source is `source` (ids), from its held-out split when
+// it is in one, else from training batches of `length`.
 std::optional<Example> find_example(const Task& task, const std::vector<std::int64_t>& source,
                                     int length) {
   // Enough draws to meet each of 9000 four-digit numbers several times.
-  std::vector<Example> pool = is_held_out(source) ? task.test_examples(length, 2000, 1)
-                                                  : trained(task, {length, length}, 2000);
+  const Split split = split_of_source(source);
+  std::vector<Example> pool = split == Split::kTrain ? trained(task, {length, length}, 2000)
+                                                     : task.held_out(split, length, 2000, 1);
   for (auto& e : pool) {
     if (e.source == source) return std::move(e);
   }
@@ -104,6 +105,16 @@ TEST(NumbersTask, KnownGermanAndEnglishExamples) {
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(text(english, f->target), "one thousand two hundred thirty-four");
   EXPECT_EQ(f->length, 4);
+}
+
+TEST(NumbersTask, ItsDataIdentityNamesTheIcuAndCldrVersions) {
+  // ICU's rule-based spell-out comes from CLDR data: another version may
+  // spell numbers differently, so a run's identity includes both.
+  const std::string identity = NumbersTask(numbers_settings("en")).data_identity();
+  EXPECT_EQ(identity.rfind("ICU ", 0), 0u) << identity;
+  EXPECT_NE(identity.find(", CLDR "), std::string::npos) << identity;
+  EXPECT_EQ(identity.find("unknown"), std::string::npos) << identity;
+  EXPECT_EQ(identity, icu_identity());
 }
 
 TEST(NumbersTask, SameSettingsSameData) {

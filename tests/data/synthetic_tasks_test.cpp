@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "data/batch.h"
@@ -131,6 +132,44 @@ TEST(GeneratedTasks, EvaluationExamplesAreHeldOutDistinctAndNeverTrainedOn) {
       EXPECT_EQ(distinct.size(), test.size()) << name;
     }
   }
+}
+
+TEST(GeneratedTasks, DevAndTestAreDisjointTenthsThatTrainingNeverSees) {
+  for (const std::string name : {"copy", "reverse", "sort", "addition"}) {
+    const auto s = small_settings(name);
+    const auto task = make_task(s.task);
+    std::set<std::vector<std::int64_t>> trained;
+    for (const auto& e : many_training_examples(*task, s))
+      trained.insert(e.source);
+    for (int length = 3; length <= 6; ++length) {
+      const auto dev = development_examples(*task, s, length, 40);
+      const auto test = evaluation_examples(*task, s, length);
+      ASSERT_EQ(dev.size(), 40u) << name;
+      std::set<std::vector<std::int64_t>> test_sources;
+      for (const auto& e : test) {
+        EXPECT_EQ(split_of_source(e.source), Split::kTest) << name;
+        test_sources.insert(e.source);
+      }
+      for (const auto& e : dev) {
+        EXPECT_EQ(split_of_source(e.source), Split::kDev) << name;
+        EXPECT_EQ(e.length, length);
+        EXPECT_EQ(trained.count(e.source), 0u) << name << " trained on a dev example";
+        EXPECT_EQ(test_sources.count(e.source), 0u) << name << ": a dev example is also a test one";
+      }
+    }
+    // The same seed gives the same dev examples; they come from their own stream.
+    EXPECT_TRUE(development_examples(*task, s, 5, 10) == development_examples(*task, s, 5, 10));
+  }
+  // Each holds about a tenth of all sources: of the 1000 of length 3 over 10 symbols,
+  std::map<Split, int> counts;
+  for (std::int64_t a = 3; a < 13; ++a)
+    for (std::int64_t b = 3; b < 13; ++b)
+      for (std::int64_t c = 3; c < 13; ++c)
+        ++counts[split_of_source({a, b, c})];
+  EXPECT_GT(counts[Split::kDev], 70);
+  EXPECT_LT(counts[Split::kDev], 130);
+  EXPECT_GT(counts[Split::kTest], 70);
+  EXPECT_LT(counts[Split::kTest], 130);
 }
 
 TEST(GeneratedTasks, ALengthWithFewExamplesGivesFewerTestExamples) {

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
+#include <utility>
+
 #include "attention/registry.h"
 #include "data/vocabulary.h"
 #include "models/decoding.h"
@@ -264,6 +267,91 @@ TEST(Decoding, BeamSearchReturnsConsistentScoresAndPadsAfterEos) {
     input = token;
   }
   EXPECT_TRUE(torch::allclose(total, beam.scores, 1e-4, 1e-4));
+}
+
+// Every output of up to `max_length` tokens for one example, scored by
+// feeding it back: the sequences that end in <eos>, and those still open
+// at the limit (beam search keeps both). Returns the best score and its tokens.
+std::pair<double, std::vector<std::int64_t>> exhaustive_best(Seq2SeqModelImpl& model,
+                                                             const data::Batch& one,
+                                                             int max_length) {
+  struct Prefix {
+    std::vector<std::int64_t> tokens;
+    double log_prob = 0;
+  };
+  std::vector<Prefix> live(1);
+  auto state = model.start(one);
+  auto input = torch::full({1}, data::kBos, torch::kInt64);
+  double best = -std::numeric_limits<double>::infinity();
+  std::vector<std::int64_t> best_tokens;
+  const auto consider = [&](const Prefix& p) {
+    if (p.log_prob > best) {
+      best = p.log_prob;
+      best_tokens = p.tokens;
+    }
+  };
+  for (int t = 0; t < max_length; ++t) {
+    const auto log_probs = state->step(input).log_probs.to(torch::kFloat64);
+    std::vector<Prefix> next;
+    std::vector<std::int64_t> rows, tokens;
+    for (size_t r = 0; r < live.size(); ++r) {
+      for (std::int64_t v = 0; v < log_probs.size(1); ++v) {
+        Prefix grown = live[r];
+        grown.tokens.push_back(v);
+        grown.log_prob += log_probs[static_cast<std::int64_t>(r)][v].item<double>();
+        if (v == data::kEos || t + 1 == max_length) {
+          consider(grown);
+        } else {
+          next.push_back(std::move(grown));
+          rows.push_back(static_cast<std::int64_t>(r));
+          tokens.push_back(v);
+        }
+      }
+    }
+    if (next.empty()) break;
+    live = std::move(next);
+    state->select(torch::tensor(rows, torch::kInt64));
+    input = torch::tensor(tokens, torch::kInt64);
+  }
+  return {best, best_tokens};
+}
+
+TEST(Decoding, ABeamWideEnoughForEveryPrefixFindsTheExhaustiveBest) {
+  // Beam search guarantees nothing against greedy in general; what it does
+  // guarantee is the best sequence when no prefix is ever pruned. With 11
+  // symbols (10 that do not end an output) and 4 tokens, 1000 beams keep
+  // every prefix. Scores are float32 log-probabilities summed over at most
+  // 4 steps; rows batched in other shapes round each logit differently by a
+  // few float32 ulps of values below 10 (~1e-6), so one sequence's two
+  // scores agree within 4 steps x 1e-5.
+  constexpr int kLength = 4;
+  constexpr double kTolerance = kLength * 1e-5;
+  for (const auto& s :
+       {small("additive", "luong"), small("dot", "bahdanau"), small_transformer()}) {
+    auto model = build(s);
+    model->eval();
+    torch::NoGradGuard no_grad;
+    const auto batch = mixed_batch();
+    DecodeOptions options;
+    options.beam_size = 1000;
+    options.max_length = kLength;
+    const Decoded beam = beam_search(*model, batch, options);
+    for (std::int64_t i = 0; i < batch.source.size(0); ++i) {
+      const std::vector<data::Example> example = {
+          {{3, 4, 5, 6}, {6, 5, 4, 3}}, {{7, 8}, {8, 7}}, {{9}, {9}}};
+      const auto one = data::make_batch({example[static_cast<size_t>(i)]});
+      const auto [best, tokens] = exhaustive_best(*model, one, kLength);
+      EXPECT_NEAR(beam.scores[i].item<double>(), best, kTolerance) << s.attention.name << " " << i;
+      std::vector<std::int64_t> found;
+      for (std::int64_t t = 0; t < beam.tokens.size(1); ++t) {
+        const auto token = beam.tokens[i][t].item<std::int64_t>();
+        found.push_back(token);
+        if (token == data::kEos) break;
+      }
+      found.resize(tokens.size(), data::kPad);
+      EXPECT_EQ(found, tokens) << s.attention.name << " " << i;
+    }
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace attnlab::report {
@@ -13,12 +14,14 @@ using Verdict = ClaimOutcome::Verdict;
 
 // One length bucket. The other metrics follow from the exact match so that
 // a test can pick any of them: token accuracy (1 + seq) / 2, error rate
-// 1 - seq, BLEU 100 * seq.
+// 1 - seq, BLEU 100 * seq. Its outcomes: the first n * seq examples right.
 store::LengthEval bucket(int length, int n, double seq) {
   store::LengthEval e;
   e.length = length;
   e.n = n;
   e.sequence_accuracy = seq;
+  const auto right = static_cast<size_t>(std::lround(n * seq));
+  e.outcomes = std::string(right, '1') + std::string(static_cast<size_t>(n) - right, '0');
   e.token_accuracy = (1 + seq) / 2;
   e.error_rate = 1 - seq;
   e.bleu = 100 * seq;
@@ -85,7 +88,7 @@ std::string parse_error(const std::string& yaml) {
   return "(no error)";
 }
 
-TEST(ClaimsTest, ThresholdPassesWithTheMeanOverSeedsOfWeightedMeans) {
+TEST(ClaimsTest, AGroupIsTheMeanOverSeedsOfWeightedMeansWithItsInterval) {
   const auto outcome = check_one(R"(
 - text: additive learns the training lengths
   where: {attention.name: additive}
@@ -93,52 +96,74 @@ TEST(ClaimsTest, ThresholdPassesWithTheMeanOverSeedsOfWeightedMeans) {
   at_least: 0.9
 )",
                                  additive_seeds());
-  EXPECT_EQ(outcome.verdict, Verdict::kPass);
   EXPECT_EQ(outcome.text, "additive learns the training lengths");
-  EXPECT_EQ(outcome.detail, "additive: 0.915 (2 runs) >= 0.900");
   ASSERT_EQ(outcome.groups.size(), 1u);
   EXPECT_EQ(outcome.groups[0].runs, 2);
   EXPECT_NEAR(outcome.groups[0].value, (0.875 + 0.955) / 2, 1e-12);
+  // Two seeds 0.08 apart: se 0.04, t(1) = 12.706, so 0.915 +- 0.508, cut at 1.
+  EXPECT_EQ(outcome.groups[0].interval.basis, Interval::Basis::kSeeds);
+  EXPECT_NEAR(outcome.groups[0].interval.lo, 0.915 - 12.7062047 * 0.04, 1e-6);
+  EXPECT_DOUBLE_EQ(outcome.groups[0].interval.hi, 1.0);
+  // Two seeds cannot show that the mean clears 0.9: inconclusive, not pass.
+  EXPECT_EQ(outcome.verdict, Verdict::kInconclusive);
+  EXPECT_EQ(outcome.detail, "additive: 0.915 [0.407, 1.000] (2 runs) straddles 0.900");
   EXPECT_TRUE(outcome.others.empty());
-  EXPECT_FALSE(outcome.worst_margin);
+  EXPECT_FALSE(outcome.weakest);
 }
 
-TEST(ClaimsTest, ThresholdFailsWithTheNumbersInTheDetail) {
-  const auto outcome = check_one(R"(
-- text: additive is nearly perfect on the training lengths
-  where: {attention.name: additive}
-  lengths: train
-  at_least: 0.92
-)",
-                                 additive_seeds());
+// Five seeds close together, 1000 test examples each: a tight interval.
+//   0.90, 0.91, 0.89, 0.90, 0.90: mean 0.9, s = 0.00707, se = 0.00316; the
+//   examples' floor, sqrt(0.9 * 0.1 * 5 / 1000 / 25) = 0.00424, is larger.
+std::vector<RunResult> five_close_seeds() {
+  std::vector<RunResult> runs;
+  const double values[] = {0.90, 0.91, 0.89, 0.90, 0.90};
+  for (int seed = 1; seed <= 5; ++seed)
+    runs.push_back(make_run("additive", seed, {1, 3}, {bucket(3, 1000, values[seed - 1])}));
+  return runs;
+}
+
+TEST(ClaimsTest, AThresholdPassesFailsOrIsInconclusiveByItsInterval) {
+  const auto with_bound = [](const std::string& relation, const std::string& bound) {
+    return check_one(
+        "- {text: t, where: {attention.name: additive}, " + relation + ": " + bound + "}",
+        five_close_seeds());
+  };
+  // p~ = 4502 / 5004, se = sqrt(p~ (1 - p~) * 5 / 1000 / 25), half t(4) * se.
+  const double p = 4502.0 / 5004.0;
+  const double half = 2.77644511 * std::sqrt(p * (1 - p) * 0.005 / 25);
+  auto outcome = with_bound("at_least", "0.85");
+  EXPECT_EQ(outcome.verdict, Verdict::kPass);
+  EXPECT_NEAR(outcome.groups[0].interval.lo, 0.9 - half, 1e-9);
+  EXPECT_NEAR(outcome.groups[0].interval.hi, 0.9 + half, 1e-9);
+  EXPECT_EQ(outcome.detail, "additive: 0.900 [0.888, 0.912] (5 runs) >= 0.850");
+  outcome = with_bound("at_least", "0.95");
   EXPECT_EQ(outcome.verdict, Verdict::kFail);
-  EXPECT_EQ(outcome.detail, "additive: 0.915 (2 runs) < 0.920");
+  EXPECT_EQ(outcome.detail, "additive: 0.900 [0.888, 0.912] (5 runs) < 0.950");
+  outcome = with_bound("at_least", "0.9");
+  EXPECT_EQ(outcome.verdict, Verdict::kInconclusive);
+  EXPECT_EQ(outcome.detail, "additive: 0.900 [0.888, 0.912] (5 runs) straddles 0.900");
+  outcome = with_bound("at_most", "0.95");
+  EXPECT_EQ(outcome.verdict, Verdict::kPass);
+  EXPECT_EQ(outcome.detail, "additive: 0.900 [0.888, 0.912] (5 runs) <= 0.950");
+  outcome = with_bound("at_most", "0.85");
+  EXPECT_EQ(outcome.verdict, Verdict::kFail);
+  EXPECT_EQ(outcome.detail, "additive: 0.900 [0.888, 0.912] (5 runs) > 0.850");
 }
 
-TEST(ClaimsTest, AtMostReadsTheChosenMetricAndAllowsRoundingAtTheBound) {
+TEST(ClaimsTest, OtherMetricsHaveTheIntervalOfTheirRunsAlone) {
   // Error rate beyond training: seed 1 (0.5 + 0.7) / 2 = 0.6, seed 2 (0.3 + 0.5) / 2 = 0.4;
-  // the mean, 0.5, meets at_most 0.5 however the sums round.
+  // mean 0.5, se 0.1, t(1) 12.706: no floor from examples for this metric.
   auto outcome = check_one(R"(
-- text: additive errs on at most half the tokens beyond training
+- text: additive errs on at most 60 % of the tokens beyond training
   where: {attention.name: additive}
   metric: error_rate
   lengths: beyond
-  at_most: 0.5
+  at_most: 0.6
 )",
                            additive_seeds());
-  EXPECT_EQ(outcome.verdict, Verdict::kPass);
-  EXPECT_EQ(outcome.detail, "additive: 0.500 (2 runs) <= 0.500");
-
-  outcome = check_one(R"(
-- text: additive errs rarely beyond training
-  where: {attention.name: additive}
-  metric: error_rate
-  lengths: beyond
-  at_most: 0.25
-)",
-                      additive_seeds());
-  EXPECT_EQ(outcome.verdict, Verdict::kFail);
-  EXPECT_EQ(outcome.detail, "additive: 0.500 (2 runs) > 0.250");
+  EXPECT_EQ(outcome.verdict, Verdict::kInconclusive);
+  EXPECT_NEAR(outcome.groups[0].value, 0.5, 1e-12);
+  EXPECT_EQ(outcome.detail, "additive: 0.500 [0.000, 1.771] (2 runs) straddles 0.600");
 
   // Token accuracy, train: seed 1 (100*1 + 100*0.95 + 200*0.9) / 400 = 0.9375,
   // seed 2 (100*1 + 100*1 + 200*0.955) / 400 = 0.9775; mean 0.9575.
@@ -147,11 +172,12 @@ TEST(ClaimsTest, AtMostReadsTheChosenMetricAndAllowsRoundingAtTheBound) {
   where: {attention.name: additive}
   metric: token_accuracy
   lengths: train
-  at_least: 0.95
+  at_least: 0.5
 )",
                       additive_seeds());
-  EXPECT_EQ(outcome.verdict, Verdict::kPass);
   EXPECT_NEAR(outcome.groups[0].value, 0.9575, 1e-12);
+  EXPECT_NEAR(outcome.groups[0].interval.lo, 0.9575 - 12.7062047 * 0.02, 1e-6);
+  EXPECT_EQ(outcome.verdict, Verdict::kPass);
 }
 
 TEST(ClaimsTest, LengthSelectionsFollowEachRunsOwnTrainingRange) {
@@ -209,20 +235,25 @@ TEST(ClaimsTest, LengthsAllUsesTheTestSplitWhenARunHasOne) {
     return yaml;
   };
 
+  // One run and a metric without per-example outcomes: no interval, no verdict.
   auto outcome = check_one(with_lengths("all"), {with_split});
-  EXPECT_EQ(outcome.detail, "dot: 61.250 (1 run) >= 60.000");
+  EXPECT_EQ(outcome.detail, "dot: 61.250 (1 run; no interval) undecided (no interval) vs 60.000");
+  EXPECT_EQ(outcome.verdict, Verdict::kInconclusive);
   // Without a split: (10*50 + 30*70) / 40 = 65.
   outcome = check_one(with_lengths("all"), {without_split});
-  EXPECT_EQ(outcome.detail, "dot: 65.000 (1 run) >= 60.000");
+  EXPECT_NEAR(outcome.groups[0].value, 65, 1e-12);
+  // Two runs: 63.125 +- 12.706 * 1.875.
   outcome = check_one(with_lengths("all"), {with_split, without_split});
-  EXPECT_EQ(outcome.detail, "dot: 63.125 (2 runs) >= 60.000");
+  EXPECT_EQ(outcome.detail, "dot: 63.125 [39.301, 86.949] (2 runs) straddles 60.000");
   // Any other selection reads the buckets: (10*50 + 10*70) / 20 = 60.
   outcome = check_one(with_lengths("train"), {with_split});
-  EXPECT_EQ(outcome.detail, "dot: 60.000 (1 run) >= 60.000");
+  EXPECT_NEAR(outcome.groups[0].value, 60, 1e-12);
 }
 
-TEST(ClaimsTest, BelowHoldsOnlyWhenEveryPairKeepsTheMargin) {
-  // none: (0.1 + 0.3) / 2 = 0.2; dot 0.6; additive 0.9.
+TEST(ClaimsTest, BelowHoldsOnlyWhenEveryPairClearsTheMargin) {
+  // none: seeds 1 and 2 at 0.1 and 0.3; dot 0.6 and additive 0.9, seed 1
+  // only. Pairs are made on the seeds both sides have (seed 1), example by
+  // example: dot - none = 0.5, its 100 examples giving +-0.1.
   const std::string yaml = R"(
 - text: none trails every attention
   where: {attention.name: none}
@@ -233,23 +264,28 @@ TEST(ClaimsTest, BelowHoldsOnlyWhenEveryPairKeepsTheMargin) {
   const auto with_margin = [&](const std::string& margin) {
     return check_with_margin(yaml, margin);
   };
+  const std::string groups =
+      "none: 0.200 [0.000, 1.000] (2 runs) vs dot: 0.600 [0.504, 0.696] (1 run; test examples "
+      "only); additive: 0.900 [0.837, 0.963] (1 run; test examples only); ";
   auto outcome = with_margin("0.3");
   EXPECT_EQ(outcome.verdict, Verdict::kPass);
-  EXPECT_EQ(outcome.detail,
-            "none: 0.200 (2 runs) vs dot: 0.600 (1 run); additive: 0.900 (1 run); "
-            "worst margin: dot - none = 0.400 >= 0.300");
-  ASSERT_TRUE(outcome.worst_margin);
-  EXPECT_NEAR(*outcome.worst_margin, 0.4, 1e-12);
+  EXPECT_EQ(outcome.detail, groups + "weakest: dot - none = 0.500 [0.400, 0.600] >= 0.300");
+  ASSERT_TRUE(outcome.weakest);
+  EXPECT_NEAR(outcome.weakest->difference.estimate, 0.5, 1e-12);
+  ASSERT_EQ(outcome.pairs.size(), 2u);
+  EXPECT_EQ(outcome.pairs[1].label, "additive - none");
+  EXPECT_NEAR(outcome.pairs[1].difference.estimate, 0.8, 1e-12);
   ASSERT_EQ(outcome.others.size(), 2u);
   EXPECT_EQ(outcome.others[1].label, "additive");
   EXPECT_NEAR(outcome.others[1].value, 0.9, 1e-12);
 
-  // additive - none = 0.7 keeps a margin of 0.5, dot - none = 0.4 does not.
   outcome = with_margin("0.5");
+  EXPECT_EQ(outcome.verdict, Verdict::kInconclusive);
+  EXPECT_EQ(outcome.detail, groups + "weakest: dot - none = 0.500 [0.400, 0.600] straddles 0.500");
+  // additive - none = 0.8 clears 0.65, dot - none = 0.5 lies wholly below it.
+  outcome = with_margin("0.65");
   EXPECT_EQ(outcome.verdict, Verdict::kFail);
-  EXPECT_EQ(outcome.detail,
-            "none: 0.200 (2 runs) vs dot: 0.600 (1 run); additive: 0.900 (1 run); "
-            "worst margin: dot - none = 0.400 < 0.500");
+  EXPECT_EQ(outcome.detail, groups + "weakest: dot - none = 0.500 [0.400, 0.600] < 0.650");
 }
 
 TEST(ClaimsTest, AboveComparesEveryWhereGroupWithEveryOtherGroup) {
@@ -262,17 +298,19 @@ TEST(ClaimsTest, AboveComparesEveryWhereGroupWithEveryOtherGroup) {
   const auto with_margin = [&](const std::string& margin) {
     return check_with_margin(yaml, margin);
   };
-  // dot - none = 0.4, additive - none = 0.7.
   auto outcome = with_margin("0.35");
   EXPECT_EQ(outcome.verdict, Verdict::kPass);
   EXPECT_EQ(outcome.detail,
-            "dot: 0.600 (1 run); additive: 0.900 (1 run) vs none: 0.200 (2 runs); "
-            "worst margin: dot - none = 0.400 >= 0.350");
-  outcome = with_margin("0.45");
+            "dot: 0.600 [0.504, 0.696] (1 run; test examples only); additive: 0.900 [0.837, "
+            "0.963] (1 run; test examples only) vs none: 0.200 [0.000, 1.000] (2 runs); "
+            "weakest: dot - none = 0.500 [0.400, 0.600] >= 0.350");
+  EXPECT_EQ(with_margin("0.45").verdict, Verdict::kInconclusive);
+  outcome = with_margin("0.7");
   EXPECT_EQ(outcome.verdict, Verdict::kFail);
-  EXPECT_NEAR(*outcome.worst_margin, 0.4, 1e-12);
+  EXPECT_NEAR(outcome.weakest->difference.estimate, 0.5, 1e-12);
 
-  // Without a margin the groups only have to be ordered: additive above dot.
+  // Without a margin the groups only have to be ordered: additive above dot
+  // (30 examples apart, none the other way).
   outcome =
       check_one("- {text: t, where: {attention.name: additive}, above: {attention.name: dot}}",
                 attention_table());
@@ -281,7 +319,74 @@ TEST(ClaimsTest, AboveComparesEveryWhereGroupWithEveryOtherGroup) {
       check_one("- {text: t, where: {attention.name: dot}, above: {attention.name: additive}}",
                 attention_table());
   EXPECT_EQ(outcome.verdict, Verdict::kFail);
-  EXPECT_NEAR(*outcome.worst_margin, -0.3, 1e-12);
+  EXPECT_NEAR(outcome.weakest->difference.estimate, -0.3, 1e-12);
+}
+
+TEST(ClaimsTest, ASettingIsComparedWithItselfOnOtherLengthsRunByRun) {
+  // Five seeds trained on 1-3: about 0.95 there and 0.5 beyond, 500 examples each.
+  std::vector<RunResult> runs;
+  const double train[] = {0.95, 0.94, 0.96, 0.95, 0.95}, beyond[] = {0.50, 0.46, 0.52, 0.48, 0.54};
+  for (int seed = 1; seed <= 5; ++seed) {
+    runs.push_back(make_run("additive", seed, {1, 3},
+                            {bucket(2, 500, train[seed - 1]), bucket(5, 500, beyond[seed - 1])}));
+  }
+  const auto outcome = check_one(R"(
+- text: additive loses at least 30 points beyond its training lengths
+  where: {attention.name: additive}
+  lengths: beyond
+  below: {attention.name: additive, lengths: train}
+  by_at_least: 0.3
+)",
+                                 runs);
+  EXPECT_EQ(outcome.verdict, Verdict::kPass);
+  EXPECT_NEAR(outcome.groups[0].value, 0.5, 1e-12);
+  EXPECT_NEAR(outcome.others[0].value, 0.95, 1e-12);
+  ASSERT_TRUE(outcome.weakest);
+  EXPECT_EQ(outcome.weakest->label, "additive - additive");
+  EXPECT_NEAR(outcome.weakest->difference.estimate, 0.45, 1e-12);
+  // Differences 0.45, 0.48, 0.44, 0.47, 0.41 (s = 0.0270), or the two
+  // sides' examples, whichever is larger, over 4 degrees of freedom.
+  EXPECT_GT(outcome.weakest->difference.lo, 0.40);
+  EXPECT_LT(outcome.weakest->difference.hi, 0.50);
+
+  // `lengths` alone: each group against itself. A second setting whose
+  // beyond-lengths score is as high as additive's training one shows that
+  // groups are not crossed (additive's train vs dot's beyond would fail).
+  for (int seed = 1; seed <= 5; ++seed) {
+    runs.push_back(make_run("dot", seed, {1, 3},
+                            {bucket(2, 500, 0.99 - 0.01 * (seed % 2)), bucket(5, 500, 0.90)}));
+  }
+  const auto each = check_one(R"(
+- text: every score loses at least 5 points beyond its training lengths
+  where: {attention.name: [additive, dot]}
+  lengths: beyond
+  below: {lengths: train}
+  by_at_least: 0.05
+)",
+                              runs);
+  EXPECT_EQ(each.verdict, Verdict::kPass) << each.detail;
+  ASSERT_EQ(each.pairs.size(), 2u);
+  EXPECT_EQ(each.pairs[0].label, "additive: the training lengths - the lengths beyond training");
+  EXPECT_EQ(each.pairs[1].label, "dot: the training lengths - the lengths beyond training");
+  EXPECT_NEAR(each.pairs[1].difference.estimate, 0.084, 1e-12);
+  EXPECT_NE(each.detail.find(" vs on the training lengths, additive: 0.950"), std::string::npos)
+      << each.detail;
+}
+
+TEST(ClaimsTest, GroupsWithoutCommonSeedsAreComparedByWelch) {
+  std::vector<RunResult> runs = {make_run("none", 1, {1, 3}, {bucket(3, 100, 0.1)}),
+                                 make_run("none", 2, {1, 3}, {bucket(3, 100, 0.3)}),
+                                 make_run("dot", 3, {1, 3}, {bucket(3, 100, 0.8)}),
+                                 make_run("dot", 4, {1, 3}, {bucket(3, 100, 0.9)})};
+  const auto outcome =
+      check_one("- {text: t, where: {attention.name: none}, below: {attention.name: dot}}", runs);
+  ASSERT_TRUE(outcome.weakest);
+  const Interval& d = outcome.weakest->difference;
+  EXPECT_NEAR(d.estimate, 0.65, 1e-12);
+  // Each side's spread (se 0.1 and 0.05) sets Welch's degrees of freedom.
+  const double va = 0.01, vb = 0.0025;
+  const double df = (va + vb) * (va + vb) / (va * va + vb * vb);
+  EXPECT_NEAR(d.hi - d.estimate, student_t_quantile(0.975, df) * std::sqrt(va + vb), 1e-9);
 }
 
 TEST(ClaimsTest, ListValuesMakeOneGroupEach) {
@@ -295,7 +400,9 @@ TEST(ClaimsTest, ListValuesMakeOneGroupEach) {
   ASSERT_EQ(outcome.groups.size(), 2u);
   EXPECT_EQ(outcome.groups[0].label, "dot");
   EXPECT_EQ(outcome.groups[1].label, "additive");
-  EXPECT_EQ(outcome.detail, "dot: 0.600 (1 run) < 0.700; additive: 0.900 (1 run) >= 0.700");
+  EXPECT_EQ(outcome.detail,
+            "dot: 0.600 [0.504, 0.696] (1 run; test examples only) < 0.700; additive: 0.900 "
+            "[0.837, 0.963] (1 run; test examples only) >= 0.700");
 
   // Several listed keys: the Cartesian product, the last key fastest, labelled by key.
   outcome =
@@ -313,7 +420,9 @@ TEST(ClaimsTest, ListValuesMakeOneGroupEach) {
   // Single values for several keys: every value in the label.
   outcome = check_one("- {text: t, where: {attention.name: dot, seed: 1}, at_least: 0}",
                       attention_table());
-  EXPECT_EQ(outcome.detail, "attention.name=dot seed=1: 0.600 (1 run) >= 0.000");
+  EXPECT_EQ(outcome.detail,
+            "attention.name=dot seed=1: 0.600 [0.504, 0.696] (1 run; test examples only) >= "
+            "0.000");
 }
 
 TEST(ClaimsTest, ValuesMatchAsNumbersAndAsFlowLists) {
@@ -358,17 +467,19 @@ TEST(ClaimsTest, NoDataWhenAGroupHasNoRunsOrNoSelectedLengths) {
       attention_table());
   EXPECT_EQ(outcome.verdict, Verdict::kNoData);
   EXPECT_EQ(outcome.detail,
-            "none: 0.200 (2 runs) vs dot: 0.600 (1 run); general: no runs; "
-            "worst margin: dot - none = 0.400 >= 0.000");
+            "none: 0.200 [0.000, 1.000] (2 runs) vs dot: 0.600 [0.504, 0.696] (1 run; test "
+            "examples only); general: no runs; weakest: dot - none = 0.500 [0.400, 0.600] >= "
+            "0.000");
   // ... unless a pair with data already fails it; a threshold likewise.
   outcome = check_one(
       "- {text: t, where: {attention.name: none}, above: {attention.name: [dot, general]}}",
       attention_table());
   EXPECT_EQ(outcome.verdict, Verdict::kFail);
-  outcome = check_one("- {text: t, where: {attention.name: [none, general]}, at_least: 0.5}",
+  outcome = check_one("- {text: t, where: {attention.name: [dot, general]}, at_least: 0.8}",
                       attention_table());
   EXPECT_EQ(outcome.verdict, Verdict::kFail);
-  EXPECT_EQ(outcome.detail, "none: 0.200 (2 runs) < 0.500; general: no runs");
+  EXPECT_EQ(outcome.detail,
+            "dot: 0.600 [0.504, 0.696] (1 run; test examples only) < 0.800; general: no runs");
 }
 
 TEST(ClaimsTest, RunsWithoutSelectedLengthsAreLeftOutOfTheMean) {
@@ -377,7 +488,7 @@ TEST(ClaimsTest, RunsWithoutSelectedLengthsAreLeftOutOfTheMean) {
   const auto outcome = check_one(
       "- {text: t, where: {attention.name: dot}, lengths: longest_train, at_least: 0.5}", runs);
   EXPECT_EQ(outcome.verdict, Verdict::kPass);
-  EXPECT_EQ(outcome.detail, "dot: 0.600 (1 of 2 runs) >= 0.500");
+  EXPECT_EQ(outcome.detail, "dot: 0.600 [0.504, 0.696] (1 of 2 runs; test examples only) >= 0.500");
 }
 
 TEST(ClaimsTest, ParsesEveryKey) {
@@ -437,7 +548,7 @@ TEST(ClaimsTest, ParseErrorsNamePositionKeyAndWhatIsValid) {
     at_least: 0.5
 )"),
             "exp.yaml:7:13: claims[1].metric: 'accuracy' is not a metric; valid: "
-            "token_accuracy, sequence_accuracy, error_rate, bleu");
+            "token_accuracy, sequence_accuracy, error_rate, bleu, perplexity");
   EXPECT_EQ(parse_error(R"(claims:
   - text: t
     where: {attention.name: dot}
@@ -511,6 +622,12 @@ TEST(ClaimsTest, ParseErrorsOnComparisonsSelectorsAndUnits) {
   EXPECT_EQ(parse_error("claims:\n  - {text: t, at_least: 0.5}\n"),
             "exp.yaml:2:5: claims[0]: missing 'where' (the runs the claim is about, e.g. "
             "{attention.name: dot})");
+  EXPECT_EQ(parse_error("claims:\n  - {text: t, where: {lengths: train}, at_least: 0.5}\n"),
+            "exp.yaml:2:23: claims[0].where: 'lengths' is not a setting: give the claim's lengths "
+            "beside 'where', and the other side's inside 'below' or 'above'");
+  EXPECT_EQ(parse_error("claims:\n  - {text: t, where: {a: b}, below: {a: c, lengths: last}}\n"),
+            "exp.yaml:2:53: claims[0].below.lengths: 'last' is not a length selection; valid: "
+            "all, train, beyond, longest_train, [lo, hi]");
   EXPECT_EQ(parse_error("claims: {text: t}\n"),
             "exp.yaml:1:9: claims: must be a list of claims, each a map with keys text, where, "
             "metric, lengths, at_least, at_most, below, above, by_at_least");
@@ -524,30 +641,37 @@ TEST(ClaimsTest, MarkdownTableAndTally) {
 - text: none reaches 50 %
   where: {attention.name: none}
   at_least: 0.5
+- text: dot reaches 80 %
+  where: {attention.name: dot}
+  at_least: 0.8
 - text: general reaches 50 %
   where: {attention.name: general}
   at_least: 0.5
 )",
                               attention_table());
-  ASSERT_EQ(outcomes.size(), 3u);
-  EXPECT_EQ(claims_tally(outcomes), "1 of 3 claims pass (1 fails, 1 without data)");
+  ASSERT_EQ(outcomes.size(), 4u);
+  EXPECT_EQ(claims_tally(outcomes), "1 of 4 claims pass (1 fails, 1 inconclusive, 1 without data)");
   EXPECT_EQ(claims_markdown(outcomes),
             "| claim | verdict | numbers |\n"
             "|---|---|---|\n"
-            "| additive \\| dot reach 50 % | pass | additive: 0.900 (1 run) >= 0.500; dot: 0.600 "
-            "(1 run) >= 0.500 |\n"
-            "| none reaches 50 % | **fail** | none: 0.200 (2 runs) < 0.500 |\n"
+            "| additive \\| dot reach 50 % | pass | additive: 0.900 [0.837, 0.963] (1 run; test "
+            "examples only) >= 0.500; dot: 0.600 [0.504, 0.696] (1 run; test examples only) >= "
+            "0.500 |\n"
+            "| none reaches 50 % | *inconclusive* | none: 0.200 [0.000, 1.000] (2 runs) straddles "
+            "0.500 |\n"
+            "| dot reaches 80 % | **fail** | dot: 0.600 [0.504, 0.696] (1 run; test examples only) "
+            "< 0.800 |\n"
             "| general reaches 50 % | *no data* | general: no runs |\n"
             "\n"
-            "1 of 3 claims pass (1 fails, 1 without data).\n");
-  EXPECT_EQ(claims_text(outcomes),
-            "PASS     additive | dot reach 50 %\n"
-            "         additive: 0.900 (1 run) >= 0.500; dot: 0.600 (1 run) >= 0.500\n"
-            "FAIL     none reaches 50 %\n"
-            "         none: 0.200 (2 runs) < 0.500\n"
-            "NO DATA  general reaches 50 %\n"
-            "         general: no runs\n"
-            "1 of 3 claims pass (1 fails, 1 without data)\n");
+            "1 of 4 claims pass (1 fails, 1 inconclusive, 1 without data).\n");
+  EXPECT_EQ(claims_text({outcomes[1], outcomes[2], outcomes[3]}),
+            "INCONCLUSIVE  none reaches 50 %\n"
+            "              none: 0.200 [0.000, 1.000] (2 runs) straddles 0.500\n"
+            "FAIL          dot reaches 80 %\n"
+            "              dot: 0.600 [0.504, 0.696] (1 run; test examples only) < 0.800\n"
+            "NO DATA       general reaches 50 %\n"
+            "              general: no runs\n"
+            "0 of 3 claims pass (1 fails, 1 inconclusive, 1 without data)\n");
 
   EXPECT_EQ(claims_tally({outcomes[0]}), "1 of 1 claim passes");
   EXPECT_EQ(claims_tally({outcomes[0], outcomes[0]}), "2 of 2 claims pass");

@@ -52,7 +52,7 @@ class MergeTest : public ::testing::Test {
   std::string finished_shard(RunStore& shard, const std::string& hash) {
     const std::string id = shard.begin_run(sample_run(hash));
     shard.log_metrics(id, {{10, "train_loss", 1.5}, {20, "train_loss", 0.75}});
-    shard.finish_run(id, {eval_at(3, 0.5), eval_at(4, 0.25)}, 2.5);
+    shard.finish_run(id, {{eval_at(3, 0.5), eval_at(4, 0.25)}, {}, {}, 2.5});
     return id;
   }
 
@@ -153,7 +153,7 @@ TEST_F(MergeTest, RunningRunsWaitUnlessTheirTaskEnded) {
     shard.interrupt_running_runs("its Slurm task ended");
     shard.reopen_run(id, 4242, "9_1");
     shard.log_metrics(id, {{30, "train_loss", 1.0}});
-    shard.finish_run(id, {eval_at(3, 1.0)}, 4.0);
+    shard.finish_run(id, {{eval_at(3, 1.0)}, {}, {}, 4.0});
   }
   merged = merge_shard(main, shard_file);
   ASSERT_EQ(merged.runs.size(), 1u);

@@ -72,6 +72,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
                         {{"[\"attention=additive\"]", "0123456789abcdef", ""}}, "abc123def456");
   NewRun run = sample_run("0123456789abcdef", "additive");
   run.sweep_id = sweep;
+  run.data_identity = "sha256:00ff";
   const std::string id = store.begin_run(run);
   EXPECT_EQ(id, "0123456789");
   store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
@@ -93,7 +94,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   example.source_tokens = {"a", "b"};
   example.output_tokens = {"b", "b", "<eos>"};
   example.weights = {0.25f, 0.75f, 0.5f, 0.5f, 1.0f, 0.0f};
-  store.finish_run(id, {at(1, 200, 1.0, 1.0), longest}, 12.5, {test}, {example});
+  store.finish_run(id, {{at(1, 200, 1.0, 1.0), longest}, {test}, {example}, 12.5, 1500, 2000});
   store.finish_sweep(sweep, true);
 
   const auto found = store.find_run("012345");
@@ -107,6 +108,9 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   EXPECT_DOUBLE_EQ(found->wall_seconds, 12.5);
   EXPECT_EQ(found->run.decoder, "luong");
   EXPECT_EQ(found->parameters, 12345);
+  EXPECT_EQ(found->selected_step, 1500);
+  EXPECT_EQ(found->trained_steps, 2000);
+  EXPECT_EQ(found->run.data_identity, "sha256:00ff");
   const auto evals = store.evals(id);
   ASSERT_EQ(evals.size(), 2u);
   EXPECT_EQ(evals[1].length, 15);
@@ -164,7 +168,7 @@ TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   const std::string first = store.begin_sweep("demo", "[]", plan);
   NewRun none = sample_run("hash-none-000", "none");
   none.sweep_id = first;
-  store.finish_run(store.begin_run(none), {at(1, 10, 1.0, 1.0)}, 1.0);
+  store.finish_run(store.begin_run(none), {{at(1, 10, 1.0, 1.0)}, {}, {}, 1.0});
   NewRun dot = sample_run("hash-dot-0000", "dot");
   dot.sweep_id = first;
   store.end_run(store.begin_run(dot), "failed", "crashed", 1.0);
@@ -174,7 +178,7 @@ TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   EXPECT_NE(first, second);
   dot.sweep_id = second;
   const std::string retried = store.begin_run(dot);
-  store.finish_run(retried, {at(1, 10, 0.5, 0.5)}, 1.0);
+  store.finish_run(retried, {{at(1, 10, 0.5, 0.5)}, {}, {}, 1.0});
 
   const auto runs = store.sweep_runs(second);
   ASSERT_EQ(runs.size(), 2u);
@@ -211,7 +215,8 @@ TEST_F(RunStoreTest, RepeatedHashesGetNumberedIdsAndFailuresAreKept) {
 TEST_F(RunStoreTest, RejectsOutOfRangeAccuracyAtomically) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
   const std::string id = store.begin_run(sample_run("bbbbbbbbbbbb", "general"));
-  EXPECT_THROW(store.finish_run(id, {at(1, 10, 1.0, 1.0), at(2, 10, 1.5, 0.5)}, 1.0), StoreError);
+  EXPECT_THROW(store.finish_run(id, {{at(1, 10, 1.0, 1.0), at(2, 10, 1.5, 0.5)}, {}, {}, 1.0}),
+               StoreError);
   EXPECT_TRUE(store.evals(id).empty());  // the first row was rolled back too
   EXPECT_EQ(store.find_run(id)->status, "running");
 }
@@ -251,7 +256,8 @@ TEST_F(RunStoreTest, ParamsKeepTheirTypesAndTheSummaryViewHasOneRowPerRun) {
                         {"train.lr", 0.003},
                         {"model.cell", std::string("gru")}});
   store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
-  store.finish_run(id, {at(1, 10, 1.0, 1.0), at(15, 10, 0.9, 0.5), at(16, 10, 0.5, 0.25)}, 2.0);
+  store.finish_run(
+      id, {{at(1, 10, 1.0, 1.0), at(15, 10, 0.9, 0.5), at(16, 10, 0.5, 0.25)}, {}, {}, 2.0});
   Statement typed = store.database().prepare(
       "SELECT count(*) FROM params WHERE key = 'model.hidden_size' AND value > 128");
   typed.step();

@@ -1,18 +1,21 @@
 // Training really learns: every scorer, both decoders and the Transformer
-// rise far above chance on short reverse sequences; beam search on a trained
-// model never finds a worse sequence than greedy; the same seed gives the
-// same numbers.
+// rise far above chance on short reverse sequences; the same seed gives the
+// same numbers; divergence, schedules, dev selection and early stopping.
 #include "train/trainer.h"
 
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <map>
 
 #include "attention/registry.h"
 #include "data/batch.h"
 #include "models/decoding.h"
 #include "train/environment.h"
+#include "train/evaluate.h"
+#include "train/schedule.h"
 
 namespace attnlab::train {
 namespace {
@@ -130,35 +133,6 @@ TEST(Trainer, TransformerLearns) {
   EXPECT_GT(mean_exact_match(Trainer(settings, torch::kCPU).run({})), 0.5);
 }
 
-TEST(Trainer, ALargerBeamNeverLowersTheModelScore) {
-  torch::set_num_threads(1);
-  Trainer trainer(short_reverse("additive"), torch::kCPU);
-  trainer.run({});
-  auto settings = short_reverse("additive");
-  settings.task.eval_examples = 50;
-  auto& model = trainer.model();
-  model.eval();
-  torch::NoGradGuard no_grad;
-  // Lengths 5 to 8 include some beyond training, where the model hesitates.
-  int better = 0;
-  for (int length = 5; length <= 8; ++length) {
-    const auto batch =
-        data::make_batch(data::evaluation_examples(trainer.task(), settings, length));
-    const auto greedy = models::greedy_decode(model, batch);
-    for (int beam : {2, 5}) {
-      models::DecodeOptions options;
-      options.beam_size = beam;
-      const auto searched = models::beam_search(model, batch, options);
-      // Rows are batched differently (B * beam rows), so the same sequence's
-      // score may differ in the last float digits.
-      EXPECT_TRUE(searched.scores.ge(greedy.scores - 1e-4).all().item<bool>())
-          << "beam " << beam << ", length " << length;
-      better += searched.scores.gt(greedy.scores + 1e-4).sum().item<int>();
-    }
-  }
-  EXPECT_GT(better, 0);  // beam search did find better sequences somewhere
-}
-
 TEST(Trainer, SameSeedSameLoss) {
   torch::set_num_threads(1);
   auto settings = short_reverse("general");
@@ -201,17 +175,50 @@ TEST(Trainer, DeterministicModeIsSwitchedOnAndOff) {
   EXPECT_FALSE(at::globalContext().deterministicAlgorithms());
 }
 
+// The message of the Diverged that training `trainer` throws, "" without one.
+std::string divergence_of(Trainer& trainer) {
+  try {
+    trainer.run({});
+  } catch (const Diverged& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST(Trainer, ANonFiniteLossStopsTheRunAtTheNextLogPoint) {
+  // By construction, not by hoping that some learning rate overflows on
+  // this machine's BLAS: NaN weights give a NaN loss under IEEE arithmetic.
   auto settings = short_reverse("dot");
   settings.train.steps = 50;
   settings.train.log_every = 10;
-  settings.train.lr = 1e30;
-  try {
-    Trainer(settings, torch::kCPU).run({});
-    ADD_FAILURE() << "expected Diverged";
-  } catch (const Diverged& e) {
-    EXPECT_NE(std::string(e.what()).find("in the steps up to step"), std::string::npos) << e.what();
+  Trainer trainer(settings, torch::kCPU);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : trainer.model().parameters())
+      p.fill_(std::numeric_limits<float>::quiet_NaN());
   }
+  const std::string why = divergence_of(trainer);
+  EXPECT_NE(why.find("the mean loss of the steps up to step 10 is nan"), std::string::npos) << why;
+}
+
+TEST(Trainer, ALossFarAboveGuessingStopsTheRunToo) {
+  // Weights 10^4 times their size saturate every tanh and put the logits in
+  // the tens of thousands: the loss is finite but thousands of times ln V,
+  // and Adam's steps of 0.005 cannot bring it back within 10 steps.
+  auto settings = short_reverse("general");
+  settings.train.steps = 50;
+  settings.train.log_every = 10;
+  Trainer trainer(settings, torch::kCPU);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : trainer.model().parameters())
+      p.mul_(1e4);
+  }
+  const std::string why = divergence_of(trainer);
+  EXPECT_NE(why.find("up to step 10 is "), std::string::npos) << why;
+  // 10 symbols and 3 specials: 100 ln 13 = 256.495.
+  EXPECT_NE(why.find("past 100 times that of guessing uniformly (256.495)"), std::string::npos)
+      << why;
 }
 
 TEST(Trainer, ResumingFromACheckpointGivesTheSameNumbers) {
@@ -262,6 +269,110 @@ TEST(Trainer, ResumingFromACheckpointGivesTheSameNumbers) {
   // A checkpoint only fits its own config.
   settings.seed = 6;
   EXPECT_THROW(Trainer(settings, torch::kCPU).restore(state), std::runtime_error);
+}
+
+// The learning curve's points named `name`, by step.
+std::map<int, double> curve(const std::vector<store::MetricPoint>& points,
+                            const std::string& name) {
+  std::map<int, double> out;
+  for (const auto& p : points)
+    if (p.name == name) out[p.step] = p.value;
+  return out;
+}
+
+TEST(Trainer, BestDevKeepsTheWeightsOfTheBestDevEvaluation) {
+  torch::set_num_threads(1);
+  auto settings = short_reverse("general");
+  settings.train.steps = 300;
+  settings.train.eval_every = 50;
+  settings.train.dev_examples = 200;
+  settings.train.select = "best_dev";
+  settings.train.schedule = "cosine";
+  settings.train.warmup_steps = 30;
+  std::vector<store::MetricPoint> points;
+  TrainCallbacks callbacks;
+  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& p) {
+    points.insert(points.end(), p.begin(), p.end());
+  };
+  Trainer trainer(settings, torch::kCPU);
+  const TrainResult result = trainer.run(callbacks);
+  EXPECT_EQ(result.trained_steps, 300);
+  // The chosen step has the best dev exact match, then token accuracy; a
+  // later evaluation that ties both wins.
+  const auto exact = curve(points, "dev_exact");
+  const auto tokens = curve(points, "dev_token_accuracy");
+  ASSERT_EQ(exact.size(), 6u);
+  int best_step = 0;
+  for (const auto& [step, value] : exact) {
+    if (best_step == 0 || value > exact.at(best_step) ||
+        (value == exact.at(best_step) && tokens.at(step) >= tokens.at(best_step))) {
+      best_step = step;
+    }
+  }
+  EXPECT_EQ(result.selected_step, best_step);
+  // The model evaluated is that step's: decoding the dev sample again gives its numbers.
+  const auto again = greedy_scores(trainer.model(), dev_sample(trainer.task(), settings),
+                                   trainer.task(), torch::kCPU);
+  EXPECT_EQ(again.sequence_accuracy, exact.at(result.selected_step));
+  EXPECT_EQ(again.token_accuracy, tokens.at(result.selected_step));
+  // Every step logs its scheduled learning rate.
+  const auto lr = curve(points, "lr");
+  EXPECT_DOUBLE_EQ(lr.at(100), scheduled_lr(settings.train, 100));
+}
+
+TEST(Trainer, EarlyStoppingEndsTrainingAfterPatienceEvaluationsWithoutGain) {
+  // A learning rate of 1e-12 leaves the weights, and so the dev scores, as
+  // they are: the evaluation at step 20 ties the one at step 10, and with a
+  // patience of 1 training stops there, keeping step 20's weights (ties go
+  // to the later step).
+  auto settings = short_reverse("dot");
+  settings.train.steps = 1000;
+  settings.train.lr = 1e-12;
+  settings.train.eval_every = 10;
+  settings.train.log_every = 7;
+  settings.train.select = "best_dev";
+  settings.train.patience = 1;
+  std::vector<store::MetricPoint> points;
+  TrainCallbacks callbacks;
+  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& p) {
+    points.insert(points.end(), p.begin(), p.end());
+  };
+  const TrainResult result = Trainer(settings, torch::kCPU).run(callbacks);
+  EXPECT_EQ(result.trained_steps, 20);
+  EXPECT_EQ(result.selected_step, 20);
+  EXPECT_EQ(curve(points, "dev_exact").size(), 2u);
+  // The training loss of the last steps is logged where training stopped.
+  EXPECT_EQ(curve(points, "train_loss").rbegin()->first, 20);
+  EXPECT_FALSE(result.evals.empty());
+}
+
+TEST(Trainer, ResumingKeepsTheDevSelection) {
+  torch::set_num_threads(1);
+  auto settings = short_reverse("additive");
+  settings.train.steps = 80;
+  settings.train.log_every = 10;
+  settings.train.eval_every = 20;
+  settings.train.checkpoint_every = 40;
+  settings.train.select = "best_dev";
+  settings.train.patience = 3;
+  settings.train.schedule = "linear";
+  settings.train.warmup_steps = 10;
+  settings.task.test_lengths = {1, 4};
+  const TrainResult expected = Trainer(settings, torch::kCPU).run({});
+  std::string state;
+  TrainCallbacks killed;
+  killed.on_checkpoint = [&](int, const std::string& bytes) { state = bytes; };
+  int steps = 0;
+  killed.should_stop = [&] { return ++steps > 50; };
+  EXPECT_THROW(Trainer(settings, torch::kCPU).run(killed), Interrupted);
+  Trainer resumed(settings, torch::kCPU);
+  EXPECT_EQ(resumed.restore(state), 40);
+  const TrainResult got = resumed.run({});
+  EXPECT_EQ(got.selected_step, expected.selected_step);
+  EXPECT_EQ(got.trained_steps, expected.trained_steps);
+  ASSERT_EQ(got.evals.size(), expected.evals.size());
+  for (size_t i = 0; i < got.evals.size(); ++i)
+    EXPECT_EQ(got.evals[i].sequence_accuracy, expected.evals[i].sequence_accuracy);
 }
 
 TEST(Trainer, StopsWhenAsked) {
