@@ -1,15 +1,15 @@
 // The figures of a study's report, each drawn as PNG, SVG and PDF from the
 // database's numbers alone:
 //   accuracy_by_length  exact match against input length, one line per
-//                       setting (mean over seeds, 95 % bootstrap band), the
+//                       setting (mean over seeds, 95 % t-interval band), the
 //                       training lengths marked, one panel per facet value
 //   alignment_L<n>      attention weights of one decoded example of length n,
 //                       one panel per setting (Bahdanau et al. 2015, Fig. 3)
-//   learning_curves     training loss and held-out exact match against steps
+//   learning_curves     training loss and dev exact match against steps
 //   grid_*              headline exact match for each pair of swept settings
 //                       (or setting x length range), numbers printed
 //   comparisons         paired differences between settings with 95 %
-//                       bootstrap intervals
+//                       t-intervals, Holm-adjusted verdicts
 #pragma once
 
 #include <filesystem>
