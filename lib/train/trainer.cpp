@@ -177,7 +177,13 @@ void Trainer::read_window(std::int64_t step) {
   const double mean = window_ > 0 ? window_loss_ / window_ : 0;
   if (!std::isfinite(mean) || mean > diverged_loss_) {
     std::ostringstream why;
-    why << "training diverged: the mean loss of the steps up to step " << step << " is " << mean;
+    // A NaN's sign depends on the kernel that made it; say just "nan".
+    why << "training diverged: the mean loss of the steps up to step " << step << " is ";
+    if (std::isnan(mean)) {
+      why << "nan";
+    } else {
+      why << mean;
+    }
     if (std::isfinite(mean)) {
       why << ", past " << kExplodedLoss << " times that of guessing uniformly (" << diverged_loss_
           << ")";

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -175,8 +176,20 @@ TEST(Trainer, DeterministicModeIsSwitchedOnAndOff) {
   EXPECT_FALSE(at::globalContext().deterministicAlgorithms());
 }
 
-// The message of the Diverged that training `trainer` throws, "" without one.
-std::string divergence_of(Trainer& trainer) {
+// The message of the Diverged that 50 steps of short_reverse(attention),
+// logging every 10, throw after `edit` has changed every parameter in place;
+// "" without one.
+std::string divergence_after(const std::string& attention,
+                             const std::function<void(torch::Tensor&)>& edit) {
+  auto settings = short_reverse(attention);
+  settings.train.steps = 50;
+  settings.train.log_every = 10;
+  Trainer trainer(settings, torch::kCPU);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : trainer.model().parameters())
+      edit(p);
+  }
   try {
     trainer.run({});
   } catch (const Diverged& e) {
@@ -188,16 +201,8 @@ std::string divergence_of(Trainer& trainer) {
 TEST(Trainer, ANonFiniteLossStopsTheRunAtTheNextLogPoint) {
   // By construction, not by hoping that some learning rate overflows on
   // this machine's BLAS: NaN weights give a NaN loss under IEEE arithmetic.
-  auto settings = short_reverse("dot");
-  settings.train.steps = 50;
-  settings.train.log_every = 10;
-  Trainer trainer(settings, torch::kCPU);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : trainer.model().parameters())
-      p.fill_(std::numeric_limits<float>::quiet_NaN());
-  }
-  const std::string why = divergence_of(trainer);
+  const std::string why = divergence_after(
+      "dot", [](torch::Tensor& p) { p.fill_(std::numeric_limits<float>::quiet_NaN()); });
   EXPECT_NE(why.find("the mean loss of the steps up to step 10 is nan"), std::string::npos) << why;
 }
 
@@ -205,16 +210,7 @@ TEST(Trainer, ALossFarAboveGuessingStopsTheRunToo) {
   // Weights 10^4 times their size saturate every tanh and put the logits in
   // the tens of thousands: the loss is finite but thousands of times ln V,
   // and Adam's steps of 0.005 cannot bring it back within 10 steps.
-  auto settings = short_reverse("general");
-  settings.train.steps = 50;
-  settings.train.log_every = 10;
-  Trainer trainer(settings, torch::kCPU);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : trainer.model().parameters())
-      p.mul_(1e4);
-  }
-  const std::string why = divergence_of(trainer);
+  const std::string why = divergence_after("general", [](torch::Tensor& p) { p.mul_(1e4); });
   EXPECT_NE(why.find("up to step 10 is "), std::string::npos) << why;
   // 10 symbols and 3 specials: 100 ln 13 = 256.495.
   EXPECT_NE(why.find("past 100 times that of guessing uniformly (256.495)"), std::string::npos)
