@@ -267,6 +267,15 @@ TEST(Trainer, ResumingFromACheckpointGivesTheSameNumbers) {
   EXPECT_THROW(Trainer(settings, torch::kCPU).restore(state), std::runtime_error);
 }
 
+// Callbacks that append every logged metric point to `points`.
+TrainCallbacks collecting(std::vector<store::MetricPoint>& points) {
+  TrainCallbacks callbacks;
+  callbacks.on_metrics = [&points](const std::vector<store::MetricPoint>& p) {
+    points.insert(points.end(), p.begin(), p.end());
+  };
+  return callbacks;
+}
+
 // The learning curve's points named `name`, by step.
 std::map<int, double> curve(const std::vector<store::MetricPoint>& points,
                             const std::string& name) {
@@ -286,10 +295,7 @@ TEST(Trainer, BestDevKeepsTheWeightsOfTheBestDevEvaluation) {
   settings.train.schedule = "cosine";
   settings.train.warmup_steps = 30;
   std::vector<store::MetricPoint> points;
-  TrainCallbacks callbacks;
-  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& p) {
-    points.insert(points.end(), p.begin(), p.end());
-  };
+  const TrainCallbacks callbacks = collecting(points);
   Trainer trainer(settings, torch::kCPU);
   const TrainResult result = trainer.run(callbacks);
   EXPECT_EQ(result.trained_steps, 300);
@@ -329,10 +335,7 @@ TEST(Trainer, EarlyStoppingEndsTrainingAfterPatienceEvaluationsWithoutGain) {
   settings.train.select = "best_dev";
   settings.train.patience = 1;
   std::vector<store::MetricPoint> points;
-  TrainCallbacks callbacks;
-  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& p) {
-    points.insert(points.end(), p.begin(), p.end());
-  };
+  const TrainCallbacks callbacks = collecting(points);
   const TrainResult result = Trainer(settings, torch::kCPU).run(callbacks);
   EXPECT_EQ(result.trained_steps, 20);
   EXPECT_EQ(result.selected_step, 20);
