@@ -1,20 +1,17 @@
 // Micro-benchmarks. The scorer grid: each scorer's forward (project the keys,
 // one attention read) and forward + backward, for batch 64, source lengths
 // S in {16, 64, 256} and hidden sizes H in {128, 512}. Then whole training
-// steps of the default model, one Luong decoder step, and training steps of
-// the standard workload (bench/README.md). Threads are set explicitly, as in
+// steps of the default model, one Luong decoder step, and one training step
+// on each engine (models/fused_engine.h). Threads are set explicitly, as in
 // a run: LibTorch otherwise starts with one.
 //
-//   build/attnlab_bench --benchmark_filter='Scorer/'   the grid only
-//   build/attnlab_bench --benchmark_filter='Workload'  the standard workload
-#include <ATen/CPUGeneratorImpl.h>
+//   build/attnlab_bench --benchmark_filter='Scorer/'       the grid only
+//   build/attnlab_bench --benchmark_filter='EngineStep'    both engines
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include "attention/registry.h"
 #include "models/luong_decoder.h"
-#include "models/standard_workload.h"
-#include "train/benchmark.h"
 #include "train/environment.h"
 #include "train/trainer.h"
 
@@ -108,34 +105,30 @@ BENCHMARK_CAPTURE(LuongDecoderStep, forward_backward, true)
     ->Arg(512)
     ->Unit(benchmark::kMicrosecond);
 
-// One training step of the standard workload (models/standard_workload.h)
-// with 2 threads; state.range(0) = H (and E). Items are target tokens.
-void WorkloadStep(benchmark::State& state, attnlab::models::Implementation implementation) {
-  torch::set_num_threads(2);
-  attnlab::models::WorkloadSizes sizes;
-  sizes.hidden = sizes.embedding = static_cast<int>(state.range(0));
-  torch::manual_seed(0);
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(1);
-  attnlab::models::StandardWorkload model(sizes);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
-  for (auto _ : state) {
-    const auto batch = attnlab::models::workload_batch(sizes, generator);
-    benchmark::DoNotOptimize(
-        attnlab::train::workload_step(*model, optimizer, batch, implementation));
-  }
-  state.SetItemsProcessed(state.iterations() * sizes.batch * sizes.length);
+// One training step of the default model (its settings' defaults, as
+// `attnlab run` trains it: batch, schedule, clipping, Adam) on one engine,
+// one thread; state.range(0) = H. Items are steps.
+void EngineStep(benchmark::State& state, const std::string& engine) {
+  torch::set_num_threads(1);
+  attnlab::config::RunSettings s;
+  s.model.hidden_size = static_cast<int>(state.range(0));
+  s.train.batch_size = 32;
+  s.train.engine = engine;
+  attnlab::train::Trainer trainer(s, torch::kCPU);
+  int step = 1;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(trainer.train_steps(step++, 1).mean_loss);
+  state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK_CAPTURE(WorkloadStep, fused, attnlab::models::Implementation::fused)
+BENCHMARK_CAPTURE(EngineStep, fused, std::string("fused"))
     ->ArgName("H")
-    ->Arg(128)
+    ->Arg(64)
     ->Arg(256)
-    ->Arg(512)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(WorkloadStep, modules, attnlab::models::Implementation::modules)
+BENCHMARK_CAPTURE(EngineStep, modules, std::string("modules"))
     ->ArgName("H")
-    ->Arg(128)
+    ->Arg(64)
     ->Arg(256)
-    ->Arg(512)
     ->Unit(benchmark::kMillisecond);
 
 // Whole training runs of 50 steps of the default reverse setup; items are steps.

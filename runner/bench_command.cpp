@@ -8,8 +8,10 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "config/errors.h"
 #include "launch/local_pool.h"
 #include "runner/common.h"
 #include "store/run_store.h"
@@ -88,21 +90,74 @@ void gemm(const GemmOptions& o) {
 
 struct TrainOptions {
   MachineOptions machine;
-  train::TrainBenchOptions bench;
-  std::string implementation = "fused";
+  std::string workload = "default";
+  std::vector<std::string> overrides;
+  int warmup = 20;
+  int steps = 200;
+  int repeats = 3;
   double peak_gflops = 0;  // 0: measure
 };
 
-void train_bench(TrainOptions o) {
-  const auto env = train::configure_environment(o.machine.threads, o.machine.device);
-  o.bench.implementation = models::implementation_of(o.implementation);
-  const auto& z = o.bench.sizes;
+// Named configs of the library's model for `bench train --workload`: the
+// overrides each applies before the user's.
+const std::vector<std::pair<std::string, std::vector<std::string>>>& workloads() {
+  // The standard workload of the earlier benchmarks: Luong general with
+  // input feeding, embedding 256, GRU 256 or 512, batch 64, length 30.
+  static const std::vector<std::string> kStandard = {
+      "attention=general",          "model.embedding_size=256",  "train.batch_size=64",
+      "task.train_lengths=[30,30]", "task.test_lengths=[30,30]", "task.vocab_size=29"};
+  const auto standard = [](int hidden) {
+    auto o = kStandard;
+    o.push_back("model.hidden_size=" + std::to_string(hidden));
+    return o;
+  };
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kTable = {
+      {"default", {}},  // the model of `make run`: configs/config.yaml as it is
+      {"standard", standard(256)},
+      {"standard-512", standard(512)},
+  };
+  return kTable;
+}
+
+std::vector<std::string> workload_overrides(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& [n, overrides] : workloads()) {
+    if (n == name) return overrides;
+    names.push_back(n);
+  }
+  throw UsageError("bench train --workload: unknown workload '" + name +
+                   "'; valid: " + config::join(names));
+}
+
+void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
+  auto overrides = workload_overrides(o.workload);
+  overrides.insert(overrides.end(), o.overrides.begin(), o.overrides.end());
+  const Job job = compose_job(globals, "", overrides);
+  train::TrainBenchOptions bench;
+  bench.settings = job.settings;
+  bench.settings.device = o.machine.device;
+  if (o.machine.threads >= 0) bench.settings.threads = o.machine.threads;
+  bench.warmup = o.warmup;
+  bench.steps = o.steps;
+  bench.repeats = o.repeats;
+  const auto env = train::configure_environment(bench.settings.threads, o.machine.device);
+  const auto& s = bench.settings;
   const bool quiet = o.machine.json;
+  std::ostringstream model;
+  model << s.model.name;
+  if (s.model.name == "rnn") {
+    model << " " << s.model.cell << " " << s.model.hidden_size << " (embedding "
+          << s.model.embedding_size << ", " << s.model.layers << " layer(s)"
+          << (s.model.bidirectional ? ", bidirectional" : "") << "), " << s.model.decoder
+          << " decoder";
+  } else {
+    model << " " << s.model.hidden_size;
+  }
+  model << ", attention " << s.attention.name << ", batch " << s.train.batch_size << ", task "
+        << s.task.name << " " << s.task.train_lengths[0] << "-" << s.task.train_lengths[1];
   if (!quiet) {
-    std::cout << "standard workload (" << o.implementation << "): vocab " << z.vocab
-              << ", embedding " << z.embedding << ", GRU " << z.hidden << ", Luong general with "
-              << "input feeding, batch " << z.batch << ", length " << z.length << ", Adam, "
-              << env.threads << " thread(s) on " << env.device << "\n";
+    std::cout << "workload " << o.workload << ": " << model.str() << "; " << env.threads
+              << " thread(s) on " << env.device << "\n";
   }
   double peak = o.peak_gflops * 1e9;
   if (peak <= 0) {
@@ -112,27 +167,25 @@ void train_bench(TrainOptions o) {
     if (!quiet) std::cerr << "measuring the fp32 peak (attnlab bench gemm):\n";
     peak = train::peak_flops(run_gemm(g, quiet));
   }
-  const auto result = train::bench_train(o.bench, [&](int repeat, double tokens_per_second) {
+  const auto result = train::bench_train(bench, [&](int repeat, double steps_per_second) {
     if (!quiet) {
-      std::cerr << "  repeat " << repeat + 1 << "/" << o.bench.repeats << ": " << std::fixed
-                << std::setprecision(0) << tokens_per_second << " tokens/s\n";
+      std::cerr << "  repeat " << repeat + 1 << "/" << bench.repeats << ": " << std::fixed
+                << std::setprecision(1) << steps_per_second << " steps/s\n";
     }
   });
-  const double tps = result.median_tokens_per_second;
-  const double flops_per_second =
-      tps / (z.batch * static_cast<double>(z.length)) * result.flops_per_step;
+  const double flops_per_second = result.median_steps_per_second * result.flops_per_step;
   const double mfu = flops_per_second / peak;
   if (o.machine.json) {
     auto j = environment_json(env);
     j["benchmark"] = "train";
-    j["implementation"] = o.implementation;
-    j["vocab"] = z.vocab;
-    j["embedding"] = z.embedding;
-    j["hidden"] = z.hidden;
-    j["batch"] = z.batch;
-    j["length"] = z.length;
+    j["workload"] = o.workload;
+    j["overrides"] = overrides;
+    j["model"] = model.str();
+    j["engine"] = result.engine;
     j["parameters"] = result.parameters;
-    j["tokens_per_second"] = tps;
+    j["steps_per_second"] = result.median_steps_per_second;
+    j["steps_per_second_runs"] = result.steps_per_second;
+    j["tokens_per_second"] = result.median_tokens_per_second;
     j["tokens_per_second_runs"] = result.tokens_per_second;
     j["flops_per_step"] = result.flops_per_step;
     j["model_gflops_per_second"] = flops_per_second / 1e9;
@@ -143,12 +196,13 @@ void train_bench(TrainOptions o) {
     std::cout << j.dump() << "\n";
     return;
   }
-  std::cout << std::fixed << std::setprecision(0) << tps << " tokens/s (median of "
-            << o.bench.repeats << " x " << o.bench.steps << " steps; " << z.batch * z.length
-            << " target tokens a step), " << std::setprecision(1) << flops_per_second / 1e9
+  std::cout << std::fixed << std::setprecision(1) << result.median_steps_per_second << " steps/s, "
+            << std::setprecision(0) << result.median_tokens_per_second << " target tokens/s ("
+            << result.engine << " engine; median of " << bench.repeats << " x " << bench.steps
+            << " steps), " << std::setprecision(1) << flops_per_second / 1e9
             << " model GFLOP/s, MFU " << 100 * mfu << " % of " << peak / 1e9 << " GFLOP/s\n"
-            << std::setprecision(3) << "loss " << result.first_loss << " -> " << result.final_loss
-            << " over " << o.bench.warmup + o.bench.repeats * o.bench.steps << " steps\n";
+            << std::setprecision(3) << "loss " << result.first_loss << " (warm-up) -> "
+            << result.final_loss << " (last repeat)\n";
 }
 
 struct SweepOptions {
@@ -197,20 +251,28 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
       fs::temp_directory_path() / ("attnlab-bench-sweep-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const bool quiet = o.machine.json;
-  const std::vector<std::string> train = {"/proc/self/exe", "bench",
-                                          "train",          "--json",
-                                          "--threads",      std::to_string(env.threads),
-                                          "--steps",        std::to_string(o.steps),
-                                          "--repeats",      std::to_string(o.repeats),
-                                          "--peak-gflops",  "1"};
+  const std::vector<std::string> train = {"/proc/self/exe",
+                                          "--config-dir",
+                                          globals.config_dir.string(),
+                                          "bench",
+                                          "train",
+                                          "--json",
+                                          "--threads",
+                                          std::to_string(env.threads),
+                                          "--steps",
+                                          std::to_string(o.steps),
+                                          "--repeats",
+                                          std::to_string(o.repeats),
+                                          "--peak-gflops",
+                                          "1"};
   if (!quiet) std::cerr << "one job of " << env.threads << " thread(s) alone...\n";
-  const double alone = run_copies(train, 1, dir, "alone")[0]["tokens_per_second"].get<double>();
+  const double alone = run_copies(train, 1, dir, "alone")[0]["steps_per_second"].get<double>();
   if (!quiet)
     std::cerr << "  " << std::fixed << std::setprecision(0) << alone << " tokens/s\n"
               << o.jobs << " jobs at once...\n";
   double together = 0;
   for (const auto& j : run_copies(train, o.jobs, dir, "together"))
-    together += j["tokens_per_second"].get<double>();
+    together += j["steps_per_second"].get<double>();
   const double efficiency = together / (o.jobs * alone);
 
   // The launcher's overhead: what a sweep's process adds to a run beyond the
@@ -244,17 +306,16 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
     j["benchmark"] = "sweep";
     j["jobs"] = o.jobs;
     j["cores"] = cores;
-    j["tokens_per_second_alone"] = alone;
-    j["tokens_per_second_together"] = together;
+    j["steps_per_second_alone"] = alone;
+    j["steps_per_second_together"] = together;
     j["efficiency"] = efficiency;
     j["launch_overhead_seconds"] = overhead;
     std::cout << j.dump() << "\n";
     return;
   }
-  std::cout << std::fixed << std::setprecision(0) << o.jobs << " jobs x " << env.threads
-            << " thread(s) on " << cores << " cores: " << together << " tokens/s together, "
-            << alone << " alone; efficiency " << std::setprecision(1) << 100 * efficiency
-            << " % of ideal\n"
+  std::cout << std::fixed << std::setprecision(1) << o.jobs << " jobs x " << env.threads
+            << " thread(s) on " << cores << " cores: " << together << " steps/s together, " << alone
+            << " alone; efficiency " << 100 * efficiency << " % of ideal\n"
             << "launcher overhead: " << std::setprecision(2) << overhead
             << " s per run (process start, config, database; beyond the run's own "
                "recorded time)\n";
@@ -280,45 +341,35 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
   g->callback([gemm_options] { gemm(*gemm_options); });
 
   auto train_options = std::make_shared<TrainOptions>();
+  train_options->machine.threads = -1;
   auto* t = bench->add_subcommand(
       "train",
-      "training throughput of the standard workload (bench/README.md); the defaults are that "
-      "workload");
+      "training throughput of a config of the library's models, trained as `attnlab run` trains "
+      "it: steps/s, tokens/s and MFU (bench/README.md)");
   add_machine_options(t, train_options->machine);
-  auto& z = train_options->bench.sizes;
-  t->add_option("--vocab", z.vocab, "vocabulary size")
-      ->capture_default_str()
-      ->check(CLI::Range(4, 1 << 20));
-  t->add_option("--embedding", z.embedding, "embedding size")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  t->add_option("--hidden", z.hidden, "GRU size H")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  t->add_option("--batch", z.batch, "sequences per step")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  t->add_option("--length", z.length, "source and target length")
-      ->capture_default_str()
-      ->check(CLI::Range(2, 100000));
-  t->add_option("--impl", train_options->implementation,
-                "fused: hand-written backward (attnlab's); modules: LibTorch modules and "
-                "autograd, op for op the Python reference")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"fused", "modules"}));
-  t->add_option("--steps", train_options->bench.steps, "timed steps per repeat")
+  t->get_option("--threads")
+      ->description("LibTorch threads (0 = one per core; default: the config's `threads`)")
+      ->default_str("");
+  t->add_option("overrides", train_options->overrides,
+                "config overrides, as for `attnlab run` (e.g. attention=general "
+                "train.engine=modules)");
+  t->add_option("--workload", train_options->workload,
+                "a named config: default (the model of `make run`), standard or standard-512 "
+                "(the earlier standard workload, GRU 256 or 512); overrides apply on top")
+      ->capture_default_str();
+  t->add_option("--steps", train_options->steps, "timed steps per repeat")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  t->add_option("--repeats", train_options->bench.repeats, "timed repeats; the median is reported")
+  t->add_option("--repeats", train_options->repeats, "timed repeats; the median is reported")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  t->add_option("--warmup", train_options->bench.warmup, "untimed steps first")
+  t->add_option("--warmup", train_options->warmup, "untimed steps first")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   t->add_option("--peak-gflops", train_options->peak_gflops,
                 "the fp32 peak for MFU (default: measured as `attnlab bench gemm` does)")
       ->check(CLI::PositiveNumber);
-  t->callback([train_options] { train_bench(*train_options); });
+  t->callback([&globals, train_options] { train_bench(globals, *train_options); });
 
   auto sweep_options = std::make_shared<SweepOptions>();
   sweep_options->machine.threads = 1;

@@ -219,8 +219,11 @@ void run(const GlobalOptions& globals, RunOptions options) {
   try {
     train::Trainer trainer(s, torch::Device(device), task_of(s.task));
     const std::int64_t parameters = trainer.parameter_count();
-    store.set_parameters(run_id, parameters);
-    if (talk) std::cout << "  " << parameters << " parameters" << std::endl;
+    store.set_model(run_id, parameters, trainer.engine());
+    if (talk) {
+      std::cout << "  " << parameters << " parameters, " << trainer.engine() << " engine"
+                << std::endl;
+    }
     if (resuming) {
       const int step = trainer.restore(resume_state);
       if (talk) std::cout << "  resumed from the checkpoint at step " << step << std::endl;

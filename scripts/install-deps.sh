@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git clang-format
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libblas-dev
   libyaml-cpp-dev libicu-dev festlex-cmu
   libsqlite3-dev sqlite3
   libgnuplot-iostream-dev gnuplot-nox libboost-iostreams-dev libboost-system-dev

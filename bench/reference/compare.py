@@ -1,16 +1,22 @@
 #!/usr/bin/python3
-"""Runs attnlab and the PyTorch-Python reference on the standard workload
+"""Runs attnlab and the PyTorch-Python reference on the same models
 alternately, in one go, and prints the ratio of their medians.
 
-    bench/reference/compare.py                    # H = 256 and 512, 3 rounds
-    bench/reference/compare.py --hidden 256 --rounds 5 --out bench/results/x.json
+    bench/reference/compare.py                          # every case, 3 rounds
+    bench/reference/compare.py --cases default-general --rounds 5
+    bench/reference/compare.py --out bench/results/x.json
 
-Each round runs, one after the other: attnlab (fused, its default),
-attnlab --impl modules (the straightforward C++ port) and the reference.
-Alternating spreads slow phases of the machine over all three. MFU is
-each one's model FLOP/s over the fp32 peak that `attnlab bench gemm`
-measures once at the start. The results go to bench/results/ as JSON (one
-file per machine and date) unless --out says otherwise.
+Cases: the model of `make run` (additive, as configured, and general), one
+thread; the earlier standard workload (`attnlab bench train --workload
+standard`, GRU 256 and 512, batch 64, length 30), two threads. Each round
+runs, one after the other: attnlab (its default, the fused engine),
+attnlab with train.engine=modules, and bench/reference/default_model.py
+with the same model. Alternating spreads slow phases of the machine over
+all three. MFU is each one's model FLOP/s (attnlab's count of the same
+model's matrix products) over the fp32 peak that `attnlab bench gemm`
+measures once at the start, with the case's threads. The results go to
+bench/results/ as JSON (one file per machine and date) unless --out says
+otherwise.
 """
 import argparse
 import datetime
@@ -24,19 +30,29 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
+STANDARD = ["--attention", "general", "--embedding", "256", "--batch", "64",
+            "--lengths", "30", "30", "--symbols", "29", "--warmup", "3"]
+# name: (threads, timed steps per repeat, attnlab arguments, reference arguments)
+CASES = {
+    "default-additive": (1, 200, [], ["--attention", "additive"]),
+    "default-general": (1, 200, ["attention=general"], ["--attention", "general"]),
+    "standard-256": (2, 10, ["--workload", "standard", "--warmup", "3"],
+                     STANDARD + ["--hidden", "256"]),
+    "standard-512": (2, 5, ["--workload", "standard-512", "--warmup", "3"],
+                     STANDARD + ["--hidden", "512"]),
+}
+
 
 def run_json(command):
-    out = subprocess.run(command, check=True, capture_output=True, text=True)
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--attnlab", default=os.path.join(ROOT, "build", "attnlab"))
-    p.add_argument("--hidden", type=int, nargs="+", default=[256, 512])
+    p.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--steps", type=int, default=20, help="timed steps per repeat")
     p.add_argument("--repeats", type=int, default=3, help="repeats per round")
     p.add_argument("--out", help="JSON file (default bench/results/HOST-DATE-cpu.json)")
     a = p.parse_args()
@@ -50,48 +66,53 @@ def main():
         sys.exit("error: the reference needs Debian's python3-torch "
                  "(scripts/install-deps.sh --bench installs it)")
 
-    common = ["--threads", str(a.threads), "--steps", str(a.steps), "--repeats", str(a.repeats)]
-    gemm = run_json([a.attnlab, "bench", "gemm", "--json", "--threads", str(a.threads)])
-    peak = gemm["peak_gflops"]
-    print(f"fp32 peak {peak:.1f} GFLOP/s ({a.threads} threads, {gemm['cpu']})", file=sys.stderr)
-    implementations = {
-        "attnlab": [a.attnlab, "bench", "train", "--json", "--peak-gflops", str(peak)] + common,
-        "attnlab-modules": [a.attnlab, "bench", "train", "--json", "--impl", "modules",
-                            "--peak-gflops", str(peak)] + common,
-        "pytorch-python": ["/usr/bin/python3", os.path.join(HERE, "standard_workload.py")]
-        + common,
-    }
+    peaks = {}
     results = {"date": datetime.date.today().isoformat(), "host": socket.gethostname(),
-               "cpu": gemm["cpu"], "device": "cpu", "threads": a.threads,
-               "torch": gemm["torch"], "blas": gemm["blas"],
-               "blas_core": gemm.get("blas_core", ""), "attnlab_commit":
-               gemm["attnlab_commit"], "peak_gflops": peak, "gemm": gemm, "workloads": []}
-    for hidden in a.hidden:
+               "device": "cpu", "cases": []}
+    for case in a.cases:
+        threads, steps, attnlab_args, reference_args = CASES[case]
+        if threads not in peaks:
+            gemm = run_json([a.attnlab, "bench", "gemm", "--json", "--threads", str(threads)])
+            peaks[threads] = gemm["peak_gflops"]
+            results.update({"cpu": gemm["cpu"], "torch": gemm["torch"], "blas": gemm["blas"],
+                            "blas_core": gemm.get("blas_core", ""),
+                            "attnlab_commit": gemm["attnlab_commit"]})
+            print(f"fp32 peak {peaks[threads]:.1f} GFLOP/s ({threads} thread(s), {gemm['cpu']})",
+                  file=sys.stderr)
+        peak = peaks[threads]
+        common = ["--threads", str(threads), "--steps", str(steps), "--repeats", str(a.repeats)]
+        attnlab = [a.attnlab, "bench", "train", "--json", "--peak-gflops", str(peak)] + common
+        implementations = {
+            "attnlab": attnlab + attnlab_args,
+            "attnlab-modules": attnlab + attnlab_args + ["train.engine=modules"],
+            "pytorch-python": ["/usr/bin/python3", os.path.join(HERE, "default_model.py")]
+            + common + reference_args,
+        }
         runs = {name: [] for name in implementations}
         for r in range(a.rounds):
             for name, command in implementations.items():
-                j = run_json(command + ["--hidden", str(hidden)])
+                j = run_json(command)
                 runs[name].append(j)
-                print(f"H={hidden} round {r + 1}/{a.rounds} {name}: "
-                      f"{j['tokens_per_second']:.0f} tokens/s", file=sys.stderr)
-        flops = runs["attnlab"][0]["flops_per_step"]
-        tokens = runs["attnlab"][0]["batch"] * runs["attnlab"][0]["length"]
+                print(f"{case} round {r + 1}/{a.rounds} {name}: "
+                      f"{j['steps_per_second']:.1f} steps/s", file=sys.stderr)
+        flops = statistics.mean(j["flops_per_step"] for j in runs["attnlab"])
         summary = {}
         for name, js in runs.items():
-            median = statistics.median(j["tokens_per_second"] for j in js)
-            summary[name] = {"tokens_per_second": median,
-                             "mfu": median / tokens * flops / (peak * 1e9),
-                             "rounds": [j["tokens_per_second"] for j in js],
+            median = statistics.median(j["steps_per_second"] for j in js)
+            summary[name] = {"steps_per_second": median,
+                             "mfu": median * flops / (peak * 1e9),
+                             "rounds": [j["steps_per_second"] for j in js],
                              "final_loss": [j["final_loss"] for j in js]}
-        reference = summary["pytorch-python"]["tokens_per_second"]
+        reference = summary["pytorch-python"]["steps_per_second"]
         for name in summary:
-            summary[name]["ratio_to_reference"] = summary[name]["tokens_per_second"] / reference
-        results["workloads"].append({"hidden": hidden, "embedding": 256, "batch": 64,
-                                     "length": 30, "vocab": 32, "flops_per_step": flops,
-                                     "results": summary})
-        print(f"\nH = {hidden}: median tokens/s over {a.rounds} rounds")
+            summary[name]["ratio_to_reference"] = summary[name]["steps_per_second"] / reference
+        results["cases"].append({"case": case, "threads": threads, "peak_gflops": peak,
+                                 "model": runs["attnlab"][0]["model"],
+                                 "flops_per_step": flops, "results": summary})
+        print(f"\n{case} ({runs['attnlab'][0]['model']}; {threads} thread(s)): "
+              f"median steps/s over {a.rounds} rounds")
         for name, s in summary.items():
-            print(f"  {name:16} {s['tokens_per_second']:9.0f}  MFU {100 * s['mfu']:5.1f} %  "
+            print(f"  {name:16} {s['steps_per_second']:9.1f}  MFU {100 * s['mfu']:5.1f} %  "
                   f"x{s['ratio_to_reference']:.2f}")
     out = a.out or os.path.join(ROOT, "bench", "results",
                                 f"{results['host']}-{results['date']}-cpu.json")

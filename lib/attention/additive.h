@@ -17,6 +17,14 @@ class AdditiveScorerImpl : public ScorerImpl {
   explicit AdditiveScorerImpl(const ScorerOptions& options);
   torch::Tensor project_keys(const torch::Tensor& memory) override;
   torch::Tensor score(const torch::Tensor& query, const torch::Tensor& keys) override;
+  double score_flops(int source) const override;
+  double key_flops() const override;
+  bool has_fused() const override { return true; }
+  void fused_score(const FusedStep& step, float* energies) const override;
+  void fused_score_backward(const FusedStep& step, const float* d_energies, float* d_query,
+                            float* d_keys, const std::vector<float*>& d_parameters) const override;
+  std::vector<torch::Tensor> score_parameters() override;
+  std::int64_t fused_scratch(int batch) const override;
 
  private:
   torch::nn::Linear w_a_{nullptr};  // Hq -> A, with bias

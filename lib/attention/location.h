@@ -16,6 +16,12 @@ class LocationScorerImpl : public ScorerImpl {
   torch::Tensor project_keys(const torch::Tensor& memory) override { return memory; }
   // REQUIRES: keys.size(1) <= max_source_length.
   torch::Tensor score(const torch::Tensor& query, const torch::Tensor& keys) override;
+  double score_flops(int source) const override;
+  bool has_fused() const override { return true; }
+  void fused_score(const FusedStep& step, float* energies) const override;
+  void fused_score_backward(const FusedStep& step, const float* d_energies, float* d_query,
+                            float* d_keys, const std::vector<float*>& d_parameters) const override;
+  std::vector<torch::Tensor> score_parameters() override;
 
  private:
   int max_source_length_;

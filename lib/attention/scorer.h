@@ -14,9 +14,22 @@
 
 #include <torch/torch.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "attention/attend.h"
 
 namespace attnlab::attention {
+
+// One step of the fused engine (models/fused_engine.h): raw contiguous fp32
+// buffers on the CPU, no autograd.
+struct FusedStep {
+  int batch = 0;                 // B
+  int source = 0;                // S
+  const float* query = nullptr;  // [B, Hq]
+  const float* keys = nullptr;   // [B, S, K], project_keys(memory)
+  float* scratch = nullptr;      // fused_scratch(B) floats the scorer may overwrite
+};
 
 struct ScorerOptions {
   int query_size = 0;         // Hq
@@ -38,6 +51,28 @@ class ScorerImpl : public torch::nn::Module {
                                const torch::Tensor& memory, const torch::Tensor& mask) {
     return attend(score(query, keys), memory, mask);
   }
+
+  // FLOPs (a multiply-add is 2) of the matrix products of one query's
+  // score() against `source` positions, and of project_keys() per source
+  // position: what `attnlab bench train` counts for MFU.
+  virtual double score_flops(int /*source*/) const { return 0; }
+  virtual double key_flops() const { return 0; }
+
+  // The fused engine: score() on raw buffers and its backward, written out.
+  // A scorer without them (has_fused() false) trains on the modules path.
+  virtual bool has_fused() const { return false; }
+  // The parameters score() reads (not those of project_keys()), in the
+  // order fused_score_backward() takes their gradients.
+  virtual std::vector<torch::Tensor> score_parameters() { return {}; }
+  // Floats of FusedStep::scratch needed for a batch of `batch` rows.
+  virtual std::int64_t fused_scratch(int /*batch*/) const { return 0; }
+  // Writes energies [B, S] = score(query, keys).
+  virtual void fused_score(const FusedStep& /*step*/, float* /*energies*/) const {}
+  // From d_energies [B, S], adds to d_query [B, Hq], d_keys [B, S, K] and
+  // d_parameters[i] (the gradient of score_parameters()[i], same shape).
+  virtual void fused_score_backward(const FusedStep& /*step*/, const float* /*d_energies*/,
+                                    float* /*d_query*/, float* /*d_keys*/,
+                                    const std::vector<float*>& /*d_parameters*/) const {}
 };
 
 }  // namespace attnlab::attention

@@ -314,6 +314,7 @@ RunSettings parse_settings(const Composed& composed) {
   s.train.patience = static_cast<int>(train.integer("patience", s.train.patience, 0, 1000000));
   s.train.dev_examples =
       static_cast<int>(train.integer("dev_examples", s.train.dev_examples, 1, 1000000));
+  s.train.engine = train.choice("engine", s.train.engine, {"auto", "fused", "modules"});
   train.finish();
   const auto needs_dev = [&](const std::string& key, const std::string& what) {
     if (s.train.eval_every > 0) return;
@@ -401,6 +402,9 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
   j["train"]["select"] = s.train.select;
   j["train"]["patience"] = s.train.patience;
   j["train"]["dev_examples"] = s.train.dev_examples;
+  // Like precision: the default stays out of the hash, so that configs from
+  // before engines keep their hashes.
+  if (s.train.engine != "auto") j["train"]["engine"] = s.train.engine;
   j["decode"] = {{"beam_size", s.decode.beam_size}, {"length_penalty", s.decode.length_penalty}};
   j["seed"] = s.seed;
   j["threads"] = s.threads;

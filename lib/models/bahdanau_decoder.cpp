@@ -33,4 +33,28 @@ DecoderStep BahdanauDecoderImpl::step(const torch::Tensor& embedded, DecoderStat
   return out;
 }
 
+torch::Tensor BahdanauDecoderImpl::forward_fused(const torch::Tensor& embedded,
+                                                 const DecoderState& state, const Memory& memory) {
+  auto in = fused_inputs(embedded, state, memory, scorer() != nullptr);
+  in.kind = fused::DecoderKind::bahdanau;
+  const auto loop = fused::decoder_loop(in);
+  // The readout needs no recurrence: all steps at once.
+  auto readout = u_o_(loop.states) + v_o_(embedded.transpose(0, 1));  // [T, B, 2H]
+  if (scorer()) readout = readout + c_o_(loop.contexts);
+  const auto t = readout.size(0), b = readout.size(1);
+  const auto features = std::get<0>(readout.view({t, b, hidden_size(), 2}).max(3));
+  return features.transpose(0, 1).contiguous();  // [B, T, H]
+}
+
+fused::StepperInputs BahdanauDecoderImpl::stepper_inputs(const Memory& memory,
+                                                         const DecoderState& state) {
+  auto in = DecoderImpl::stepper_inputs(memory, state);
+  in.kind = fused::DecoderKind::bahdanau;
+  in.u_o_w = u_o_->weight;
+  in.u_o_b = u_o_->bias;
+  in.v_o_w = v_o_->weight;
+  if (c_o_) in.c_o_w = c_o_->weight;
+  return in;
+}
+
 }  // namespace attnlab::models

@@ -19,6 +19,9 @@ class BahdanauDecoderImpl : public DecoderImpl {
 
   DecoderStep step(const torch::Tensor& embedded, DecoderState& state,
                    const Memory& memory) override;
+  torch::Tensor forward_fused(const torch::Tensor& embedded, const DecoderState& state,
+                              const Memory& memory) override;
+  fused::StepperInputs stepper_inputs(const Memory& memory, const DecoderState& state) override;
 
  private:
   torch::nn::Linear u_o_{nullptr};  // H -> 2H, with the readout's bias

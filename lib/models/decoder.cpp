@@ -41,4 +41,44 @@ void DecoderImpl::advance(const torch::Tensor& input, DecoderState& state) {
   std::tie(state.hidden, state.cell) = lstm_(input, std::make_tuple(state.hidden, state.cell));
 }
 
+fused::DecoderLoopInputs DecoderImpl::fused_inputs(const torch::Tensor& embedded,
+                                                   const DecoderState& state, const Memory& memory,
+                                                   bool extra) {
+  const auto& w_ih = gru_ ? gru_->weight_ih : lstm_->weight_ih;
+  const auto e = embedded.size(2);
+  fused::DecoderLoopInputs in;
+  in.lstm = !gru_;
+  in.scorer = scorer_.get();
+  in.gx = at::linear(embedded.transpose(0, 1), w_ih.narrow(1, 0, e),
+                     gru_ ? gru_->bias_ih : lstm_->bias_ih);  // [T, B, G]
+  if (extra) in.w_extra = w_ih.narrow(1, e, hidden_size_);
+  in.w_hh = gru_ ? gru_->weight_hh : lstm_->weight_hh;
+  in.b_hh = gru_ ? gru_->bias_hh : lstm_->bias_hh;
+  in.h0 = state.hidden;
+  in.c0 = state.cell;
+  in.memory = memory.states;
+  in.keys = memory.keys;
+  in.mask = memory.mask;
+  return in;
+}
+
+fused::StepperInputs DecoderImpl::stepper_inputs(const Memory& memory, const DecoderState& state) {
+  fused::StepperInputs in;
+  in.lstm = !gru_;
+  in.scorer = scorer_.get();
+  in.embedding = embedding_->weight;
+  in.w_ih = gru_ ? gru_->weight_ih : lstm_->weight_ih;
+  in.b_ih = gru_ ? gru_->bias_ih : lstm_->bias_ih;
+  in.w_hh = gru_ ? gru_->weight_hh : lstm_->weight_hh;
+  in.b_hh = gru_ ? gru_->bias_hh : lstm_->bias_hh;
+  in.w_s = w_s_->weight;
+  in.b_s = w_s_->bias;
+  in.h0 = state.hidden;
+  in.c0 = state.cell;
+  in.memory = memory.states;
+  in.keys = memory.keys;
+  in.mask = memory.mask;
+  return in;
+}
+
 }  // namespace attnlab::models

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "attention/scorer.h"
+#include "models/fused_engine.h"
 
 namespace attnlab::models {
 
@@ -59,11 +60,27 @@ class DecoderImpl : public torch::nn::Module {
                            const Memory& memory) = 0;
   // Logits [..., V] from features [..., H].
   torch::Tensor output(const torch::Tensor& features) { return w_s_(dropout_(features)); }
+  // The fused engine (fused_engine.h): every teacher-forced step at once
+  // from the embedded targets [B, T, E], giving features [B, T, H] for
+  // output(). Requires has_fused().
+  virtual torch::Tensor forward_fused(const torch::Tensor& embedded, const DecoderState& state,
+                                      const Memory& memory) = 0;
+  // What the fused engine's decoding steps read, from the encoded memory
+  // and the first state.
+  virtual fused::StepperInputs stepper_inputs(const Memory& memory, const DecoderState& state);
+  // The scorer; null without attention.
+  const attention::ScorerImpl* attention_scorer() const { return scorer_.get(); }
+  // Whether the fused engine covers this decoder (its scorer has a fused score).
+  bool has_fused() const { return !scorer_ || scorer_->has_fused(); }
 
  protected:
   // One step of the recurrent cell on input [B, cell_input_size].
   void advance(const torch::Tensor& input, DecoderState& state);
   attention::ScorerImpl* scorer() const { return scorer_.get(); }
+  // The loop's inputs shared by both decoders, with the embedding gates of
+  // all steps; `extra`: W_ih's columns after the embedding's as w_extra.
+  fused::DecoderLoopInputs fused_inputs(const torch::Tensor& embedded, const DecoderState& state,
+                                        const Memory& memory, bool extra);
   int hidden_size() const { return hidden_size_; }
 
  private:

@@ -3,9 +3,14 @@
 // final state.
 #include "models/encoder.h"
 
+#include "models/fused_engine.h"
+
 namespace attnlab::models {
 
-EncoderImpl::EncoderImpl(const EncoderOptions& options) : bidirectional_(options.bidirectional) {
+EncoderImpl::EncoderImpl(const EncoderOptions& options)
+    : bidirectional_(options.bidirectional),
+      layers_(options.layers),
+      between_layers_(options.layers > 1 ? options.dropout : 0.0) {
   TORCH_CHECK(options.cell == "gru" || options.cell == "lstm", "encoder: unknown cell '",
               options.cell, "'; valid: gru, lstm");
   TORCH_CHECK(!bidirectional_ || options.hidden_size % 2 == 0,
@@ -16,7 +21,7 @@ EncoderImpl::EncoderImpl(const EncoderOptions& options) : bidirectional_(options
   dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
   const int per_direction = bidirectional_ ? options.hidden_size / 2 : options.hidden_size;
   // LibTorch warns when asked for dropout between layers of a one-layer RNN.
-  const double between_layers = options.layers > 1 ? options.dropout : 0.0;
+  const double between_layers = between_layers_;
   if (options.cell == "gru") {
     gru_ = register_module(
         "rnn", torch::nn::GRU(torch::nn::GRUOptions(options.embedding_size, per_direction)
@@ -73,6 +78,43 @@ EncoderOutput EncoderImpl::forward(const torch::Tensor& source, const torch::Ten
     out.final = top_layer(std::get<0>(hidden));
     out.final_cell = top_layer(std::get<1>(hidden));
   }
+  return out;
+}
+
+EncoderOutput EncoderImpl::forward_fused(const torch::Tensor& source,
+                                         const torch::Tensor& lengths) {
+  const auto embedded = dropout_(embedding_(source));  // [B, S, E]
+  const auto cpu_lengths = lengths.to(torch::kCPU);
+  const bool ragged = cpu_lengths.min().item<std::int64_t>() != source.size(1);
+  const bool lstm = !gru_;
+  const auto params = gru_ ? gru_->named_parameters(false) : lstm_->named_parameters(false);
+  // Time-major throughout, as LibTorch's own RNN runs (its dropout between
+  // layers draws over the same [S, B, H] layout).
+  torch::Tensor input = embedded.transpose(0, 1);
+  std::vector<fused::LayerOutput> top;
+  for (int layer = 0; layer < layers_; ++layer) {
+    top.clear();
+    std::vector<torch::Tensor> outputs;
+    for (int direction = 0; direction < (bidirectional_ ? 2 : 1); ++direction) {
+      const std::string suffix = "_l" + std::to_string(layer) + (direction ? "_reverse" : "");
+      const auto gx = at::linear(input, params["weight_ih" + suffix], params["bias_ih" + suffix]);
+      top.push_back(
+          fused::recurrent_layer(gx, params["weight_hh" + suffix], params["bias_hh" + suffix],
+                                 ragged ? cpu_lengths : torch::Tensor(), direction == 1, lstm));
+      outputs.push_back(top.back().states);
+    }
+    input = outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 2);
+    if (layer + 1 < layers_ && between_layers_ > 0 && is_training()) {
+      input = torch::dropout(input, between_layers_, /*train=*/true);
+    }
+  }
+  EncoderOutput out;
+  out.memory = input.transpose(0, 1).contiguous();
+  const auto final_of = [&](torch::Tensor fused::LayerOutput::*part) {
+    return top.size() == 1 ? top[0].*part : torch::cat({top[0].*part, top[1].*part}, 1);
+  };
+  out.final = final_of(&fused::LayerOutput::final);
+  if (lstm) out.final_cell = final_of(&fused::LayerOutput::final_cell);
   return out;
 }
 

@@ -33,12 +33,16 @@ class EncoderImpl : public torch::nn::Module {
   explicit EncoderImpl(const EncoderOptions& options);
   // source [B, S] int64, lengths [B] int64.
   EncoderOutput forward(const torch::Tensor& source, const torch::Tensor& lengths);
+  // The same on the fused engine (fused_engine.h).
+  EncoderOutput forward_fused(const torch::Tensor& source, const torch::Tensor& lengths);
 
  private:
   // The top layer's final states [B, H] from h_n [layers * directions, B, H/dirs].
   torch::Tensor top_layer(const torch::Tensor& final_states) const;
 
   bool bidirectional_;
+  int layers_;
+  double between_layers_;  // dropout between layers
   torch::nn::Embedding embedding_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::GRU gru_{nullptr};  // one of gru_ and lstm_ is set

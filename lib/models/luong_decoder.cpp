@@ -36,4 +36,22 @@ DecoderStep LuongDecoderImpl::step(const torch::Tensor& embedded, DecoderState& 
   return out;
 }
 
+torch::Tensor LuongDecoderImpl::forward_fused(const torch::Tensor& embedded,
+                                              const DecoderState& state, const Memory& memory) {
+  auto in = fused_inputs(embedded, state, memory, input_feeding_);
+  in.kind = fused::DecoderKind::luong;
+  in.input_feeding = input_feeding_;
+  in.w_c = w_c_->weight;
+  return fused::decoder_loop(in).features.transpose(0, 1).contiguous();  // [B, T, H]
+}
+
+fused::StepperInputs LuongDecoderImpl::stepper_inputs(const Memory& memory,
+                                                      const DecoderState& state) {
+  auto in = DecoderImpl::stepper_inputs(memory, state);
+  in.kind = fused::DecoderKind::luong;
+  in.input_feeding = input_feeding_;
+  in.w_c = w_c_->weight;
+  return in;
+}
+
 }  // namespace attnlab::models

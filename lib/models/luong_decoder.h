@@ -19,6 +19,9 @@ class LuongDecoderImpl : public DecoderImpl {
   DecoderState initial_state(const torch::Tensor& hidden, const torch::Tensor& cell) override;
   DecoderStep step(const torch::Tensor& embedded, DecoderState& state,
                    const Memory& memory) override;
+  torch::Tensor forward_fused(const torch::Tensor& embedded, const DecoderState& state,
+                              const Memory& memory) override;
+  fused::StepperInputs stepper_inputs(const Memory& memory, const DecoderState& state) override;
 
  private:
   bool input_feeding_;

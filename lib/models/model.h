@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "config/settings.h"
 #include "data/batch.h"
@@ -39,6 +40,18 @@ class Seq2SeqModelImpl : public torch::nn::Module {
   virtual torch::Tensor forward(const data::Batch& batch) = 0;
   // Encodes the batch and returns the state before the first output token.
   virtual std::unique_ptr<IncrementalDecoder> start(const data::Batch& batch) = 0;
+
+  // FLOPs of the matrix products of one training step (forward and
+  // backward, a multiply-add is 2) on `batch`; 0 when not counted. The
+  // denominator-free half of MFU in `attnlab bench train`.
+  virtual double training_flops(const data::Batch& /*batch*/) const { return 0; }
+
+  // The fused engine (fused_engine.h): empty when it covers this model,
+  // else why not (training then stays on the modules path).
+  virtual std::string fused_gap() const { return "the Transformer trains on modules"; }
+  // Trains and decodes on the fused engine from now on (REQUIRES:
+  // fused_gap() is empty), or on modules.
+  virtual void use_fused(bool /*on*/) {}
 };
 
 // The model that settings.model names (with settings.attention's scorer),

@@ -19,7 +19,7 @@ constexpr const char* kRunColumns =
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
     "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters, "
     "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu, length_unit, "
-    "peak_memory_bytes, uid, slurm_job_id, data_identity, selected_step, trained_steps";
+    "peak_memory_bytes, uid, slurm_job_id, data_identity, selected_step, trained_steps, engine";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -63,6 +63,7 @@ RunRecord read_run(const Statement& s) {
   r.run.data_identity = s.column_text(c++);
   r.selected_step = static_cast<int>(s.column_int(c++));
   r.trained_steps = static_cast<int>(s.column_int(c++));
+  r.engine = s.column_text(c++);
   return r;
 }
 
@@ -197,7 +198,7 @@ std::string RunStore::begin_run(const NewRun& run) {
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
       "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26, NULL, "
-      "lower(hex(randomblob(16))), ?27, ?28, NULL, NULL)");
+      "lower(hex(randomblob(16))), ?27, ?28, NULL, NULL, NULL)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -231,9 +232,10 @@ std::string RunStore::begin_run(const NewRun& run) {
   return run_id;
 }
 
-void RunStore::set_parameters(const std::string& run_id, std::int64_t parameters) {
-  Statement update = db_.prepare("UPDATE runs SET parameters = ?2 WHERE run_id = ?1");
-  update.bind(1, run_id).bind(2, parameters);
+void RunStore::set_model(const std::string& run_id, std::int64_t parameters,
+                         const std::string& engine) {
+  Statement update = db_.prepare("UPDATE runs SET parameters = ?2, engine = ?3 WHERE run_id = ?1");
+  update.bind(1, run_id).bind(2, parameters).bind(3, engine);
   update.step();
 }
 

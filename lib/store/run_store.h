@@ -67,6 +67,7 @@ struct RunRecord {
   std::int64_t peak_memory_bytes = 0;  // the run process's peak resident memory; 0 = unknown
   int selected_step = 0;               // the step whose weights were evaluated; 0 = not recorded
   int trained_steps = 0;               // optimiser steps taken; 0 = not recorded
+  std::string engine;                  // 'fused' or 'modules' (train.engine); empty = not recorded
 };
 
 // One setting of a run, flattened ('model.hidden_size'), typed.
@@ -169,8 +170,9 @@ class RunStore {
   // Records a new run as 'running' and returns its id: the first 10 hex digits
   // of the config hash, with "-2", "-3", ... when that hash already has runs.
   std::string begin_run(const NewRun& run);
-  // Records the model's trainable parameter count.
-  void set_parameters(const std::string& run_id, std::int64_t parameters);
+  // Records the model's trainable parameter count and the engine training
+  // it ('fused' or 'modules').
+  void set_model(const std::string& run_id, std::int64_t parameters, const std::string& engine);
   // Records the run process's peak resident memory.
   void set_peak_memory(const std::string& run_id, std::int64_t bytes);
   // Records every setting, typed, in the params table.

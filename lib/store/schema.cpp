@@ -285,6 +285,10 @@ ALTER TABLE runs ADD COLUMN trained_steps INTEGER;  -- steps trained
 ALTER TABLE evals ADD COLUMN perplexity REAL;   -- teacher-forced, per reference token; NULL: not measured
 ALTER TABLE scores ADD COLUMN perplexity REAL;
 )sql",
+      // 9: which engine trained a run (train.engine).
+      R"sql(
+ALTER TABLE runs ADD COLUMN engine TEXT;  -- 'fused' or 'modules'; NULL: trained before engines
+)sql",
   };
   return kMigrations;
 }

@@ -1,12 +1,12 @@
-// Timing uses a steady clock around whole steps, loss read back included,
-// so that asynchronous work cannot leak out of the measured interval.
+// Timing uses a steady clock around whole repeats, the loss read back at
+// their end included, so that asynchronous work cannot leak out of them.
 #include "train/benchmark.h"
-
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+
+#include "train/trainer.h"
 
 namespace attnlab::train {
 namespace {
@@ -58,45 +58,35 @@ double peak_flops(const std::vector<GemmMeasurement>& measurements) {
   return best * 1e9;
 }
 
-double workload_step(models::StandardWorkloadImpl& model, torch::optim::Optimizer& optimizer,
-                     const models::WorkloadBatch& batch, models::Implementation implementation) {
-  optimizer.zero_grad();
-  const auto loss = model.loss(batch, implementation);
-  loss.backward();
-  torch::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
-  optimizer.step();
-  return loss.item<double>();
-}
-
 TrainBenchResult bench_train(const TrainBenchOptions& options,
                              const std::function<void(int, double)>& on_repeat) {
   if (options.steps < 1 || options.repeats < 1 || options.warmup < 0) {
     throw std::invalid_argument("bench train: needs steps >= 1, repeats >= 1 and warmup >= 0");
   }
-  torch::manual_seed(options.seed);
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-  models::StandardWorkload model(options.sizes);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+  Trainer trainer(options.settings, torch::kCPU);
   TrainBenchResult result;
-  result.flops_per_step = models::training_flops(options.sizes);
-  for (const auto& p : model->parameters())
-    result.parameters += p.numel();
-  const auto step = [&] {
-    const auto batch = models::workload_batch(options.sizes, generator);
-    return workload_step(*model, optimizer, batch, options.implementation);
-  };
-  result.first_loss = step();
-  for (int i = 1; i < options.warmup; ++i)
-    step();
-  const double tokens = static_cast<double>(options.sizes.batch) * options.sizes.length;
+  result.parameters = trainer.parameter_count();
+  result.engine = trainer.engine();
+  int step = 1;
+  if (options.warmup > 0) {
+    result.first_loss = trainer.train_steps(step, options.warmup).mean_loss;
+    step += options.warmup;
+  }
+  double flops = 0;
   for (int r = 0; r < options.repeats; ++r) {
     const auto start = Clock::now();
-    for (int i = 0; i < options.steps; ++i)
-      result.final_loss = step();
-    result.tokens_per_second.push_back(options.steps * tokens / seconds_since(start));
-    if (on_repeat) on_repeat(r, result.tokens_per_second.back());
+    const auto measured = trainer.train_steps(step, options.steps);
+    const double seconds = seconds_since(start);
+    step += options.steps;
+    flops += measured.flops;
+    result.final_loss = measured.mean_loss;
+    result.steps_per_second.push_back(options.steps / seconds);
+    result.tokens_per_second.push_back(measured.target_tokens / seconds);
+    if (on_repeat) on_repeat(r, result.steps_per_second.back());
   }
+  result.median_steps_per_second = median(result.steps_per_second);
   result.median_tokens_per_second = median(result.tokens_per_second);
+  result.flops_per_step = flops / (options.steps * static_cast<double>(options.repeats));
   return result;
 }
 

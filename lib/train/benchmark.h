@@ -1,14 +1,16 @@
 // The measurements behind `attnlab bench`: the machine's fp32 matrix-product
-// peak (the denominator of MFU) and the training throughput of the standard
-// workload (models/standard_workload.h). Both time LibTorch with whatever
-// thread count the caller set (configure_environment).
+// peak (the denominator of MFU) and the training throughput of any config
+// of the library's models, trained exactly as `attnlab run` trains it
+// (Trainer::train_steps). Both time LibTorch with whatever thread count
+// the caller set (configure_environment).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
-#include "models/standard_workload.h"
+#include "config/settings.h"
 
 namespace attnlab::train {
 
@@ -27,32 +29,29 @@ std::vector<GemmMeasurement> measure_gemm(
 double peak_flops(const std::vector<GemmMeasurement>& measurements);
 
 struct TrainBenchOptions {
-  models::WorkloadSizes sizes;
-  models::Implementation implementation = models::Implementation::fused;
-  int warmup = 3;  // untimed steps first (allocator and BLAS warm-up)
-  int steps = 20;  // timed steps per repeat
-  int repeats = 5;
-  std::uint64_t seed = 1;
+  config::RunSettings settings;  // model, task and training protocol
+  int warmup = 20;               // untimed steps first (allocator and BLAS warm-up)
+  int steps = 200;               // timed steps per repeat
+  int repeats = 3;
 };
 
 struct TrainBenchResult {
-  std::vector<double> tokens_per_second;  // one per repeat; tokens = target tokens (B T)
+  std::vector<double> steps_per_second;  // one per repeat
+  double median_steps_per_second = 0;
+  std::vector<double> tokens_per_second;  // target tokens, <eos> included, padding not
   double median_tokens_per_second = 0;
-  double flops_per_step = 0;  // models::training_flops
-  double first_loss = 0;      // of the first step, and of the last
+  double flops_per_step = 0;  // Seq2SeqModelImpl::training_flops, mean of the timed steps
+  double first_loss = 0;      // mean of the warm-up steps, and of the last repeat
   double final_loss = 0;
   std::int64_t parameters = 0;
+  std::string engine;  // 'fused' or 'modules'
 };
 
-// Trains the standard workload with Adam (lr 1e-3), gradient-norm clipping
-// at 1.0 and teacher forcing, timing `repeats` runs of `steps` steps.
-// on_repeat(i, tokens_per_second) after each repeat.
+// Trains settings' model on the CPU, timing `repeats` runs of `steps`
+// steps after `warmup` untimed ones. on_repeat(i, steps_per_second) after
+// each repeat.
 TrainBenchResult bench_train(const TrainBenchOptions& options,
                              const std::function<void(int, double)>& on_repeat);
-
-// One training step of the standard workload; returns the loss.
-double workload_step(models::StandardWorkloadImpl& model, torch::optim::Optimizer& optimizer,
-                     const models::WorkloadBatch& batch, models::Implementation implementation);
 
 double median(std::vector<double> values);
 

@@ -15,6 +15,7 @@
 #include "data/batch.h"
 #include "models/recurrent.h"
 #include "train/evaluate.h"
+#include "train/fused_optimizer.h"
 #include "train/schedule.h"
 
 namespace attnlab::train {
@@ -124,6 +125,37 @@ void check_names(const config::RunSettings& settings) {
   if (settings.model.name == "rnn") {
     check_in("model.decoder", settings.model.decoder, models::decoder_names());
   }
+  choose_engine(settings, settings.device == "auto" ? "cpu" : settings.device);
+}
+
+std::string fused_engine_gap(const config::RunSettings& settings, const std::string& device) {
+  if (settings.model.name != "rnn") return "the Transformer trains on modules";
+  if (settings.attention.name != "none") {
+    attention::ScorerOptions options;
+    options.query_size = options.memory_size = settings.model.hidden_size;
+    options.max_source_length = 1;
+    options.heads = settings.attention.heads;
+    if (!attention::make_scorer(settings.attention.name, options)->has_fused()) {
+      return "attention '" + settings.attention.name + "' has no fused score";
+    }
+  }
+  if (device.rfind("cpu", 0) != 0) return "it runs on the CPU, not on " + device;
+  if (settings.train.precision != "fp32") {
+    return "it computes in fp32, not train.precision=" + settings.train.precision;
+  }
+  return "";
+}
+
+std::string choose_engine(const config::RunSettings& settings, const std::string& device) {
+  const auto& engine = settings.train.engine;
+  if (engine == "modules") return engine;
+  const std::string gap = fused_engine_gap(settings, device);
+  if (gap.empty()) return "fused";
+  if (engine == "fused") {
+    throw std::invalid_argument("train.engine: the fused engine does not cover this run (" + gap +
+                                "); valid here: auto, modules");
+  }
+  return "modules";
 }
 
 Trainer::Trainer(const config::RunSettings& settings, const torch::Device& device,
@@ -137,9 +169,18 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
       models::make_model(settings_, task_->vocabulary().size(), task_->max_source_tokens(longest),
                          decode_length_limit(*task_, longest));
   model_->to(device_);
+  engine_ = choose_engine(settings_, device_.str());
+  if (engine_ == "fused") {
+    TORCH_CHECK(model_->fused_gap().empty(), "fused engine: ", model_->fused_gap());
+    model_->use_fused(true);
+  }
   if (settings_.train.eval_every > 0) dev_examples_ = dev_sample(*task_, settings_);
-  optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(),
-                                                    torch::optim::AdamOptions(settings_.train.lr));
+  const torch::optim::AdamOptions adam(settings_.train.lr);
+  if (engine_ == "fused") {
+    optimizer_ = std::make_unique<FusedAdam>(model_->parameters(), adam);
+  } else {
+    optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(), adam);
+  }
   diverged_loss_ = kExplodedLoss * std::log(static_cast<double>(task_->vocabulary().size()));
 }
 
@@ -151,9 +192,13 @@ std::int64_t Trainer::parameter_count() const {
   return models::parameter_count(*model_);
 }
 
-torch::Tensor Trainer::train_step(std::int64_t step) {
+torch::Tensor Trainer::train_step(std::int64_t step, StepsMeasured* measured) {
   const data::Batch batch =
       data::to_device(data::make_batch(data::training_examples(*task_, settings_, step)), device_);
+  if (measured) {
+    measured->target_tokens += batch.target_mask.sum().item<double>();
+    measured->flops += model_->training_flops(batch);
+  }
   optimizer_->zero_grad();
   set_lr(*optimizer_, scheduled_lr(settings_.train, step));
   torch::Tensor loss;
@@ -166,10 +211,24 @@ torch::Tensor Trainer::train_step(std::int64_t step) {
   }
   loss.backward();
   if (settings_.train.clip_norm > 0) {
-    clip_grad_norm(model_->parameters(), settings_.train.clip_norm);
+    if (engine_ == "fused") {
+      clip_grad_norm_cpu(model_->parameters(), settings_.train.clip_norm);
+    } else {
+      clip_grad_norm(model_->parameters(), settings_.train.clip_norm);
+    }
   }
   optimizer_->step();
   return loss.detach();
+}
+
+Trainer::StepsMeasured Trainer::train_steps(int first, int count) {
+  model_->train();
+  StepsMeasured measured;
+  auto total = torch::zeros({}, torch::dtype(torch::kFloat64).device(device_));
+  for (int step = first; step < first + count; ++step)
+    total += train_step(step, &measured).to(torch::kFloat64);
+  measured.mean_loss = count > 0 ? total.item<double>() / count : 0;
+  return measured;
 }
 
 void Trainer::read_window(std::int64_t step) {

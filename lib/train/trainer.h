@@ -75,15 +75,29 @@ class Trainer {
   // checkpoint of this config and data.
   int restore(const std::string& state);
 
+  // What train_steps() measured.
+  struct StepsMeasured {
+    double mean_loss = 0;
+    double target_tokens = 0;  // real (unpadded) target tokens, <eos> included
+    double flops = 0;          // models::Seq2SeqModelImpl::training_flops, summed
+  };
+  // Trains steps first..first + count - 1 exactly as run() trains them
+  // (batches, schedule, clipping, optimiser), without evaluations, logs or
+  // checkpoints: what `attnlab bench train` times.
+  StepsMeasured train_steps(int first, int count);
+
   // Trainable parameters of the model.
   std::int64_t parameter_count() const;
+  // The engine training the model: 'fused' or 'modules' (train.engine).
+  const std::string& engine() const { return engine_; }
   // The model and the task, for inspection after run().
   models::Seq2SeqModelImpl& model() { return *model_; }
   const data::Task& task() const { return *task_; }
 
  private:
-  // One optimiser step; returns its loss, still on the device.
-  torch::Tensor train_step(std::int64_t step);
+  // One optimiser step; returns its loss, still on the device. With
+  // `measured`, adds the step's tokens and FLOPs to it.
+  torch::Tensor train_step(std::int64_t step, StepsMeasured* measured = nullptr);
   // Reads the loss summed since the last log point into window_loss_ (a
   // wait for the device). Throws Diverged when its mean is NaN, infinite or
   // past diverged_loss_.
@@ -109,6 +123,7 @@ class Trainer {
   torch::Device device_;
   std::shared_ptr<const data::Task> task_;
   std::shared_ptr<models::Seq2SeqModelImpl> model_;
+  std::string engine_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   int done_steps_ = 0;                       // steps already trained (restore())
   double window_loss_ = 0;                   // loss summed since the last log point
@@ -125,8 +140,18 @@ class Trainer {
 // naming it. Call before the first CUDA call.
 void use_deterministic_algorithms(bool on);
 
-// Checks that the names in `settings` (task, model, decoder, attention) exist in this build.
+// Checks that the names in `settings` (task, model, decoder, attention) exist in this build,
+// and that train.engine=fused covers the run (on the CPU where device is auto).
 // Throws std::invalid_argument naming the key and the valid names.
 void check_names(const config::RunSettings& settings);
+
+// Why the fused engine (models/fused_engine.h) cannot train `settings` on
+// `device` (a LibTorch device string); empty when it can.
+std::string fused_engine_gap(const config::RunSettings& settings, const std::string& device);
+
+// The engine train.engine asks for: 'fused' wherever it covers the run,
+// else 'modules'. Throws std::invalid_argument for train.engine=fused
+// where it does not.
+std::string choose_engine(const config::RunSettings& settings, const std::string& device);
 
 }  // namespace attnlab::train

@@ -105,15 +105,20 @@ TEST_F(Cli, HelpListsTheSubcommands) {
 
 TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
   Result r = attnlab(
-      "bench train --json --hidden 16 --embedding 16 --batch 4 --length 5 --steps 2 --repeats 3 "
-      "--warmup 1 --threads 1 --peak-gflops 10");
+      "bench train --json model.hidden_size=16 model.embedding_size=8 train.batch_size=4 "
+      "--steps 2 --repeats 3 --warmup 1 --threads 1 --peak-gflops 10");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* field :
-       {"\"tokens_per_second\":", "\"mfu\":", "\"threads\":1,", "\"device\":\"cpu\"",
-        "\"implementation\":\"fused\"", "\"peak_gflops\":10.0", "\"hidden\":16"}) {
+  for (const char* field : {"\"steps_per_second\":", "\"tokens_per_second\":", "\"mfu\":",
+                            "\"threads\":1,", "\"device\":\"cpu\"", "\"engine\":\"fused\"",
+                            "\"peak_gflops\":10.0", "\"workload\":\"default\"", "rnn gru 16"}) {
     EXPECT_TRUE(contains(r.output, field)) << field << " in " << r.output;
   }
   EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "one line: " << r.output;
+  // The engine is the run's: modules where asked for, or where fused does not reach.
+  r = attnlab(
+      "bench train --json attention=multihead model.hidden_size=16 train.batch_size=4 --steps 1 "
+      "--repeats 1 --warmup 0 --peak-gflops 10");
+  EXPECT_TRUE(contains(r.output, "\"engine\":\"modules\"")) << r.output;
   r = attnlab("bench gemm --sizes 64 --seconds 0.05 --threads 1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "peak: ")) << r.output;
@@ -123,14 +128,32 @@ TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
   r = attnlab("bench sweep --json --jobs 2 --steps 1 --repeats 1 --launches 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* field : {"\"jobs\":2,", "\"efficiency\":", "\"launch_overhead_seconds\":",
-                            "\"tokens_per_second_alone\":", "\"threads\":1,"}) {
+                            "\"steps_per_second_alone\":", "\"threads\":1,"}) {
     EXPECT_TRUE(contains(r.output, field)) << field << " in " << r.output;
   }
-  r = attnlab("bench train --impl cudnn");
+  r = attnlab("bench train --workload huge");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.output, "fused")) << r.output;
+  EXPECT_TRUE(contains(r.output, "valid: default, standard, standard-512")) << r.output;
+  r = attnlab("bench train +train.engine=fused attention=multihead");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "attention 'multihead' has no fused score")) << r.output;
+  EXPECT_EQ(attnlab("bench train train.stpes=3").exit_code, 2);
   EXPECT_EQ(attnlab("bench train --device tpu").exit_code, 2);
   EXPECT_EQ(attnlab("bench").exit_code, 2);
+}
+
+TEST_F(Cli, AskingForTheFusedEngineWhereItDoesNotReachIsAConfigError) {
+  Result r = attnlab("run +train.engine=fused model=transformer train.steps=1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output,
+                       "train.engine: the fused engine does not cover this run (the "
+                       "Transformer trains on modules); valid here: auto, modules"))
+      << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "results/t.db")) << "nothing written";
+  r = attnlab("-q run train.steps=2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = attnlab("query --format csv \"SELECT engine FROM runs\"");
+  EXPECT_EQ(r.output, "engine\nfused\n");
 }
 
 TEST_F(Cli, BadConfigsExitTwoAndSayWhatIsWrong) {

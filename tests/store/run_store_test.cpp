@@ -76,7 +76,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   const std::string id = store.begin_run(run);
   EXPECT_EQ(id, "0123456789");
   store.log_metrics(id, {{100, "train_loss", 0.5}, {200, "train_loss", 0.25}});
-  store.set_parameters(id, 12345);
+  store.set_model(id, 12345, "fused");
   store.set_peak_memory(id, 314572800);
   LengthEval longest = at(15, 200, 0.9, 0.75);
   longest.error_rate = 0.125;

@@ -1,0 +1,246 @@
+// Plain loops that GCC vectorises; target_clones builds an x86-64-v3 copy of
+// each.
+#include "attention/kernels.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "attention/vector_math.h"
+
+namespace attnlab::attention::kernels {
+
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+          const float* b, int ldb, float beta, float* c, int ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (int i = 0; i < m; ++i) {
+      float* row = c + static_cast<std::int64_t>(i) * ldc;
+      for (int j = 0; j < n; ++j)
+        row[j] = beta == 0 ? 0.0f : beta * row[j];
+    }
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void sigmoid(float* __restrict x,
+                                                                 std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i)
+    x[i] = sigmoid_of(x[i]);
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void tanh(float* __restrict x, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i)
+    x[i] = tanh_of(x[i]);
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void attend(
+    const float* __restrict energies, const bool* __restrict mask, const float* __restrict memory,
+    int batch, int source, int width, float* __restrict weights, float* __restrict context) {
+  for (int b = 0; b < batch; ++b) {
+    const float* e = energies + static_cast<std::int64_t>(b) * source;
+    const bool* m = mask ? mask + static_cast<std::int64_t>(b) * source : nullptr;
+    float* w = weights + static_cast<std::int64_t>(b) * source;
+    float top = -INFINITY;
+    for (int s = 0; s < source; ++s) {
+      if ((!m || m[s]) && e[s] > top) top = e[s];
+    }
+    float total = 0;
+    for (int s = 0; s < source; ++s) {
+      w[s] = (!m || m[s]) ? exp_poly(e[s] - top) : 0.0f;
+      total += w[s];
+    }
+    const float inverse = total > 0 ? 1.0f / total : 0.0f;
+    float* c = context + static_cast<std::int64_t>(b) * width;
+    std::fill(c, c + width, 0.0f);
+    for (int s = 0; s < source; ++s) {
+      w[s] *= inverse;
+      const float ws = w[s];
+      const float* row = memory + (static_cast<std::int64_t>(b) * source + s) * width;
+      for (int j = 0; j < width; ++j)
+        c[j] += ws * row[j];
+    }
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void attend_backward(
+    const float* __restrict weights, const float* __restrict memory,
+    const float* __restrict d_context, int batch, int source, int width,
+    float* __restrict d_energies, float* __restrict d_memory) {
+  for (int b = 0; b < batch; ++b) {
+    const float* w = weights + static_cast<std::int64_t>(b) * source;
+    const float* dc = d_context + static_cast<std::int64_t>(b) * width;
+    float* de = d_energies + static_cast<std::int64_t>(b) * source;
+    float weighted = 0;
+    for (int s = 0; s < source; ++s) {
+      const std::int64_t row = (static_cast<std::int64_t>(b) * source + s) * width;
+      const float* mrow = memory + row;
+      float* drow = d_memory + row;
+      float dot = 0;
+      const float ws = w[s];
+#pragma omp simd reduction(+ : dot)
+      for (int j = 0; j < width; ++j) {
+        dot += mrow[j] * dc[j];
+        drow[j] += ws * dc[j];
+      }
+      de[s] = dot;
+      weighted += ws * dot;
+    }
+    for (int s = 0; s < source; ++s)
+      de[s] = w[s] * (de[s] - weighted);
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void tanh_score(
+    const float* __restrict keys, const float* __restrict projected, const float* __restrict v,
+    int batch, int source, int size, float* __restrict energies) {
+  for (int b = 0; b < batch; ++b) {
+    const float* p = projected + static_cast<std::int64_t>(b) * size;
+    for (int s = 0; s < source; ++s) {
+      const float* k = keys + (static_cast<std::int64_t>(b) * source + s) * size;
+      float total = 0;
+#pragma omp simd reduction(+ : total)
+      for (int a = 0; a < size; ++a)
+        total += v[a] * tanh_of(k[a] + p[a]);
+      energies[static_cast<std::int64_t>(b) * source + s] = total;
+    }
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void tanh_score_backward(
+    const float* __restrict keys, const float* __restrict projected, const float* __restrict v,
+    const float* __restrict d_energies, int batch, int source, int size, float* __restrict d_keys,
+    float* __restrict d_projected, float* __restrict d_v) {
+  for (int b = 0; b < batch; ++b) {
+    const float* p = projected + static_cast<std::int64_t>(b) * size;
+    float* dp = d_projected + static_cast<std::int64_t>(b) * size;
+    std::fill(dp, dp + size, 0.0f);
+    for (int s = 0; s < source; ++s) {
+      const std::int64_t row = (static_cast<std::int64_t>(b) * source + s) * size;
+      const float* k = keys + row;
+      float* dk = d_keys + row;
+      const float de = d_energies[static_cast<std::int64_t>(b) * source + s];
+      for (int a = 0; a < size; ++a) {
+        const float u = tanh_of(k[a] + p[a]);
+        const float g = de * v[a] * (1.0f - u * u);
+        dk[a] += g;
+        dp[a] += g;
+        d_v[a] += de * u;
+      }
+    }
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void dot_score(const float* __restrict query,
+                                                                   const float* __restrict keys,
+                                                                   int batch, int source, int size,
+                                                                   float scale,
+                                                                   float* __restrict energies) {
+  for (int b = 0; b < batch; ++b) {
+    const float* q = query + static_cast<std::int64_t>(b) * size;
+    for (int s = 0; s < source; ++s) {
+      const float* k = keys + (static_cast<std::int64_t>(b) * source + s) * size;
+      float total = 0;
+#pragma omp simd reduction(+ : total)
+      for (int a = 0; a < size; ++a)
+        total += k[a] * q[a];
+      energies[static_cast<std::int64_t>(b) * source + s] = scale * total;
+    }
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void dot_score_backward(
+    const float* __restrict query, const float* __restrict keys, const float* __restrict d_energies,
+    int batch, int source, int size, float scale, float* __restrict d_query,
+    float* __restrict d_keys) {
+  for (int b = 0; b < batch; ++b) {
+    const float* q = query + static_cast<std::int64_t>(b) * size;
+    float* dq = d_query + static_cast<std::int64_t>(b) * size;
+    for (int s = 0; s < source; ++s) {
+      const std::int64_t row = (static_cast<std::int64_t>(b) * source + s) * size;
+      const float de = scale * d_energies[static_cast<std::int64_t>(b) * source + s];
+      const float* k = keys + row;
+      float* dk = d_keys + row;
+      for (int a = 0; a < size; ++a) {
+        dq[a] += de * k[a];
+        dk[a] += de * q[a];
+      }
+    }
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void log_softmax(float* __restrict x, int rows,
+                                                                     int n) {
+  for (int i = 0; i < rows; ++i) {
+    float* row = x + static_cast<std::int64_t>(i) * n;
+    float top = row[0];
+    for (int j = 1; j < n; ++j)
+      top = row[j] > top ? row[j] : top;
+    float total = 0;
+#pragma omp simd reduction(+ : total)
+    for (int j = 0; j < n; ++j)
+      total += exp_poly(row[j] - top);
+    const float shift = top + std::log(total);
+    for (int j = 0; j < n; ++j)
+      row[j] -= shift;
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void add_column_sums(const float* __restrict x,
+                                                                         int rows, int n,
+                                                                         float* __restrict out) {
+  for (int i = 0; i < rows; ++i) {
+    const float* row = x + static_cast<std::int64_t>(i) * n;
+    for (int j = 0; j < n; ++j)
+      out[j] += row[j];
+  }
+}
+
+namespace {
+
+// projected [B, A] = query W^T + bias.
+void project_query(const float* query, const float* w, const float* bias, int batch, int query_size,
+                   int size, float* projected) {
+  for (int b = 0; b < batch; ++b) {
+    float* row = projected + static_cast<std::int64_t>(b) * size;
+    if (bias) {
+      std::copy(bias, bias + size, row);
+    } else {
+      std::fill(row, row + size, 0.0f);
+    }
+  }
+  gemm(false, true, batch, size, query_size, 1.0f, query, query_size, w, query_size, 1.0f,
+       projected, size);
+}
+
+}  // namespace
+
+void projected_tanh_score(const float* query, const float* keys, const float* w, const float* bias,
+                          const float* v, int batch, int source, int query_size, int size,
+                          float* scratch, float* energies) {
+  project_query(query, w, bias, batch, query_size, size, scratch);
+  tanh_score(keys, scratch, v, batch, source, size, energies);
+}
+
+void projected_tanh_score_backward(const float* query, const float* keys, const float* w,
+                                   const float* bias, const float* v, const float* d_energies,
+                                   int batch, int source, int query_size, int size, float* scratch,
+                                   float* d_query, float* d_keys, float* d_w, float* d_bias,
+                                   float* d_v) {
+  float* projected = scratch;
+  float* d_projected = scratch + static_cast<std::int64_t>(batch) * size;
+  project_query(query, w, bias, batch, query_size, size, projected);
+  tanh_score_backward(keys, projected, v, d_energies, batch, source, size, d_keys, d_projected,
+                      d_v);
+  gemm(false, false, batch, query_size, size, 1.0f, d_projected, size, w, query_size, 1.0f, d_query,
+       query_size);
+  gemm(true, false, size, query_size, batch, 1.0f, d_projected, size, query, query_size, 1.0f, d_w,
+       query_size);
+  if (d_bias) add_column_sums(d_projected, batch, size, d_bias);
+}
+
+}  // namespace attnlab::attention::kernels
