@@ -22,7 +22,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Micro-benchmarks (Google Benchmark), then attnlab against the PyTorch-Python
-# reference on the standard workload (bench/README.md).
+# reference on the same models (bench/README.md).
 bench: build
 	$(BUILD_DIR)/attnlab_bench
 

@@ -375,8 +375,8 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
   sweep_options->machine.threads = 1;
   auto* w = bench->add_subcommand(
       "sweep",
-      "N jobs x T threads of the standard workload at once against one job alone (efficiency), "
-      "and the launcher's overhead per run");
+      "N jobs x T threads of `bench train` (the default model) at once against one job alone "
+      "(efficiency), and the launcher's overhead per run");
   add_machine_options(w, sweep_options->machine);
   w->add_option("--jobs", sweep_options->jobs, "jobs at once (default: cores / threads)")
       ->check(CLI::NonNegativeNumber);

@@ -27,7 +27,7 @@ std::vector<torch::Tensor> AdditiveScorerImpl::score_parameters() {
   return {w_a_->weight, w_a_->bias, v_a_->weight};
 }
 
-std::int64_t AdditiveScorerImpl::fused_scratch(int batch) const {
+std::int64_t AdditiveScorerImpl::fused_scratch(int batch, int /*source*/) const {
   return 2 * static_cast<std::int64_t>(batch) * w_a_->weight.size(0);
 }
 

@@ -27,7 +27,7 @@ std::vector<torch::Tensor> ConcatScorerImpl::score_parameters() {
   return {w_q_->weight, v_a_->weight};
 }
 
-std::int64_t ConcatScorerImpl::fused_scratch(int batch) const {
+std::int64_t ConcatScorerImpl::fused_scratch(int batch, int /*source*/) const {
   return 2 * static_cast<std::int64_t>(batch) * w_q_->weight.size(0);
 }
 

@@ -23,7 +23,7 @@ class ConcatScorerImpl : public ScorerImpl {
   void fused_score_backward(const FusedStep& step, const float* d_energies, float* d_query,
                             float* d_keys, const std::vector<float*>& d_parameters) const override;
   std::vector<torch::Tensor> score_parameters() override;
-  std::int64_t fused_scratch(int batch) const override;
+  std::int64_t fused_scratch(int batch, int source) const override;
 
  private:
   torch::nn::Linear w_q_{nullptr};  // the query columns of W_a: Hq -> A, no bias

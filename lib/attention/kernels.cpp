@@ -38,60 +38,67 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     x[i] = tanh_of(x[i]);
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void attend(
-    const float* __restrict energies, const bool* __restrict mask, const float* __restrict memory,
-    int batch, int source, int width, float* __restrict weights, float* __restrict context) {
-  for (int b = 0; b < batch; ++b) {
-    const float* e = energies + static_cast<std::int64_t>(b) * source;
-    const bool* m = mask ? mask + static_cast<std::int64_t>(b) * source : nullptr;
-    float* w = weights + static_cast<std::int64_t>(b) * source;
-    float top = -INFINITY;
-    for (int s = 0; s < source; ++s) {
-      if ((!m || m[s]) && e[s] > top) top = e[s];
-    }
-    float total = 0;
-    for (int s = 0; s < source; ++s) {
-      w[s] = (!m || m[s]) ? exp_poly(e[s] - top) : 0.0f;
-      total += w[s];
-    }
-    const float inverse = total > 0 ? 1.0f / total : 0.0f;
-    float* c = context + static_cast<std::int64_t>(b) * width;
-    std::fill(c, c + width, 0.0f);
-    for (int s = 0; s < source; ++s) {
-      w[s] *= inverse;
-      const float ws = w[s];
-      const float* row = memory + (static_cast<std::int64_t>(b) * source + s) * width;
-      for (int j = 0; j < width; ++j)
-        c[j] += ws * row[j];
-    }
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void attend_rows(
+    const float* __restrict energies, const bool* __restrict mask, const float* __restrict values,
+    int stride, int source, int width, float* __restrict weights, float* __restrict context) {
+  float top = -INFINITY;
+  for (int s = 0; s < source; ++s) {
+    if ((!mask || mask[s]) && energies[s] > top) top = energies[s];
+  }
+  float total = 0;
+  for (int s = 0; s < source; ++s) {
+    weights[s] = (!mask || mask[s]) ? exp_poly(energies[s] - top) : 0.0f;
+    total += weights[s];
+  }
+  const float inverse = total > 0 ? 1.0f / total : 0.0f;
+  std::fill(context, context + width, 0.0f);
+  for (int s = 0; s < source; ++s) {
+    weights[s] *= inverse;
+    const float ws = weights[s];
+    const float* row = values + static_cast<std::int64_t>(s) * stride;
+    for (int j = 0; j < width; ++j)
+      context[j] += ws * row[j];
   }
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void attend_backward(
-    const float* __restrict weights, const float* __restrict memory,
-    const float* __restrict d_context, int batch, int source, int width,
-    float* __restrict d_energies, float* __restrict d_memory) {
-  for (int b = 0; b < batch; ++b) {
-    const float* w = weights + static_cast<std::int64_t>(b) * source;
-    const float* dc = d_context + static_cast<std::int64_t>(b) * width;
-    float* de = d_energies + static_cast<std::int64_t>(b) * source;
-    float weighted = 0;
-    for (int s = 0; s < source; ++s) {
-      const std::int64_t row = (static_cast<std::int64_t>(b) * source + s) * width;
-      const float* mrow = memory + row;
-      float* drow = d_memory + row;
-      float dot = 0;
-      const float ws = w[s];
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void attend_rows_backward(
+    const float* __restrict weights, const float* __restrict values, int stride, int source,
+    int width, const float* __restrict d_context, float* __restrict d_energies,
+    float* __restrict d_values) {
+  float weighted = 0;
+  for (int s = 0; s < source; ++s) {
+    const float* row = values + static_cast<std::int64_t>(s) * stride;
+    float* d_row = d_values + static_cast<std::int64_t>(s) * stride;
+    const float ws = weights[s];
+    float dot = 0;
 #pragma omp simd reduction(+ : dot)
-      for (int j = 0; j < width; ++j) {
-        dot += mrow[j] * dc[j];
-        drow[j] += ws * dc[j];
-      }
-      de[s] = dot;
-      weighted += ws * dot;
+    for (int j = 0; j < width; ++j) {
+      dot += row[j] * d_context[j];
+      d_row[j] += ws * d_context[j];
     }
-    for (int s = 0; s < source; ++s)
-      de[s] = w[s] * (de[s] - weighted);
+    d_energies[s] = dot;
+    weighted += ws * dot;
+  }
+  for (int s = 0; s < source; ++s)
+    d_energies[s] = weights[s] * (d_energies[s] - weighted);
+}
+
+void attend(const float* energies, const bool* mask, const float* memory, int batch, int source,
+            int width, float* weights, float* context) {
+  for (int b = 0; b < batch; ++b) {
+    const std::int64_t row = static_cast<std::int64_t>(b) * source;
+    attend_rows(energies + row, mask ? mask + row : nullptr, memory + row * width, width, source,
+                width, weights + row, context + static_cast<std::int64_t>(b) * width);
+  }
+}
+
+void attend_backward(const float* weights, const float* memory, const float* d_context, int batch,
+                     int source, int width, float* d_energies, float* d_memory) {
+  for (int b = 0; b < batch; ++b) {
+    const std::int64_t row = static_cast<std::int64_t>(b) * source;
+    attend_rows_backward(weights + row, memory + row * width, width, source, width,
+                         d_context + static_cast<std::int64_t>(b) * width, d_energies + row,
+                         d_memory + row * width);
   }
 }
 

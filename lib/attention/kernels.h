@@ -38,6 +38,17 @@ void attend(const float* energies, const bool* mask, const float* memory, int ba
 void attend_backward(const float* weights, const float* memory, const float* d_context, int batch,
                      int source, int width, float* d_energies, float* d_memory);
 
+// One row of attend() over `source` value rows `stride` floats apart (the
+// first `width` of each are read): weights [S] from energies [S] where mask
+// [S] (null: everywhere), context [width] their weighted sum.
+void attend_rows(const float* energies, const bool* mask, const float* values, int stride,
+                 int source, int width, float* weights, float* context);
+
+// Its backward from d_context [width]: writes d_energies [S] and adds
+// weights[s] d_context to each value row of d_values (same stride).
+void attend_rows_backward(const float* weights, const float* values, int stride, int source,
+                          int width, const float* d_context, float* d_energies, float* d_values);
+
 // The tanh score of additive and concat attention:
 //   energies[b, s] = sum_a v[a] tanh(keys[b, s, a] + projected[b, a])
 // with keys [B, S, A] and the projected query [B, A].

@@ -38,8 +38,27 @@ class MultiheadScorerImpl : public ScorerImpl {
 
   int heads() const { return heads_; }
 
+  // The fused engine: read() written out for one query per row.
+  bool has_fused() const override { return true; }
+  std::vector<torch::Tensor> score_parameters() override;
+  std::int64_t fused_scratch(int batch, int source) const override;
+  void fused_read(const FusedStep& step, float* weights, float* context) const override;
+  void fused_read_backward(const FusedStep& step, const float* weights, const float* d_context,
+                           float* d_query, float* d_memory, float* d_keys,
+                           const std::vector<float*>& d_parameters) const override;
+  double score_flops(int source) const override;
+  double key_flops() const override;
+
  private:
   torch::Tensor split_heads(const torch::Tensor& x) const;  // [B, L, D] -> [B, h, L, d]
+  // The fused forward into scratch: q [B, D], per-head weights [B, h, S]
+  // and the concatenated heads [B, D]; returns them in that order.
+  struct FusedParts {
+    float* q;
+    float* head_weights;
+    float* heads;
+  };
+  FusedParts fused_forward(const FusedStep& step) const;
 
   int heads_;
   int model_size_;                  // D

@@ -24,11 +24,15 @@ namespace attnlab::attention {
 // One step of the fused engine (models/fused_engine.h): raw contiguous fp32
 // buffers on the CPU, no autograd.
 struct FusedStep {
-  int batch = 0;                 // B
-  int source = 0;                // S
-  const float* query = nullptr;  // [B, Hq]
-  const float* keys = nullptr;   // [B, S, K], project_keys(memory)
-  float* scratch = nullptr;      // fused_scratch(B) floats the scorer may overwrite
+  int batch = 0;                  // B
+  int source = 0;                 // S
+  int memory_size = 0;            // Hm
+  const float* query = nullptr;   // [B, Hq]
+  const float* keys = nullptr;    // [B, S, K], project_keys(memory)
+  const float* memory = nullptr;  // [B, S, Hm]
+  const bool* mask = nullptr;     // [B, S], true on real positions
+  float* energies = nullptr;      // B S floats the read may overwrite
+  float* scratch = nullptr;       // fused_scratch(B, S) floats the scorer may overwrite
 };
 
 struct ScorerOptions {
@@ -58,14 +62,15 @@ class ScorerImpl : public torch::nn::Module {
   virtual double score_flops(int /*source*/) const { return 0; }
   virtual double key_flops() const { return 0; }
 
-  // The fused engine: score() on raw buffers and its backward, written out.
-  // A scorer without them (has_fused() false) trains on the modules path.
+  // The fused engine: score() (or read()) on raw buffers and its backward,
+  // written out. A scorer without them (has_fused() false) trains on the
+  // modules path.
   virtual bool has_fused() const { return false; }
   // The parameters score() reads (not those of project_keys()), in the
   // order fused_score_backward() takes their gradients.
   virtual std::vector<torch::Tensor> score_parameters() { return {}; }
-  // Floats of FusedStep::scratch needed for a batch of `batch` rows.
-  virtual std::int64_t fused_scratch(int /*batch*/) const { return 0; }
+  // Floats of FusedStep::scratch needed for `batch` rows and `source` positions.
+  virtual std::int64_t fused_scratch(int /*batch*/, int /*source*/) const { return 0; }
   // Writes energies [B, S] = score(query, keys).
   virtual void fused_score(const FusedStep& /*step*/, float* /*energies*/) const {}
   // From d_energies [B, S], adds to d_query [B, Hq], d_keys [B, S, K] and
@@ -73,6 +78,16 @@ class ScorerImpl : public torch::nn::Module {
   virtual void fused_score_backward(const FusedStep& /*step*/, const float* /*d_energies*/,
                                     float* /*d_query*/, float* /*d_keys*/,
                                     const std::vector<float*>& /*d_parameters*/) const {}
+  // read() on the fused engine: writes weights [B, S] and context [B, Hm].
+  // Default: fused_score(), then the masked softmax and the weighted sum
+  // (kernels.h). A scorer that overrides read() overrides these two.
+  virtual void fused_read(const FusedStep& step, float* weights, float* context) const;
+  // Its backward from d_context [B, Hm], given the weights fused_read()
+  // wrote: adds to d_query [B, Hq], d_memory [B, S, Hm], d_keys and
+  // d_parameters (as fused_score_backward()).
+  virtual void fused_read_backward(const FusedStep& step, const float* weights,
+                                   const float* d_context, float* d_query, float* d_memory,
+                                   float* d_keys, const std::vector<float*>& d_parameters) const;
 };
 
 }  // namespace attnlab::attention

@@ -83,7 +83,7 @@ struct TrainSettings {
       "last";              // the weights evaluated: 'last', or 'best_dev' (best dev exact match)
   int patience = 0;        // stop after this many dev evaluations without a better one; 0 = never
   int dev_examples = 256;  // dev examples decoded at each evaluation (the training lengths)
-  // 'auto' (the fused engine wherever it covers the model, else modules),
+  // 'auto' (the fused engine wherever it covers the run, else modules),
   // 'fused' (an error where it does not) or 'modules' (models/fused_engine.h).
   std::string engine = "auto";
 };

@@ -217,11 +217,12 @@ struct DecoderSaved : torch::CustomClassHolder {
   int source = 0, key_size = 0;
   std::vector<Tensor> scorer_parameters;
   Tensor extra, w_hh, w_c, memory, keys, mask;
-  Tensor gh, gates;   // [T, B, G]
-  Tensor run, cells;  // [T + 1, B, H]: h_0 (or s_0), then each step's state; LSTM cells
-  Tensor contexts;    // [T, B, H]
-  Tensor weights;     // [T, B, S]
-  Tensor features;    // Luong: [T, B, H]
+  Tensor gh, gates;             // [T, B, G]
+  Tensor run, cells;            // [T + 1, B, H]: h_0 (or s_0), then each step's state; LSTM cells
+  Tensor contexts;              // [T, B, H]
+  Tensor weights;               // [T, B, S]
+  Tensor features;              // Luong: [T, B, H]
+  std::vector<float> energies;  // [B, S]
   std::vector<float> scratch;
 };
 
@@ -229,8 +230,12 @@ attention::FusedStep score_step(DecoderSaved& s, const float* query) {
   attention::FusedStep step;
   step.batch = s.cell.batch;
   step.source = s.source;
+  step.memory_size = s.cell.hidden;
   step.query = query;
   step.keys = data(s.keys);
+  step.memory = data(s.memory);
+  step.mask = s.mask.data_ptr<bool>();
+  step.energies = s.energies.data();
   step.scratch = s.scratch.data();
   return step;
 }
@@ -271,11 +276,11 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
       s->weights = f32({steps, batch, s->source});
       for (size_t p = kScorer; p < in.size(); ++p)
         s->scorer_parameters.push_back(ready(in[p]));
-      s->scratch.resize(static_cast<size_t>(s->scorer->fused_scratch(batch)) + 1);
+      s->energies.resize(static_cast<size_t>(batch) * s->source);
+      s->scratch.resize(static_cast<size_t>(s->scorer->fused_scratch(batch, s->source)) + 1);
     }
     if (s->kind == DecoderKind::luong) s->features = f32({steps, batch, hidden});
-    std::vector<float> gi(static_cast<size_t>(bg)),
-        energies(static_cast<size_t>(batch) * std::max(s->source, 1));
+    std::vector<float> gi(static_cast<size_t>(bg));
     float* run = data(s->run);
     float* cells = cell.lstm ? data(s->cells) : nullptr;
     for (int t = 0; t < steps; ++t) {
@@ -284,7 +289,7 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
       float* context = data(s->contexts) + t * bh;
       std::memcpy(gi.data(), data(gx) + t * bg, sizeof(float) * bg);
       if (s->kind == DecoderKind::bahdanau && s->scorer) {
-        attend(*s, h_prev, t, energies.data(), context);
+        attend(*s, h_prev, t, context);
         ak::gemm(false, true, batch, g, hidden, 1.0f, context, hidden, data(s->extra), hidden, 1.0f,
                  gi.data(), g);
       }
@@ -300,7 +305,7 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
       float* feature = data(s->features) + t * bh;
       const int wc_cols = static_cast<int>(s->w_c.size(1));
       if (s->scorer) {
-        attend(*s, h, t, energies.data(), context);
+        attend(*s, h, t, context);
         ak::gemm(false, true, batch, hidden, hidden, 1.0f, context, hidden, data(s->w_c), wc_cols,
                  0.0f, feature, hidden);
       }
@@ -353,7 +358,6 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
     Tensor d_memory, d_keys;
     std::vector<Tensor> d_scorer;
     std::vector<float*> d_scorer_data;
-    std::vector<float> d_energies;
     if (s->scorer) {
       d_memory = torch::zeros_like(s->memory);
       d_keys = torch::zeros_like(s->keys);
@@ -361,7 +365,6 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
         d_scorer.push_back(torch::zeros_like(p));
         d_scorer_data.push_back(data(d_scorer.back()));
       }
-      d_energies.resize(static_cast<size_t>(batch) * s->source);
     }
     const float* run = data(s->run);
     const float* cells = cell.lstm ? data(s->cells) : nullptr;
@@ -385,8 +388,7 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
           ak::gemm(false, false, batch, hidden, hidden, 1.0f, da, hidden, data(s->w_c), wc_cols,
                    0.0f, data(d_context), hidden);
           if (d_contexts.defined()) d_context.add_(d_contexts[t]);
-          attend_backward(*s, h, t, data(d_context), d_energies.data(), data(dh), d_memory, d_keys,
-                          d_scorer_data);
+          attend_backward(*s, h, t, data(d_context), data(dh), d_memory, d_keys, d_scorer_data);
         }
       }
       float* gi = data(d_gx) + t * bg;
@@ -407,8 +409,8 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
         }
         ak::gemm(false, false, batch, hidden, g, 1.0f, gi, g, data(s->extra), hidden, 1.0f,
                  data(d_context), hidden);
-        attend_backward(*s, run + t * bh, t, data(d_context), d_energies.data(), data(dh_prev),
-                        d_memory, d_keys, d_scorer_data);
+        attend_backward(*s, run + t * bh, t, data(d_context), data(dh_prev), d_memory, d_keys,
+                        d_scorer_data);
       }
       std::swap(dh, dh_prev);
     }
@@ -454,23 +456,19 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
  private:
   // Scores `query` [B, H] against the keys; writes step t's weights and
   // the context [B, H].
-  static void attend(DecoderSaved& s, const float* query, int t, float* energies, float* context) {
-    s.scorer->fused_score(score_step(s, query), energies);
+  static void attend(DecoderSaved& s, const float* query, int t, float* context) {
     const std::int64_t bs = static_cast<std::int64_t>(s.cell.batch) * s.source;
-    ak::attend(energies, s.mask.data_ptr<bool>(), data(s.memory), s.cell.batch, s.source,
-               s.cell.hidden, data(s.weights) + t * bs, context);
+    s.scorer->fused_read(score_step(s, query), data(s.weights) + t * bs, context);
   }
 
   // The backward of attend from d_context: adds to d_query [B, H], the
   // memory, key and scorer parameter gradients.
   static void attend_backward(DecoderSaved& s, const float* query, int t, const float* d_context,
-                              float* d_energies, float* d_query, Tensor& d_memory, Tensor& d_keys,
+                              float* d_query, Tensor& d_memory, Tensor& d_keys,
                               const std::vector<float*>& d_parameters) {
     const std::int64_t bs = static_cast<std::int64_t>(s.cell.batch) * s.source;
-    ak::attend_backward(data(s.weights) + t * bs, data(s.memory), d_context, s.cell.batch, s.source,
-                        s.cell.hidden, d_energies, data(d_memory));
-    s.scorer->fused_score_backward(score_step(s, query), d_energies, d_query, data(d_keys),
-                                   d_parameters);
+    s.scorer->fused_read_backward(score_step(s, query), data(s.weights) + t * bs, d_context,
+                                  d_query, data(d_memory), data(d_keys), d_parameters);
   }
 };
 
@@ -564,16 +562,18 @@ void Stepper::step(const std::int64_t* tokens, float* log_probs, float* weights)
     std::memcpy(x_.data() + static_cast<std::int64_t>(r) * e, embedding + tokens[r] * e,
                 sizeof(float) * e);
   const auto attend_to = [&](const float* query, float* w) {
-    attention::FusedStep score;
-    score.batch = n;
-    score.source = source;
-    score.query = query;
-    score.keys = data(in_.keys);
-    scratch_.resize(static_cast<size_t>(in_.scorer->fused_scratch(n)) + 1);
-    score.scratch = scratch_.data();
-    in_.scorer->fused_score(score, energies_.data());
-    ak::attend(energies_.data(), in_.mask.data_ptr<bool>(), data(in_.memory), n, source, hidden, w,
-               context_.data());
+    attention::FusedStep read;
+    read.batch = n;
+    read.source = source;
+    read.memory_size = hidden;
+    read.query = query;
+    read.keys = data(in_.keys);
+    read.memory = data(in_.memory);
+    read.mask = in_.mask.data_ptr<bool>();
+    read.energies = energies_.data();
+    scratch_.resize(static_cast<size_t>(in_.scorer->fused_scratch(n, source)) + 1);
+    read.scratch = scratch_.data();
+    in_.scorer->fused_read(read, w, context_.data());
   };
   for (int r = 0; r < n; ++r)
     std::copy(data(in_.b_ih), data(in_.b_ih) + g, gi_.data() + static_cast<std::int64_t>(r) * g);

@@ -7,7 +7,8 @@
 // draws of dropout come in the same order as on the modules path. Per step
 // a recurrence runs two or three cblas products and raw loops
 // (cell_kernels.h, attention/kernels.h); the scorer's share of a step is
-// its own fused_score() and fused_score_backward() (attention/scorer.h).
+// its own fused_read() and fused_read_backward() (attention/scorer.h: by
+// default its fused_score() and the shared softmax and weighted sum).
 // Weight gradients are one product over all steps.
 //
 // Same parameters, same arithmetic, same gradients as the modules path up

@@ -20,6 +20,7 @@ namespace {
 [[gnu::target_clones("arch=x86-64-v3", "default")]] double sum_of_squares(const float* __restrict g,
                                                                           std::int64_t n) {
   double total = 0;
+#pragma omp simd reduction(+ : total)
   for (std::int64_t i = 0; i < n; ++i)
     total += static_cast<double>(g[i]) * g[i];
   return total;

@@ -116,7 +116,7 @@ TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
   EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "one line: " << r.output;
   // The engine is the run's: modules where asked for, or where fused does not reach.
   r = attnlab(
-      "bench train --json attention=multihead model.hidden_size=16 train.batch_size=4 --steps 1 "
+      "bench train --json model=transformer model.hidden_size=16 train.batch_size=4 --steps 1 "
       "--repeats 1 --warmup 0 --peak-gflops 10");
   EXPECT_TRUE(contains(r.output, "\"engine\":\"modules\"")) << r.output;
   r = attnlab("bench gemm --sizes 64 --seconds 0.05 --threads 1");
@@ -134,9 +134,9 @@ TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
   r = attnlab("bench train --workload huge");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "valid: default, standard, standard-512")) << r.output;
-  r = attnlab("bench train +train.engine=fused attention=multihead");
+  r = attnlab("bench train +train.engine=fused model=transformer");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.output, "attention 'multihead' has no fused score")) << r.output;
+  EXPECT_TRUE(contains(r.output, "the Transformer trains on modules")) << r.output;
   EXPECT_EQ(attnlab("bench train train.stpes=3").exit_code, 2);
   EXPECT_EQ(attnlab("bench train --device tpu").exit_code, 2);
   EXPECT_EQ(attnlab("bench").exit_code, 2);
