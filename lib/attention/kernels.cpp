@@ -27,12 +27,6 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
               trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void sigmoid(float* __restrict x,
-                                                                 std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i)
-    x[i] = sigmoid_of(x[i]);
-}
-
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void tanh(float* __restrict x, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i)
     x[i] = tanh_of(x[i]);

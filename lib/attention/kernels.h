@@ -22,8 +22,7 @@ namespace attnlab::attention::kernels {
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
           const float* b, int ldb, float beta, float* c, int ldc);
 
-// In place over n values.
-void sigmoid(float* x, std::int64_t n);
+// tanh in place over n values.
 void tanh(float* x, std::int64_t n);
 
 // weights [B, S] = softmax over s of energies [B, S] where mask [B, S] is
