@@ -2,6 +2,19 @@
 #include "models/decoder.h"
 
 namespace attnlab::models {
+namespace {
+
+// The recurrent cell's weights, whichever cell it is.
+struct CellWeights {
+  torch::Tensor w_ih, b_ih, w_hh, b_hh;
+};
+
+CellWeights weights_of(const torch::nn::GRUCell& gru, const torch::nn::LSTMCell& lstm) {
+  if (gru) return {gru->weight_ih, gru->bias_ih, gru->weight_hh, gru->bias_hh};
+  return {lstm->weight_ih, lstm->bias_ih, lstm->weight_hh, lstm->bias_hh};
+}
+
+}  // namespace
 
 DecoderImpl::DecoderImpl(const DecoderOptions& options,
                          std::shared_ptr<attention::ScorerImpl> scorer, int cell_input_size)
@@ -44,16 +57,15 @@ void DecoderImpl::advance(const torch::Tensor& input, DecoderState& state) {
 fused::DecoderLoopInputs DecoderImpl::fused_inputs(const torch::Tensor& embedded,
                                                    const DecoderState& state, const Memory& memory,
                                                    bool extra) {
-  const auto& w_ih = gru_ ? gru_->weight_ih : lstm_->weight_ih;
+  const auto cell = weights_of(gru_, lstm_);
   const auto e = embedded.size(2);
   fused::DecoderLoopInputs in;
   in.lstm = !gru_;
   in.scorer = scorer_.get();
-  in.gx = at::linear(embedded.transpose(0, 1), w_ih.narrow(1, 0, e),
-                     gru_ ? gru_->bias_ih : lstm_->bias_ih);  // [T, B, G]
-  if (extra) in.w_extra = w_ih.narrow(1, e, hidden_size_);
-  in.w_hh = gru_ ? gru_->weight_hh : lstm_->weight_hh;
-  in.b_hh = gru_ ? gru_->bias_hh : lstm_->bias_hh;
+  in.gx = at::linear(embedded.transpose(0, 1), cell.w_ih.narrow(1, 0, e), cell.b_ih);  // [T, B, G]
+  if (extra) in.w_extra = cell.w_ih.narrow(1, e, hidden_size_);
+  in.w_hh = cell.w_hh;
+  in.b_hh = cell.b_hh;
   in.h0 = state.hidden;
   in.c0 = state.cell;
   in.memory = memory.states;
@@ -67,10 +79,11 @@ fused::StepperInputs DecoderImpl::stepper_inputs(const Memory& memory, const Dec
   in.lstm = !gru_;
   in.scorer = scorer_.get();
   in.embedding = embedding_->weight;
-  in.w_ih = gru_ ? gru_->weight_ih : lstm_->weight_ih;
-  in.b_ih = gru_ ? gru_->bias_ih : lstm_->bias_ih;
-  in.w_hh = gru_ ? gru_->weight_hh : lstm_->weight_hh;
-  in.b_hh = gru_ ? gru_->bias_hh : lstm_->bias_hh;
+  const auto cell = weights_of(gru_, lstm_);
+  in.w_ih = cell.w_ih;
+  in.b_ih = cell.b_ih;
+  in.w_hh = cell.w_hh;
+  in.b_hh = cell.b_hh;
   in.w_s = w_s_->weight;
   in.b_s = w_s_->bias;
   in.h0 = state.hidden;

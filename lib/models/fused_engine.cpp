@@ -552,7 +552,7 @@ void Stepper::step(const std::int64_t* tokens, float* log_probs, float* weights)
   gates_.resize(gi_.size());
   h_.resize(nh);
   c_.resize(nh);
-  context_.assign(nh, 0.0f);
+  context_.resize(nh);  // written by every read that uses it
   feature_.resize(nh);
   energies_.resize(static_cast<size_t>(n) * std::max(source, 1));
   float* h = data(in_.h0);
