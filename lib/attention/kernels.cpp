@@ -3,6 +3,7 @@
 #include "attention/kernels.h"
 
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,6 +26,21 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
   }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
               trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void for_row_blocks(int rows, std::int64_t row_size, const std::function<void(int, int)>& body) {
+  constexpr std::int64_t kParallelWork = 32768;
+  const int threads = std::min(omp_get_max_threads(), rows);
+  if (threads < 2 || rows * row_size < kParallelWork) {
+    body(0, rows);
+    return;
+  }
+  const int block = (rows + threads - 1) / threads;
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int i = 0; i < threads; ++i) {
+    const int first = i * block;
+    if (first < rows) body(first, std::min(rows, first + block));
+  }
 }
 
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void tanh(float* __restrict x, std::int64_t n) {
@@ -79,21 +95,25 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
 
 void attend(const float* energies, const bool* mask, const float* memory, int batch, int source,
             int width, float* weights, float* context) {
-  for (int b = 0; b < batch; ++b) {
-    const std::int64_t row = static_cast<std::int64_t>(b) * source;
-    attend_rows(energies + row, mask ? mask + row : nullptr, memory + row * width, width, source,
-                width, weights + row, context + static_cast<std::int64_t>(b) * width);
-  }
+  for_row_blocks(batch, static_cast<std::int64_t>(source) * width, [&](int first, int last) {
+    for (int b = first; b < last; ++b) {
+      const std::int64_t row = static_cast<std::int64_t>(b) * source;
+      attend_rows(energies + row, mask ? mask + row : nullptr, memory + row * width, width, source,
+                  width, weights + row, context + static_cast<std::int64_t>(b) * width);
+    }
+  });
 }
 
 void attend_backward(const float* weights, const float* memory, const float* d_context, int batch,
                      int source, int width, float* d_energies, float* d_memory) {
-  for (int b = 0; b < batch; ++b) {
-    const std::int64_t row = static_cast<std::int64_t>(b) * source;
-    attend_rows_backward(weights + row, memory + row * width, width, source, width,
-                         d_context + static_cast<std::int64_t>(b) * width, d_energies + row,
-                         d_memory + row * width);
-  }
+  for_row_blocks(batch, static_cast<std::int64_t>(source) * width, [&](int first, int last) {
+    for (int b = first; b < last; ++b) {
+      const std::int64_t row = static_cast<std::int64_t>(b) * source;
+      attend_rows_backward(weights + row, memory + row * width, width, source, width,
+                           d_context + static_cast<std::int64_t>(b) * width, d_energies + row,
+                           d_memory + row * width);
+    }
+  });
 }
 
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void tanh_score(
@@ -136,11 +156,11 @@ void attend_backward(const float* weights, const float* memory, const float* d_c
   }
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void dot_score(const float* __restrict query,
-                                                                   const float* __restrict keys,
-                                                                   int batch, int source, int size,
-                                                                   float scale,
-                                                                   float* __restrict energies) {
+namespace {
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void dot_score_rows(
+    const float* __restrict query, const float* __restrict keys, int batch, int source, int size,
+    float scale, float* __restrict energies) {
   for (int b = 0; b < batch; ++b) {
     const float* q = query + static_cast<std::int64_t>(b) * size;
     for (int s = 0; s < source; ++s) {
@@ -154,7 +174,7 @@ void attend_backward(const float* weights, const float* memory, const float* d_c
   }
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void dot_score_backward(
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void dot_score_backward_rows(
     const float* __restrict query, const float* __restrict keys, const float* __restrict d_energies,
     int batch, int source, int size, float scale, float* __restrict d_query,
     float* __restrict d_keys) {
@@ -172,6 +192,27 @@ void attend_backward(const float* weights, const float* memory, const float* d_c
       }
     }
   }
+}
+
+}  // namespace
+
+void dot_score(const float* query, const float* keys, int batch, int source, int size, float scale,
+               float* energies) {
+  for_row_blocks(batch, static_cast<std::int64_t>(source) * size, [&](int first, int last) {
+    const std::int64_t row = static_cast<std::int64_t>(first) * size;
+    dot_score_rows(query + row, keys + row * source, last - first, source, size, scale,
+                   energies + static_cast<std::int64_t>(first) * source);
+  });
+}
+
+void dot_score_backward(const float* query, const float* keys, const float* d_energies, int batch,
+                        int source, int size, float scale, float* d_query, float* d_keys) {
+  for_row_blocks(batch, static_cast<std::int64_t>(source) * size, [&](int first, int last) {
+    const std::int64_t row = static_cast<std::int64_t>(first) * size;
+    dot_score_backward_rows(query + row, keys + row * source,
+                            d_energies + static_cast<std::int64_t>(first) * source, last - first,
+                            source, size, scale, d_query + row, d_keys + row * source);
+  });
 }
 
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void log_softmax(float* __restrict x, int rows,

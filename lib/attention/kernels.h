@@ -13,8 +13,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace attnlab::attention::kernels {
+
+// Runs body(first, last) over [0, rows) in one contiguous block per
+// OpenMP thread (the threads LibTorch was given) when the rows hold at
+// least about 32k values of work (`row_size` each), else once on this
+// thread. Each row's arithmetic is the same either way.
+void for_row_blocks(int rows, std::int64_t row_size, const std::function<void(int, int)>& body);
 
 // C = alpha op(A) op(B) + beta C for row-major A, B, C, where op(X) is X or
 // its transpose; op(A) is m x k, op(B) k x n, C m x n, and lda, ldb, ldc

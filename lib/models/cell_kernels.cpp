@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "attention/kernels.h"
 #include "attention/vector_math.h"
 
 namespace attnlab::models::kernels {
@@ -11,7 +12,9 @@ namespace attnlab::models::kernels {
 using attention::kernels::sigmoid_of;
 using attention::kernels::tanh_of;
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void gru_forward(
+namespace {
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void gru_forward_rows(
     const float* __restrict gi, const float* __restrict gh, const float* __restrict h_prev,
     int batch, int hidden, float* __restrict gates, float* __restrict h) {
   for (int b = 0; b < batch; ++b) {
@@ -31,7 +34,7 @@ using attention::kernels::tanh_of;
   }
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void gru_backward(
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void gru_backward_rows(
     const float* __restrict dh, const float* __restrict gates, const float* __restrict gh,
     const float* __restrict h_prev, int batch, int hidden, float* __restrict d_gi,
     float* __restrict d_gh, float* __restrict dh_prev) {
@@ -57,7 +60,7 @@ using attention::kernels::tanh_of;
   }
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void lstm_forward(
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void lstm_forward_rows(
     const float* __restrict gi, const float* __restrict gh, const float* __restrict c_prev,
     int batch, int hidden, float* __restrict gates, float* __restrict c, float* __restrict h) {
   for (int b = 0; b < batch; ++b) {
@@ -80,7 +83,7 @@ using attention::kernels::tanh_of;
   }
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void lstm_backward(
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void lstm_backward_rows(
     const float* __restrict dh, const float* __restrict gates, const float* __restrict c,
     const float* __restrict c_prev, int batch, int hidden, float* __restrict d_pre,
     float* __restrict dc) {
@@ -101,6 +104,50 @@ using attention::kernels::tanh_of;
       dc[h0 + j] = dct * f;
     }
   }
+}
+
+}  // namespace
+
+// Each wrapper hands blocks of rows to the loops above; row b's arithmetic
+// is the same whichever block it falls in.
+
+void gru_forward(const float* gi, const float* gh, const float* h_prev, int batch, int hidden,
+                 float* gates, float* h) {
+  attention::kernels::for_row_blocks(batch, 3 * hidden, [&](int first, int last) {
+    const std::int64_t g0 = 3 * static_cast<std::int64_t>(first) * hidden;
+    const std::int64_t h0 = static_cast<std::int64_t>(first) * hidden;
+    gru_forward_rows(gi + g0, gh + g0, h_prev + h0, last - first, hidden, gates + g0, h + h0);
+  });
+}
+
+void gru_backward(const float* dh, const float* gates, const float* gh, const float* h_prev,
+                  int batch, int hidden, float* d_gi, float* d_gh, float* dh_prev) {
+  attention::kernels::for_row_blocks(batch, 3 * hidden, [&](int first, int last) {
+    const std::int64_t g0 = 3 * static_cast<std::int64_t>(first) * hidden;
+    const std::int64_t h0 = static_cast<std::int64_t>(first) * hidden;
+    gru_backward_rows(dh + h0, gates + g0, gh + g0, h_prev + h0, last - first, hidden, d_gi + g0,
+                      d_gh + g0, dh_prev + h0);
+  });
+}
+
+void lstm_forward(const float* gi, const float* gh, const float* c_prev, int batch, int hidden,
+                  float* gates, float* c, float* h) {
+  attention::kernels::for_row_blocks(batch, 4 * hidden, [&](int first, int last) {
+    const std::int64_t g0 = 4 * static_cast<std::int64_t>(first) * hidden;
+    const std::int64_t h0 = static_cast<std::int64_t>(first) * hidden;
+    lstm_forward_rows(gi + g0, gh + g0, c_prev + h0, last - first, hidden, gates + g0, c + h0,
+                      h + h0);
+  });
+}
+
+void lstm_backward(const float* dh, const float* gates, const float* c, const float* c_prev,
+                   int batch, int hidden, float* d_pre, float* dc) {
+  attention::kernels::for_row_blocks(batch, 4 * hidden, [&](int first, int last) {
+    const std::int64_t g0 = 4 * static_cast<std::int64_t>(first) * hidden;
+    const std::int64_t h0 = static_cast<std::int64_t>(first) * hidden;
+    lstm_backward_rows(dh + h0, gates + g0, c + h0, c_prev + h0, last - first, hidden, d_pre + g0,
+                       dc + h0);
+  });
 }
 
 }  // namespace attnlab::models::kernels

@@ -211,6 +211,39 @@ TEST(FusedEngine, DropoutDropsTheSameUnitsAsTheModules) {
   }
 }
 
+// With more than one thread the loops split large batches into blocks of
+// rows (kernels::for_row_blocks); every row must land where one thread
+// would have put it.
+TEST(FusedEngine, RowBlocksOnTwoThreadsEqualTheModules) {
+  std::vector<data::Example> examples;
+  for (int i = 0; i < 192; ++i) {
+    data::Example e;
+    for (int s = 0; s <= i % kMaxSource; ++s)
+      e.source.push_back(3 + (i + s) % 10);
+    for (int t = 0; t <= (7 * i) % 5; ++t)
+      e.target.push_back(3 + (2 * i + t) % 10);
+    examples.push_back(std::move(e));
+  }
+  const auto batch = data::make_batch(examples);
+  for (const std::string cell : {"gru", "lstm"}) {
+    config::RunSettings s;
+    s.model.cell = cell;
+    s.model.embedding_size = 16;
+    s.model.hidden_size = 64;
+    s.attention.name = "general";
+    torch::manual_seed(5);
+    const auto model = make_model(s, kVocab, kMaxSource);
+    model->use_fused(false);
+    const Pass modules = run(*model, batch);
+    const int threads = torch::get_num_threads();
+    torch::set_num_threads(2);
+    model->use_fused(true);
+    const Pass fused = run(*model, batch);
+    torch::set_num_threads(threads);
+    expect_same(fused, modules);
+  }
+}
+
 TEST(FusedEngine, CoversEveryScorerOfTheRecurrentModelButNotTheTransformer) {
   for (const auto& name : attention::attention_names()) {
     config::RunSettings s;
