@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "config/errors.h"
+#include "base/text.h"
 #include "launch/local_pool.h"
 #include "runner/common.h"
 #include "store/run_store.h"
@@ -126,7 +126,7 @@ std::vector<std::string> workload_overrides(const std::string& name) {
     names.push_back(n);
   }
   throw UsageError("bench train --workload: unknown workload '" + name +
-                   "'; valid: " + config::join(names));
+                   "'; valid: " + base::join(names));
 }
 
 void train_bench(const GlobalOptions& globals, const TrainOptions& o) {

@@ -105,12 +105,12 @@ std::string json_strings(const std::vector<std::string>& items);
 // examples are config errors, exit 2, before anything is recorded), and the
 // run trains on the same one. Throws std::invalid_argument like
 // data::make_task.
+std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task);
+
 // The device a run trains on (`device: auto` resolved), with LibTorch's
 // deterministic mode set from train.deterministic. Throws UsageError when
 // the device is not there (a CPU-only build, no such GPU).
 std::string prepare_device(const config::RunSettings& settings);
-
-std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task);
 
 // The text of experiments/NAME.yaml ("" for no experiment), with its claims
 // and report block checked: a malformed one is a UsageError naming file,

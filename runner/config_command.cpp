@@ -3,7 +3,7 @@
 #include <iostream>
 #include <memory>
 
-#include "config/errors.h"
+#include "base/text.h"
 #include "runner/common.h"
 
 namespace attnlab::runner {
@@ -18,7 +18,7 @@ void print_config(const GlobalOptions& globals, const std::vector<std::string>& 
   std::cout << "# sweep: " << expansion.jobs.size() << " job(s); the config above is job #0\n";
   for (size_t i = 0; i < expansion.jobs.size(); ++i) {
     compose_job(globals, expansion.experiment, expansion.jobs[i]);  // validates every job
-    std::cout << "# #" << i << " : " << config::join(expansion.jobs[i], " ") << "\n";
+    std::cout << "# #" << i << " : " << base::join(expansion.jobs[i], " ") << "\n";
   }
 }
 

@@ -16,7 +16,7 @@
 #include <optional>
 #include <thread>
 
-#include "config/errors.h"
+#include "base/text.h"
 #include "launch/local_pool.h"
 #include "runner/sweep.h"
 #include "store/run_store.h"
@@ -26,7 +26,7 @@
 namespace attnlab::runner {
 
 std::string describe(const std::vector<std::string>& overrides) {
-  return overrides.empty() ? "(no overrides)" : config::join(overrides, " ");
+  return overrides.empty() ? "(no overrides)" : base::join(overrides, " ");
 }
 
 namespace {
@@ -132,7 +132,7 @@ std::vector<PlannedJob> plan_of_sweep(store::RunStore& store, const std::string&
 
 void print_plan(const std::vector<PlannedJob>& plan) {
   for (const auto& p : plan)
-    std::cout << "#" << p.index - 1 << " : " << config::join(p.overrides, " ") << "\n";
+    std::cout << "#" << p.index - 1 << " : " << base::join(p.overrides, " ") << "\n";
 }
 
 void warn_about_oversubscription(const std::vector<PlannedJob>& plan, int parallel) {

@@ -2,8 +2,6 @@
 #include "attention/registry.h"
 
 #include <functional>
-#include <stdexcept>
-#include <utility>
 
 #include "attention/additive.h"
 #include "attention/concat.h"
@@ -12,7 +10,7 @@
 #include "attention/location.h"
 #include "attention/multihead.h"
 #include "attention/scaled_dot.h"
-#include "config/errors.h"
+#include "base/registry.h"
 
 namespace attnlab::attention {
 namespace {
@@ -24,35 +22,29 @@ Factory factory() {
   return [](const ScorerOptions& options) { return std::make_shared<T>(options); };
 }
 
-const std::vector<std::pair<std::string, Factory>>& table() {
-  static const std::vector<std::pair<std::string, Factory>> kTable = {
-      {"none", [](const ScorerOptions&) { return std::shared_ptr<ScorerImpl>(); }},
-      {"dot", factory<DotScorerImpl>()},
-      {"general", factory<GeneralScorerImpl>()},
-      {"concat", factory<ConcatScorerImpl>()},
-      {"location", factory<LocationScorerImpl>()},
-      {"additive", factory<AdditiveScorerImpl>()},
-      {"scaled_dot", factory<ScaledDotScorerImpl>()},
-      {"multihead", factory<MultiheadScorerImpl>()},
-  };
-  return kTable;
+const base::Registry<Factory>& registry() {
+  static const base::Registry<Factory> kRegistry(
+      "attention", {
+                       {"none", [](const ScorerOptions&) { return std::shared_ptr<ScorerImpl>(); }},
+                       {"dot", factory<DotScorerImpl>()},
+                       {"general", factory<GeneralScorerImpl>()},
+                       {"concat", factory<ConcatScorerImpl>()},
+                       {"location", factory<LocationScorerImpl>()},
+                       {"additive", factory<AdditiveScorerImpl>()},
+                       {"scaled_dot", factory<ScaledDotScorerImpl>()},
+                       {"multihead", factory<MultiheadScorerImpl>()},
+                   });
+  return kRegistry;
 }
 
 }  // namespace
 
 std::vector<std::string> attention_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : table())
-    names.push_back(entry.first);
-  return names;
+  return registry().names();
 }
 
 std::shared_ptr<ScorerImpl> make_scorer(const std::string& name, const ScorerOptions& options) {
-  for (const auto& [entry_name, make] : table()) {
-    if (entry_name == name) return make(options);
-  }
-  throw std::invalid_argument("unknown attention '" + name +
-                              "'; valid: " + config::join(attention_names()));
+  return registry().at(name)(options);
 }
 
 }  // namespace attnlab::attention

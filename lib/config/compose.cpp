@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/text.h"
 #include "config/errors.h"
 #include "config/interpolate.h"
 #include "config/tree.h"
@@ -151,8 +152,8 @@ void check_option(const fs::path& config_dir, const std::string& group, const st
   if (option.empty() || fs::is_regular_file(config_dir / group / (option + ".yaml"))) return;
   const auto options = group_options(config_dir, group);
   throw ConfigError(where + ": Could not find '" + group + "/" + option + "'" +
-                    did_you_mean(option, options) + "\nAvailable options in '" + group +
-                    "': " + join(options));
+                    base::did_you_mean(option, options) + "\nAvailable options in '" + group +
+                    "': " + base::join(options));
 }
 
 void apply_value_override(const Override& o, Composed* composed) {
@@ -168,8 +169,8 @@ void apply_value_override(const Override& o, Composed* composed) {
         const YAML::Node p = find_node(composed->root, parent);
         throw ConfigError("Could not override '" + o.key + "'. To append to your config use +" +
                           o.text + "\nKey '" + o.key + "' is not in the config" +
-                          did_you_mean(parts.back(), map_keys(p)) +
-                          (p.IsMap() ? "; valid keys here: " + join(map_keys(p)) : ""));
+                          base::did_you_mean(parts.back(), map_keys(p)) +
+                          (p.IsMap() ? "; valid keys here: " + base::join(map_keys(p)) : ""));
       }
       break;
     case OverrideAction::kAdd:
@@ -325,7 +326,8 @@ std::vector<DefaultsEntry>::iterator find_entry(std::vector<DefaultsEntry>& defa
     if (!e.group.empty()) names.push_back(e.name());
   }
   throw ConfigError(where + ": Could not override '" + name + "'. No match in the defaults list" +
-                    did_you_mean(name, names) + "; entries: " + join(names) + how_to_add);
+                    base::did_you_mean(name, names) + "; entries: " + base::join(names) +
+                    how_to_add);
 }
 
 // A change to a defaults entry that may sit in a nested defaults list, so it
@@ -472,8 +474,9 @@ Composed compose(const ComposeRequest& request) {
     if (!fs::is_regular_file(experiment_file)) {
       const auto names = experiment_names(request.experiment_dir);
       throw ConfigError("no experiment '" + request.experiment + "' (no file " +
-                        experiment_file.string() + ")" + did_you_mean(request.experiment, names) +
-                        "\nAvailable experiments: " + (names.empty() ? "none" : join(names)));
+                        experiment_file.string() + ")" +
+                        base::did_you_mean(request.experiment, names) +
+                        "\nAvailable experiments: " + (names.empty() ? "none" : base::join(names)));
     }
     experiment_body = load_yaml_file(experiment_file);
     for (const auto& entry : read_defaults(experiment_body["defaults"], experiment_file)) {

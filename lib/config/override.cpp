@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "base/hash.h"
+#include "base/text.h"
 #include "config/errors.h"
 
 namespace attnlab::config {
@@ -346,7 +348,7 @@ class ValueParser {
         if (std::find(allowed.begin(), allowed.end(), a.name) == allowed.end()) {
           fail(text_, a.value.at,
                name + "() has no argument '" + a.name + "'" +
-                   (allowed.empty() ? "" : "; valid: " + join(allowed)));
+                   (allowed.empty() ? "" : "; valid: " + base::join(allowed)));
         }
       }
     };
@@ -502,7 +504,8 @@ class ValueParser {
       if (matches(option, include) && !matches(option, exclude)) out.items.emplace_back(option);
     }
     if (out.items.empty()) {
-      fail(text_, at, "glob() matches no option of '" + key_ + "'; options: " + join(options));
+      fail(text_, at,
+           "glob() matches no option of '" + key_ + "'; options: " + base::join(options));
     }
     return out;
   }
@@ -584,18 +587,12 @@ class ValueParser {
 
   // Fisher-Yates with SplitMix64: the same seed gives the same order everywhere.
   static void shuffle_values(std::vector<YAML::Node>* items, std::uint64_t seed) {
-    std::uint64_t state = seed;
-    const auto next = [&state] {
-      std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      return z ^ (z >> 31);
-    };
+    base::SplitMix64 rng(seed);
     std::vector<size_t> order(items->size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
     for (size_t i = order.size(); i > 1; --i)
-      std::swap(order[i - 1], order[next() % i]);
+      std::swap(order[i - 1], order[rng.next() % i]);
     *items = reordered(*items, order);
   }
 

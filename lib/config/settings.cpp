@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/text.h"
 #include "config/errors.h"
 #include "config/sha256.h"
 
@@ -123,8 +124,8 @@ class Reader {
     for (const auto& v : valid) {
       if (v == text) return text;
     }
-    fail(full(key),
-         "'" + text + "' is not available" + did_you_mean(text, valid) + "; valid: " + join(valid));
+    fail(full(key), "'" + text + "' is not available" + base::did_you_mean(text, valid) +
+                        "; valid: " + base::join(valid));
   }
 
   // [min, max] with least <= min <= max <= most.
@@ -173,8 +174,8 @@ class Reader {
       const std::string key = item.first.as<std::string>();
       if (seen_.count(key) != 0) continue;
       const std::vector<std::string> known(seen_.begin(), seen_.end());
-      fail(full(key), "unknown key" + did_you_mean(key, known) + "; valid keys" +
-                          (path_.empty() ? "" : " in '" + path_ + "'") + ": " + join(known));
+      fail(full(key), "unknown key" + base::did_you_mean(key, known) + "; valid keys" +
+                          (path_.empty() ? "" : " in '" + path_ + "'") + ": " + base::join(known));
     }
   }
 
@@ -336,7 +337,7 @@ RunSettings parse_settings(const Composed& composed) {
   s.device = root.text("device", s.device);
   if (!std::regex_match(s.device, std::regex("cpu|cuda|auto|cuda:[0-9]{1,3}"))) {
     throw ConfigError(composed.where("device") + ": device: '" + s.device + "' is not a device" +
-                      did_you_mean(s.device, {"cpu", "cuda", "auto"}) +
+                      base::did_you_mean(s.device, {"cpu", "cuda", "auto"}) +
                       "; valid: cpu, cuda, cuda:N (the GPU with index N), auto (cuda when a GPU "
                       "is usable, else cpu)");
   }

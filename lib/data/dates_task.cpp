@@ -28,7 +28,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "config/errors.h"
+#include "base/text.h"
 
 namespace attnlab::data {
 namespace {
@@ -174,7 +174,7 @@ bool known_locale(const icu::Locale& locale) {
   }
   if (examples.size() > 12) examples.resize(12);
   throw std::invalid_argument("task.locales: unknown locale '" + name +
-                              "'; valid: " + config::join(examples) + ", ... (ICU knows " +
+                              "'; valid: " + base::join(examples) + ", ... (ICU knows " +
                               std::to_string(count) + ")");
 }
 
@@ -303,7 +303,7 @@ std::string DatesTask::render(const std::string& locale, const std::string& form
                               int month, int day) {
   if (std::find(formats().begin(), formats().end(), format) == formats().end()) {
     throw std::invalid_argument("unknown date format '" + format +
-                                "'; valid: " + config::join(formats()));
+                                "'; valid: " + base::join(formats()));
   }
   if (!valid_date(year, month, day)) {
     throw std::invalid_argument("no such date: year " + std::to_string(year) + ", month " +
@@ -363,7 +363,7 @@ DatesTask::DatesTask(const config::TaskSettings& settings) : CorpusTask(Vocabula
     e.length = static_cast<int>(e.source.size());
     add(text, std::move(e));
   }
-  require_training_examples(settings.train_lengths, "dates in " + config::join(settings.locales));
+  require_training_examples(settings.train_lengths, "dates in " + base::join(settings.locales));
 }
 
 }  // namespace attnlab::data

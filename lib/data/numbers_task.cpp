@@ -24,7 +24,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "config/errors.h"
+#include "base/text.h"
 
 namespace attnlab::data {
 namespace {
@@ -90,7 +90,7 @@ class NumbersTask::Speller {
       throw std::invalid_argument(
           "task.language: ICU has no spell-out rules for '" + language + "'" +
           (actual.empty() ? std::string() : " (it would fall back to '" + actual + "')") +
-          "; valid: " + config::join(NumbersTask::languages()));
+          "; valid: " + base::join(NumbersTask::languages()));
     }
     // The counting form ("eins", not "ein"); every language in ICU 72 has it.
     const icu::UnicodeString numbering = icu::UnicodeString::fromUTF8("%spellout-numbering");

@@ -12,7 +12,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "config/errors.h"
+#include "base/hash.h"
+#include "base/registry.h"
 #include "config/sha256.h"
 #include "data/addition_task.h"
 #include "data/copy_task.h"
@@ -24,13 +25,6 @@
 #include "data/tsv_task.h"
 
 namespace attnlab::data {
-
-std::uint64_t fnv1a(const std::string& bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes)
-    h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
 
 std::vector<Example> random_subset(std::vector<Example> examples, size_t n, Rng& rng) {
   if (examples.size() <= n) return examples;
@@ -56,7 +50,7 @@ Split split_of_source(const std::vector<std::int64_t>& source) {
     bytes.push_back(static_cast<char>(id & 0xff));
     bytes.push_back(static_cast<char>((id >> 8) & 0xff));
   }
-  const std::uint64_t bucket = fnv1a(bytes) % 10;
+  const std::uint64_t bucket = base::fnv1a(bytes) % 10;
   return bucket == 0 ? Split::kTest : bucket == 1 ? Split::kDev : Split::kTrain;
 }
 
@@ -133,7 +127,7 @@ std::vector<Example> GeneratedTask::held_out(Split split, int length, int max_ex
 }
 
 CorpusTask::Split CorpusTask::split_of(const std::string& key) {
-  const std::uint64_t bucket = fnv1a(key) % 10;
+  const std::uint64_t bucket = base::fnv1a(key) % 10;
   return bucket == 0 ? Split::kTest : bucket == 1 ? Split::kDev : Split::kTrain;
 }
 
@@ -244,35 +238,29 @@ TaskFactory factory() {
   return [](const config::TaskSettings& s) { return std::make_unique<T>(s); };
 }
 
-const std::vector<std::pair<std::string, TaskFactory>>& task_table() {
-  static const std::vector<std::pair<std::string, TaskFactory>> kTable = {
-      {"copy", factory<CopyTask>()},
-      {"reverse", factory<ReverseTask>()},
-      {"sort", factory<SortTask>()},
-      {"addition", factory<AdditionTask>()},
-      {"dates", factory<DatesTask>()},
-      {"numbers", factory<NumbersTask>()},
-      {"g2p_cmudict", factory<G2pCmudictTask>()},
-      {"tsv", factory<TsvTask>()},
-  };
-  return kTable;
+const base::Registry<TaskFactory>& registry() {
+  static const base::Registry<TaskFactory> kRegistry("task",
+                                                     {
+                                                         {"copy", factory<CopyTask>()},
+                                                         {"reverse", factory<ReverseTask>()},
+                                                         {"sort", factory<SortTask>()},
+                                                         {"addition", factory<AdditionTask>()},
+                                                         {"dates", factory<DatesTask>()},
+                                                         {"numbers", factory<NumbersTask>()},
+                                                         {"g2p_cmudict", factory<G2pCmudictTask>()},
+                                                         {"tsv", factory<TsvTask>()},
+                                                     });
+  return kRegistry;
 }
 
 }  // namespace
 
 std::vector<std::string> task_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : task_table())
-    names.push_back(entry.first);
-  return names;
+  return registry().names();
 }
 
 std::unique_ptr<Task> make_task(const config::TaskSettings& settings) {
-  for (const auto& [name, factory] : task_table()) {
-    if (name == settings.name) return factory(settings);
-  }
-  throw std::invalid_argument("unknown task '" + settings.name +
-                              "'; valid: " + config::join(task_names()));
+  return registry().at(settings.name)(settings);
 }
 
 std::vector<Example> training_examples(const Task& task, const config::RunSettings& settings,

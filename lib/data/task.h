@@ -159,8 +159,4 @@ std::string digest_of(const std::string& bytes);
 // The ICU library and the CLDR locale data it carries: "ICU 72.1, CLDR 42.0".
 std::string icu_identity();
 
-// 64-bit FNV-1a: the fixed hash behind splits (never std::hash, which may
-// differ between standard libraries).
-std::uint64_t fnv1a(const std::string& bytes);
-
 }  // namespace attnlab::data

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/settings.h"
 #include "data/batch.h"
@@ -53,6 +54,9 @@ class Seq2SeqModelImpl : public torch::nn::Module {
   // fused_gap() is empty), or on modules.
   virtual void use_fused(bool /*on*/) {}
 };
+
+// Every model name, in table order.
+std::vector<std::string> model_names();
 
 // The model that settings.model names (with settings.attention's scorer),
 // for a vocabulary of `vocab_size`, sources up to `max_source_length` tokens

@@ -3,10 +3,9 @@
 #include "models/recurrent.h"
 
 #include <functional>
-#include <stdexcept>
 
 #include "attention/registry.h"
-#include "config/errors.h"
+#include "base/registry.h"
 #include "data/vocabulary.h"
 #include "models/bahdanau_decoder.h"
 #include "models/luong_decoder.h"
@@ -24,12 +23,13 @@ DecoderFactory decoder_factory() {
   };
 }
 
-const std::vector<std::pair<std::string, DecoderFactory>>& decoder_table() {
-  static const std::vector<std::pair<std::string, DecoderFactory>> kTable = {
-      {"luong", decoder_factory<LuongDecoderImpl>()},
-      {"bahdanau", decoder_factory<BahdanauDecoderImpl>()},
-  };
-  return kTable;
+const base::Registry<DecoderFactory>& decoders() {
+  static const base::Registry<DecoderFactory> kRegistry(
+      "decoder", {
+                     {"luong", decoder_factory<LuongDecoderImpl>()},
+                     {"bahdanau", decoder_factory<BahdanauDecoderImpl>()},
+                 });
+  return kRegistry;
 }
 
 class RecurrentDecoding : public IncrementalDecoder {
@@ -81,10 +81,7 @@ class FusedDecoding : public IncrementalDecoder {
 }  // namespace
 
 std::vector<std::string> decoder_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : decoder_table())
-    names.push_back(entry.first);
-  return names;
+  return decoders().names();
 }
 
 RecurrentModelImpl::RecurrentModelImpl(const config::ModelSettings& model,
@@ -111,13 +108,7 @@ RecurrentModelImpl::RecurrentModelImpl(const config::ModelSettings& model,
   options.cell = model.cell;
   options.input_feeding = model.input_feeding;
   options.dropout = model.dropout;
-  for (const auto& [name, make] : decoder_table()) {
-    if (name == model.decoder) decoder_ = register_module("decoder", make(options, scorer));
-  }
-  if (!decoder_) {
-    throw std::invalid_argument("unknown decoder '" + model.decoder +
-                                "'; valid: " + config::join(decoder_names()));
-  }
+  decoder_ = register_module("decoder", decoders().at(model.decoder)(options, scorer));
 }
 
 std::string RecurrentModelImpl::fused_gap() const {

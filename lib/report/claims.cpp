@@ -12,46 +12,33 @@
 #include <stdexcept>
 #include <utility>
 
-#include "config/errors.h"
+#include "base/registry.h"
+#include "base/text.h"
 
 namespace attnlab::report {
 namespace {
 
-using config::join;
+using base::fixed;
+using base::join;
 
 const std::vector<std::string> kClaimKeys = {"text",    "where", "metric", "lengths",    "at_least",
                                              "at_most", "below", "above",  "by_at_least"};
 const std::vector<std::string> kRelationKeys = {"at_least", "at_most", "below", "above"};
-const std::vector<std::pair<std::string, Metric>> kMetrics = {
-    {"token_accuracy", Metric::kTokenAccuracy},
-    {"sequence_accuracy", Metric::kSequenceAccuracy},
-    {"error_rate", Metric::kErrorRate},
-    {"bleu", Metric::kBleu},
-    {"perplexity", Metric::kPerplexity}};
-const std::vector<std::pair<std::string, LengthSelection::Kind>> kLengthNames = {
-    {"all", LengthSelection::Kind::kAll},
-    {"train", LengthSelection::Kind::kTrain},
-    {"beyond", LengthSelection::Kind::kBeyond},
-    {"longest_train", LengthSelection::Kind::kLongestTrain}};
-
-template <typename T>
-std::vector<std::string> names_of(const std::vector<std::pair<std::string, T>>& table) {
-  std::vector<std::string> names;
-  for (const auto& entry : table)
-    names.push_back(entry.first);
-  return names;
-}
+const base::Registry<Metric> kMetrics("metric", {{"token_accuracy", Metric::kTokenAccuracy},
+                                                 {"sequence_accuracy", Metric::kSequenceAccuracy},
+                                                 {"error_rate", Metric::kErrorRate},
+                                                 {"bleu", Metric::kBleu},
+                                                 {"perplexity", Metric::kPerplexity}});
+const base::Registry<LengthSelection::Kind> kLengthNames(
+    "length selection", {{"all", LengthSelection::Kind::kAll},
+                         {"train", LengthSelection::Kind::kTrain},
+                         {"beyond", LengthSelection::Kind::kBeyond},
+                         {"longest_train", LengthSelection::Kind::kLongestTrain}});
 
 std::string metric_name(Metric metric) {
-  for (const auto& [name, value] : kMetrics)
+  for (const auto& [name, value] : kMetrics.entries())
     if (value == metric) return name;
   return "?";
-}
-
-std::string fixed3(double x) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.3f", x);
-  return buffer;
 }
 
 // Parses the claims of one file; every error names the file position and the
@@ -84,14 +71,12 @@ class ClaimParser {
   }
 
   LengthSelection parse_lengths(const YAML::Node& node, const std::string& path) const {
-    const std::string valid = "valid: " + join(names_of(kLengthNames)) + ", [lo, hi]";
+    const std::string valid = "valid: " + join(kLengthNames.names()) + ", [lo, hi]";
     LengthSelection lengths;
     if (node.IsScalar()) {
-      for (const auto& [name, kind] : kLengthNames) {
-        if (node.Scalar() == name) {
-          lengths.kind = kind;
-          return lengths;
-        }
+      if (const auto* kind = kLengthNames.find(node.Scalar())) {
+        lengths.kind = *kind;
+        return lengths;
       }
       fail(node, path, "'" + node.Scalar() + "' is not a length selection; " + valid);
     }
@@ -235,11 +220,10 @@ class ClaimParser {
 
   Metric parse_metric(const YAML::Node& node, const std::string& path) const {
     if (node.IsScalar()) {
-      for (const auto& [name, metric] : kMetrics)
-        if (node.Scalar() == name) return metric;
+      if (const auto* metric = kMetrics.find(node.Scalar())) return *metric;
     }
     const std::string shown = node.IsScalar() ? "'" + node.Scalar() + "'" : "this";
-    fail(node, path, shown + " is not a metric; valid: " + join(names_of(kMetrics)));
+    fail(node, path, shown + " is not a metric; valid: " + join(kMetrics.names()));
   }
 
   double parse_number(const YAML::Node& node, const std::string& path) const {
@@ -577,8 +561,8 @@ std::string runs_count(int n) {
 
 // "0.973 [0.951, 0.990]", or "0.973" for one run without outcomes.
 std::string with_interval(const Interval& i) {
-  if (i.basis == Interval::Basis::kNone) return fixed3(i.estimate);
-  return fixed3(i.estimate) + " [" + fixed3(i.lo) + ", " + fixed3(i.hi) + "]";
+  if (i.basis == Interval::Basis::kNone) return fixed(i.estimate, 3);
+  return fixed(i.estimate, 3) + " [" + fixed(i.lo, 3) + ", " + fixed(i.hi, 3) + "]";
 }
 
 // "additive: 0.973 [0.951, 0.990] (3 runs)", "dot: 0.500 [...] (2 of 3 runs)",
@@ -636,7 +620,7 @@ std::string relation_text(Side side, const Interval& i, bool lower_bound, double
                          : side == Side::kHolds            ? (lower_bound ? ">=" : "<=")
                          : side == Side::kFails            ? (lower_bound ? "<" : ">")
                                                            : "straddles";
-  return std::string(relation) + " " + fixed3(bound);
+  return std::string(relation) + " " + fixed(bound, 3);
 }
 
 ClaimOutcome::Verdict verdict_of(bool failed, bool missing, bool unsure) {
@@ -716,20 +700,6 @@ void check_comparison(const Claim& claim, const std::vector<MeasuredGroup>& mine
                        relation_text(against_lower_bound(d, claim.margin), d, true, claim.margin);
   }
   outcome->verdict = verdict_of(failed, missing, unsure);
-}
-
-std::string markdown_cell(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -830,22 +800,6 @@ std::string claims_tally(const std::vector<ClaimOutcome>& outcomes) {
   if (none > 0) rest.push_back(std::to_string(none) + " without data");
   if (!rest.empty()) out += " (" + join(rest) + ")";
   return out;
-}
-
-std::string claims_markdown(const std::vector<ClaimOutcome>& outcomes) {
-  if (outcomes.empty()) return "";
-  std::ostringstream out;
-  out << "| claim | verdict | numbers |\n|---|---|---|\n";
-  for (const auto& o : outcomes) {
-    const std::string verdict = o.verdict == ClaimOutcome::Verdict::kFail ? "**fail**"
-                                : o.verdict == ClaimOutcome::Verdict::kPass
-                                    ? "pass"
-                                    : "*" + to_string(o.verdict) + "*";
-    out << "| " << markdown_cell(o.text) << " | " << verdict << " | " << markdown_cell(o.detail)
-        << " |\n";
-  }
-  out << "\n" << claims_tally(outcomes) << ".\n";
-  return out.str();
 }
 
 std::string claims_text(const std::vector<ClaimOutcome>& outcomes) {

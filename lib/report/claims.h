@@ -199,11 +199,7 @@ std::string to_string(ClaimOutcome::Verdict verdict);
 // "3 of 4 claims pass", plus " (1 fails)" / " (1 fails, 1 inconclusive, 2 without data)".
 std::string claims_tally(const std::vector<ClaimOutcome>& outcomes);
 
-// A Markdown table | claim | verdict | numbers | followed by the tally; ""
-// when there are no outcomes.
-std::string claims_markdown(const std::vector<ClaimOutcome>& outcomes);
-
-// The same for a terminal: one line per claim, its numbers indented below,
+// For a terminal: one line per claim, its numbers indented below,
 // then the tally; "" when there are no outcomes.
 std::string claims_text(const std::vector<ClaimOutcome>& outcomes);
 

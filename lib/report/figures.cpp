@@ -11,20 +11,16 @@
 #include <set>
 #include <sstream>
 
-#include "config/errors.h"
+#include "base/text.h"
 #include "report/plot.h"
 
 namespace attnlab::report {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr size_t kMostAlignmentPanels = 12;
+using base::fixed;
 
-std::string fixed(double x, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
-  return buffer;
-}
+constexpr size_t kMostAlignmentPanels = 12;
 
 void add_unique(std::vector<std::string>* list, const std::string& item) {
   if (std::find(list->begin(), list->end(), item) == list->end()) list->push_back(item);
@@ -302,7 +298,7 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
                    "<eos>); white is 0, black is 1, and each row sums to 1. Source: " +
                    example.source + "; reference: " + example.reference + "." +
                    (wrong.empty() ? " Every model shown decoded it exactly."
-                                  : " Wrong outputs: " + config::join(wrong, "; ") + ".") +
+                                  : " Wrong outputs: " + base::join(wrong, "; ") + ".") +
                    (unweighted ? " Settings without attention weights (no attention) are not shown."
                                : "")}));
   }

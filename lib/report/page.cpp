@@ -9,12 +9,15 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "config/errors.h"
+#include "base/text.h"
 #include "report/plot.h"
 
 namespace attnlab::report {
 namespace fs = std::filesystem;
 namespace {
+
+using base::fixed;
+using base::markdown_cell;
 
 struct Table {
   std::vector<std::string> header;
@@ -42,12 +45,6 @@ void table(Document* doc, Table t) {
 }
 void code(Document* doc, const std::string& text) {
   doc->push_back({Block::Kind::kCode, text, {}, {}});
-}
-
-std::string fixed(double x, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
-  return buffer;
 }
 
 std::string percent(double x) {
@@ -226,7 +223,7 @@ Document build(const Study& study, const std::vector<Figure>& figures,
                       (sweep.running > 0 ? ", " + std::to_string(sweep.running) + " running" : "") +
                       "; " + std::to_string(study.seeds.size()) +
                       (study.seeds.size() == 1 ? " seed" : " seeds") + " per setting" +
-                      (study.swept.empty() ? "" : "; swept: " + config::join(study.swept)) + ".");
+                      (study.swept.empty() ? "" : "; swept: " + base::join(study.swept)) + ".");
   if (!study.description.empty()) {
     heading(&doc, "The question");
     std::istringstream in(study.description);
@@ -403,15 +400,6 @@ std::string to_html(const std::string& title, const Document& doc) {
 }
 
 // --- Markdown ----------------------------------------------------------------------
-
-std::string markdown_cell(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') out += '\\';
-    out += c == '\n' ? ' ' : c;
-  }
-  return out;
-}
 
 std::string to_markdown(const std::string& title, const Document& doc) {
   std::ostringstream out;

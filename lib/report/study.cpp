@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "config/errors.h"
+#include "base/text.h"
 
 namespace attnlab::report {
 namespace {
@@ -122,7 +122,7 @@ ReportSpec parse_report_spec(const YAML::Node& node, const std::string& file) {
   ReportSpec spec;
   if (!node.IsDefined() || node.IsNull()) return spec;
   if (!node.IsMap()) {
-    yaml_error(node, file, "report", "must be a map with keys " + config::join(kReportKeys));
+    yaml_error(node, file, "report", "must be a map with keys " + base::join(kReportKeys));
   }
   for (const auto& item : node) {
     const std::string key = item.first.Scalar();
@@ -144,21 +144,20 @@ ReportSpec parse_report_spec(const YAML::Node& node, const std::string& file) {
     } else if (key == "figures") {
       const YAML::Node& list = item.second;
       if (!list.IsSequence()) {
-        yaml_error(list, file, path,
-                   "must be a list of figures, of " + config::join(figure_kinds()));
+        yaml_error(list, file, path, "must be a list of figures, of " + base::join(figure_kinds()));
       }
       for (const auto& element : list) {
         const auto& kinds = figure_kinds();
         if (!element.IsScalar() ||
             std::find(kinds.begin(), kinds.end(), element.Scalar()) == kinds.end()) {
           yaml_error(element, file, path,
-                     "'" + element.Scalar() + "' is not a figure; valid: " + config::join(kinds));
+                     "'" + element.Scalar() + "' is not a figure; valid: " + base::join(kinds));
         }
         spec.figures.push_back(element.Scalar());
       }
     } else {
       yaml_error(item.first, file, "report",
-                 "unknown key '" + key + "'; valid: " + config::join(kReportKeys));
+                 "unknown key '" + key + "'; valid: " + base::join(kReportKeys));
     }
   }
   return spec;

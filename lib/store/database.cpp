@@ -56,9 +56,6 @@ std::int64_t Statement::column_int(int i) const {
 double Statement::column_double(int i) const {
   return sqlite3_column_double(stmt_, i);
 }
-bool Statement::column_is_null(int i) const {
-  return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
-}
 
 std::string Statement::column_text(int i) const {
   const auto* text = sqlite3_column_text(stmt_, i);

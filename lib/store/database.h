@@ -41,7 +41,6 @@ class Statement {
   std::int64_t column_int(int i) const;
   double column_double(int i) const;
   std::string column_text(int i) const;
-  bool column_is_null(int i) const;
 
  private:
   sqlite3* db_;

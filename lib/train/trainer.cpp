@@ -11,7 +11,7 @@
 #include <string>
 
 #include "attention/registry.h"
-#include "config/errors.h"
+#include "base/text.h"
 #include "data/batch.h"
 #include "models/recurrent.h"
 #include "train/evaluate.h"
@@ -25,7 +25,7 @@ void check_in(const std::string& key, const std::string& value,
               const std::vector<std::string>& valid) {
   if (std::find(valid.begin(), valid.end(), value) != valid.end()) return;
   throw std::invalid_argument(key + ": '" + value +
-                              "' is not available; valid: " + config::join(valid));
+                              "' is not available; valid: " + base::join(valid));
 }
 
 // Switches bfloat16 autocast on or off for one device type (the API moved

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "base/hash.h"
 #include "data/batch.h"
 #include "data/task.h"
 
@@ -186,8 +187,8 @@ TEST(GeneratedTasks, GoldenValuesPinTheGeneratorAndTheSplit) {
   Rng rng(42);
   EXPECT_EQ(rng.next(), 13679457532755275413ULL);
   EXPECT_EQ(Rng(42).below(10), 13679457532755275413ULL % 10);
-  EXPECT_EQ(fnv1a(""), 0xcbf29ce484222325ULL);
-  EXPECT_EQ(fnv1a("a"), 0xaf63dc4c8601ec8cULL);
+  EXPECT_EQ(base::fnv1a(""), 0xcbf29ce484222325ULL);
+  EXPECT_EQ(base::fnv1a("a"), 0xaf63dc4c8601ec8cULL);
   const auto task = make_task(small_settings().task);
   const auto e = task->test_examples(5, 1, 7);
   ASSERT_EQ(e.size(), 1u);

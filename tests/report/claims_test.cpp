@@ -633,7 +633,7 @@ TEST(ClaimsTest, ParseErrorsOnComparisonsSelectorsAndUnits) {
             "metric, lengths, at_least, at_most, below, above, by_at_least");
 }
 
-TEST(ClaimsTest, MarkdownTableAndTally) {
+TEST(ClaimsTest, TerminalTextAndTally) {
   const auto outcomes = check(R"(
 - text: additive | dot reach 50 %
   where: {attention.name: [additive, dot]}
@@ -651,19 +651,6 @@ TEST(ClaimsTest, MarkdownTableAndTally) {
                               attention_table());
   ASSERT_EQ(outcomes.size(), 4u);
   EXPECT_EQ(claims_tally(outcomes), "1 of 4 claims pass (1 fails, 1 inconclusive, 1 without data)");
-  EXPECT_EQ(claims_markdown(outcomes),
-            "| claim | verdict | numbers |\n"
-            "|---|---|---|\n"
-            "| additive \\| dot reach 50 % | pass | additive: 0.900 [0.837, 0.963] (1 run; test "
-            "examples only) >= 0.500; dot: 0.600 [0.504, 0.696] (1 run; test examples only) >= "
-            "0.500 |\n"
-            "| none reaches 50 % | *inconclusive* | none: 0.200 [0.000, 1.000] (2 runs) straddles "
-            "0.500 |\n"
-            "| dot reaches 80 % | **fail** | dot: 0.600 [0.504, 0.696] (1 run; test examples only) "
-            "< 0.800 |\n"
-            "| general reaches 50 % | *no data* | general: no runs |\n"
-            "\n"
-            "1 of 4 claims pass (1 fails, 1 inconclusive, 1 without data).\n");
   EXPECT_EQ(claims_text({outcomes[1], outcomes[2], outcomes[3]}),
             "INCONCLUSIVE  none reaches 50 %\n"
             "              none: 0.200 [0.000, 1.000] (2 runs) straddles 0.500\n"
@@ -675,7 +662,6 @@ TEST(ClaimsTest, MarkdownTableAndTally) {
 
   EXPECT_EQ(claims_tally({outcomes[0]}), "1 of 1 claim passes");
   EXPECT_EQ(claims_tally({outcomes[0], outcomes[0]}), "2 of 2 claims pass");
-  EXPECT_EQ(claims_markdown({}), "");
   EXPECT_EQ(claims_text({}), "");
 }
 

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <string>
 
+#include "base/hash.h"
+
 namespace attnlab::report {
 namespace {
 
@@ -142,21 +144,15 @@ TEST(Statistics, HolmAdjustsInStepDownOrder) {
 // machine (no library distribution).
 class Stream {
  public:
-  explicit Stream(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  explicit Stream(std::uint64_t seed) : bits_(seed) {}
+  double uniform() { return static_cast<double>(bits_.next() >> 11) * 0x1.0p-53; }
   double normal() {  // Box-Muller
     const double u = 1 - uniform(), v = uniform();
     return std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
   }
 
  private:
-  std::uint64_t state_;
+  base::SplitMix64 bits_;
 };
 
 double logistic(double x) {

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "attention/registry.h"
+#include "base/text.h"
 #include "data/batch.h"
 #include "models/decoding.h"
 #include "train/environment.h"
@@ -390,9 +391,8 @@ TEST(Trainer, UnknownNamesAreRejectedWithTheValidOnes) {
     check_names(settings);
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "attention.name: 'bogus' is not available; valid: none, dot, general, concat, "
-              "location, additive, scaled_dot, multihead");
+    EXPECT_EQ(std::string(e.what()), "attention.name: 'bogus' is not available; valid: " +
+                                         base::join(attention::attention_names()));
   }
 }
 

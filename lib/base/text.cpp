@@ -1,13 +1,13 @@
-// Suggestions for misspelt keys and options.
-#include "config/errors.h"
+// Suggestions use the optimal string alignment distance: swapping two
+// neighbours ("stpes") is one edit, as typos usually are.
+#include "base/text.h"
 
 #include <algorithm>
+#include <cstdio>
 
-namespace attnlab::config {
+namespace attnlab::base {
 namespace {
 
-// Optimal string alignment distance: swapping two neighbours ("stpes") is
-// one edit, as typos usually are.
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
   for (size_t i = 0; i <= a.size(); ++i)
@@ -28,6 +28,15 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
 std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates) {
   const std::string* best = nullptr;
   size_t best_distance = 0;
@@ -38,18 +47,28 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
       best_distance = d;
     }
   }
-  // Close means: at most a third of the name changed (and at least one edit allowed).
   if (best == nullptr || best_distance > std::max<size_t>(1, name.size() / 3)) return "";
   return " (did you mean '" + *best + "'?)";
 }
 
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
+std::string fixed(double x, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
+  return buffer;
+}
+
+std::string markdown_cell(const std::string& text) {
   std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += separator;
-    out += items[i];
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
   }
   return out;
 }
 
-}  // namespace attnlab::config
+}  // namespace attnlab::base
