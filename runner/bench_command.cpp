@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/files.h"
 #include "base/text.h"
 #include "launch/local_pool.h"
 #include "runner/common.h"
@@ -235,7 +236,7 @@ std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int
   std::vector<nlohmann::json> out;
   for (const auto& job : jobs) {
     std::string text;
-    read_file(job.log, &text);
+    base::read_file(job.log, &text);
     // The JSON is the last line; nothing else is printed with --json.
     const auto line = text.rfind('\n', text.size() < 2 ? 0 : text.size() - 2);
     out.push_back(nlohmann::json::parse(line == std::string::npos ? text : text.substr(line + 1)));

@@ -2,19 +2,12 @@
 // expanding sweeps, and printing per-length tables.
 #include "runner/common.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <set>
-#include <sstream>
 
+#include "base/errors.h"
+#include "base/files.h"
 #include "config/errors.h"
 #include "config/override.h"
 #include "config/sweep.h"
@@ -87,10 +80,11 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
     // is part of the run's identity.
     job.hash = config::config_hash(job.settings, train::code_version(),
                                    task_of(job.settings.task)->data_identity());
-  } catch (const std::invalid_argument& e) {
-    const std::string key = std::string(e.what()).substr(0, std::string(e.what()).find(':'));
-    const std::string where = job.composed.where(key);
+  } catch (const base::KeyError& e) {
+    const std::string where = job.composed.where(e.key());
     throw config::ConfigError((where.empty() ? "" : where + ": ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(e.what());
   }
   return job;
 }
@@ -111,74 +105,6 @@ Job job_from_yaml(const std::string& yaml, const std::string& origin) {
     throw config::ConfigError(origin + ": " + e.what());
   }
   return job;
-}
-
-namespace {
-
-void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<store::Param>* out) {
-  if (j.is_object()) {
-    for (const auto& [key, value] : j.items())
-      flatten(value, prefix.empty() ? key : prefix + "." + key, out);
-  } else if (j.is_boolean()) {
-    out->push_back({prefix, std::int64_t{j.get<bool>() ? 1 : 0}});
-  } else if (j.is_number_integer()) {
-    out->push_back({prefix, j.get<std::int64_t>()});
-  } else if (j.is_number()) {
-    out->push_back({prefix, j.get<double>()});
-  } else if (j.is_string()) {
-    out->push_back({prefix, j.get<std::string>()});
-  } else {
-    out->push_back({prefix, j.dump()});  // lists stay JSON text
-  }
-}
-
-}  // namespace
-
-std::vector<store::Param> flatten_settings(const config::RunSettings& settings) {
-  std::vector<store::Param> params;
-  flatten(nlohmann::json::parse(config::canonical_json(settings)), "", &params);
-  return params;
-}
-
-void write_file_atomically(const std::filesystem::path& file, const std::string& bytes) {
-  const auto temporary = file.string() + ".tmp";
-  const auto fail = [&](const std::string& what) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temporary.c_str());
-    throw std::runtime_error(file.string() + ": cannot " + what + ": " + reason);
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("create " + temporary);
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      fail("write");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("sync");
-  }
-  if (::close(fd) != 0) fail("close");
-  if (::rename(temporary.c_str(), file.c_str()) != 0) fail("rename " + temporary);
-  const int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
-
-bool read_file(const std::filesystem::path& file, std::string* bytes) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  *bytes = text.str();
-  return static_cast<bool>(in) || in.eof();
 }
 
 std::unique_ptr<store::RunStore> open_results(const GlobalOptions& globals) {
@@ -241,7 +167,7 @@ std::string experiment_text(const GlobalOptions& globals, const std::string& exp
   if (experiment.empty()) return "";
   const auto file = globals.experiment_dir() / (experiment + ".yaml");
   std::string text;
-  if (!read_file(file, &text)) throw UsageError("cannot read " + file.string());
+  if (!base::read_file(file, &text)) throw UsageError("cannot read " + file.string());
   try {
     const YAML::Node parsed = YAML::Load(text);
     report::parse_claims(parsed["claims"], file.string());
@@ -250,10 +176,6 @@ std::string experiment_text(const GlobalOptions& globals, const std::string& exp
     throw UsageError(e.what());
   }
   return text;
-}
-
-std::string json_strings(const std::vector<std::string>& items) {
-  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 namespace {

@@ -61,18 +61,6 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
 // names it in errors.
 Job job_from_yaml(const std::string& yaml, const std::string& origin);
 
-// Every setting, flattened to dotted keys and typed, for the params table.
-std::vector<store::Param> flatten_settings(const config::RunSettings& settings);
-
-// Writes `bytes` to `file` so that a crash leaves the old file or the new
-// one, never half of one: a temporary file, fsync, rename, fsync of the
-// folder. Throws std::runtime_error naming the file and the reason (a full
-// disk, say).
-void write_file_atomically(const std::filesystem::path& file, const std::string& bytes);
-
-// Reads a whole file; false if it cannot be read.
-bool read_file(const std::filesystem::path& file, std::string* bytes);
-
 // Opens (creating or migrating) the results database for writing; a path
 // that cannot hold a database is a usage error (exit 2) naming it.
 std::unique_ptr<store::RunStore> open_results(const GlobalOptions& globals);
@@ -95,10 +83,6 @@ struct Expansion {
 // a bare name: no '=', '~' or '+') and expands the experiment's sweep and the
 // overrides' sweep values into jobs.
 Expansion expand_words(const GlobalOptions& globals, const std::vector<std::string>& words);
-
-// A JSON array of strings, as stored in the database. Bytes that are not
-// UTF-8 (a command line may hold any) become U+FFFD instead of failing.
-std::string json_strings(const std::vector<std::string>& items);
 
 // The task of `task`, built once per process and shared: compose_job() builds
 // it to check its data (a missing or malformed file, lengths without

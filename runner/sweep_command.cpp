@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/files.h"
 #include "base/text.h"
 #include "launch/local_pool.h"
 #include "runner/sweep.h"
@@ -86,7 +87,7 @@ launch::SlurmOptions slurm_options(const GlobalOptions& globals, const std::stri
     std::string text;
     if (!stored_yaml.empty()) {
       slurm = launch::parse_slurm_options(stored_yaml, "the sweep's stored launcher options");
-    } else if (read_file(file, &text)) {
+    } else if (base::read_file(file, &text)) {
       slurm = launch::parse_slurm_options(text, file.string());
     }
     for (const auto& [key, value] : words.options)
@@ -258,9 +259,9 @@ void sweep(const GlobalOptions& globals, SweepOptions options) {
     store = open_results(globals);
     std::vector<store::PlannedJob> frozen;
     for (const auto& p : plan)
-      frozen.push_back({json_strings(p.overrides), p.hash, p.config_yaml});
-    sweep_id = store->begin_sweep(name, json_strings(options.words), frozen, train::code_version(),
-                                  experiment);
+      frozen.push_back({store::json_strings(p.overrides), p.hash, p.config_yaml});
+    sweep_id = store->begin_sweep(name, store::json_strings(options.words), frozen,
+                                  train::code_version(), experiment);
   } else {
     sweep_id = resumed->sweep_id;
     name = resumed->name;

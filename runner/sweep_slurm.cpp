@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "base/files.h"
 #include "launch/job_file.h"
 #include "launch/log_tail.h"
 #include "runner/sweep.h"
@@ -105,7 +106,7 @@ void SlurmDriver::write_job_file() const {
   for (const auto& p : sweep_.plan)
     file.jobs.push_back({p.overrides, p.hash, p.config_yaml});
   std::filesystem::create_directories(dir_);
-  write_file_atomically(dir_ / "plan.json", launch::job_file_text(file));
+  base::write_file_atomically(dir_ / "plan.json", launch::job_file_text(file));
 }
 
 std::string SlurmDriver::failure(const PlannedJob& job, const std::string& task_id,
@@ -195,7 +196,7 @@ void SlurmDriver::submit(const std::vector<const PlannedJob*>& jobs) {
   }
   const auto script = dir_ / "slurm" / ("array-" + launch::array_spec(request.task_ids, 0) + ".sh");
   std::filesystem::create_directories(script.parent_path());
-  write_file_atomically(script, launch::batch_script(request));
+  base::write_file_atomically(script, launch::batch_script(request));
   // Where a task's log stops before this submission: the rest is new.
   std::vector<launch::LogTail> logs;
   for (const auto* p : jobs)

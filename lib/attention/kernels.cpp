@@ -28,18 +28,18 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
               trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-void for_row_blocks(int rows, std::int64_t row_size, const std::function<void(int, int)>& body) {
+void for_row_blocks(int rows, std::int64_t row_size, void (*call)(void*, int, int), void* body) {
   constexpr std::int64_t kParallelWork = 32768;
   const int threads = std::min(omp_get_max_threads(), rows);
   if (threads < 2 || rows * row_size < kParallelWork) {
-    body(0, rows);
+    call(body, 0, rows);
     return;
   }
   const int block = (rows + threads - 1) / threads;
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
   for (int i = 0; i < threads; ++i) {
     const int first = i * block;
-    if (first < rows) body(first, std::min(rows, first + block));
+    if (first < rows) call(body, first, std::min(rows, first + block));
   }
 }
 

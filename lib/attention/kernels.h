@@ -13,15 +13,25 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
+#include <type_traits>
 
 namespace attnlab::attention::kernels {
+
+// The untyped core of for_row_blocks below: call(body, first, last).
+void for_row_blocks(int rows, std::int64_t row_size, void (*call)(void*, int, int), void* body);
 
 // Runs body(first, last) over [0, rows) in one contiguous block per
 // OpenMP thread (the threads LibTorch was given) when the rows hold at
 // least about 32k values of work (`row_size` each), else once on this
-// thread. Each row's arithmetic is the same either way.
-void for_row_blocks(int rows, std::int64_t row_size, const std::function<void(int, int)>& body);
+// thread. Each row's arithmetic is the same either way. Allocates nothing.
+template <typename Body>
+void for_row_blocks(int rows, std::int64_t row_size, Body&& body) {
+  using B = std::remove_reference_t<Body>;
+  for_row_blocks(
+      rows, row_size, [](void* b, int first, int last) { (*static_cast<B*>(b))(first, last); },
+      const_cast<void*>(static_cast<const void*>(std::addressof(body))));
+}
 
 // C = alpha op(A) op(B) + beta C for row-major A, B, C, where op(X) is X or
 // its transpose; op(A) is m x k, op(B) k x n, C m x n, and lda, ldb, ldc

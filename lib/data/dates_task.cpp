@@ -28,6 +28,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "base/errors.h"
 #include "base/text.h"
 
 namespace attnlab::data {
@@ -173,9 +174,9 @@ bool known_locale(const icu::Locale& locale) {
                 "ja_JP", "zh_CN", "ru_RU", "ar_EG", "hi_IN", "pt_BR"};
   }
   if (examples.size() > 12) examples.resize(12);
-  throw std::invalid_argument("task.locales: unknown locale '" + name +
-                              "'; valid: " + base::join(examples) + ", ... (ICU knows " +
-                              std::to_string(count) + ")");
+  throw base::KeyError("task.locales", "unknown locale '" + name +
+                                           "'; valid: " + base::join(examples) +
+                                           ", ... (ICU knows " + std::to_string(count) + ")");
 }
 
 // The canonical form of `name` with the Gregorian calendar. Throws
@@ -257,8 +258,8 @@ std::vector<LocaleFormat> formats_of(const std::string& name) {
     formats.emplace_back(pattern, locale, fields.numeric_month);
   }
   if (formats.empty()) {
-    throw std::invalid_argument("task.locales: ICU has no date format of '" + name +
-                                "' that shows the full year");
+    throw base::KeyError("task.locales",
+                         "ICU has no date format of '" + name + "' that shows the full year");
   }
   return formats;
 }
@@ -322,13 +323,14 @@ std::string DatesTask::render(const std::string& locale, const std::string& form
 
 DatesTask::DatesTask(const config::TaskSettings& settings) : CorpusTask(Vocabulary("")) {
   if (settings.locales.empty()) {
-    throw std::invalid_argument("task.locales: expected at least one locale");
+    throw base::KeyError("task.locales", "expected at least one locale");
   }
   if (settings.years[0] < 1 || settings.years[1] > 9999 || settings.years[0] > settings.years[1]) {
-    throw std::invalid_argument(
-        "task.years: expected [first, last] with 1 <= first <= last <= "
-        "9999, got [" +
-        std::to_string(settings.years[0]) + ", " + std::to_string(settings.years[1]) + "]");
+    throw base::KeyError("task.years",
+                         "expected [first, last] with 1 <= first <= last <= "
+                         "9999, got [" +
+                             std::to_string(settings.years[0]) + ", " +
+                             std::to_string(settings.years[1]) + "]");
   }
   std::vector<std::vector<LocaleFormat>> locales;
   for (const auto& name : settings.locales)

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/errors.h"
+
 namespace attnlab::data {
 namespace {
 
@@ -55,11 +57,12 @@ G2pCmudictTask::G2pCmudictTask(const config::TaskSettings& settings) : CorpusTas
   const std::string path = settings.path.empty() ? kCmudictPath : settings.path;
   std::string bytes;
   if (!read_bytes(path, &bytes)) {
-    throw std::invalid_argument("task.path: cannot read the CMU dictionary " + path +
-                                (settings.path.empty()
-                                     ? " (Debian's festlex-cmu package ships it: apt-get install "
-                                       "festlex-cmu, or run scripts/install-deps.sh)"
-                                     : ""));
+    throw base::KeyError(
+        "task.path",
+        "cannot read the CMU dictionary " + path +
+            (settings.path.empty() ? " (Debian's festlex-cmu package ships it: apt-get install "
+                                     "festlex-cmu, or run scripts/install-deps.sh)"
+                                   : ""));
   }
   digest_ = digest_of(bytes);
   std::istringstream in(bytes);

@@ -24,6 +24,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "base/errors.h"
 #include "base/text.h"
 
 namespace attnlab::data {
@@ -87,10 +88,11 @@ class NumbersTask::Speller {
     const std::string actual_language = icu::Locale(actual.c_str()).getLanguage();
     if (U_FAILURE(status) || locale.isBogus() || language.empty() || actual_language.empty() ||
         actual_language != locale.getLanguage()) {
-      throw std::invalid_argument(
-          "task.language: ICU has no spell-out rules for '" + language + "'" +
-          (actual.empty() ? std::string() : " (it would fall back to '" + actual + "')") +
-          "; valid: " + base::join(NumbersTask::languages()));
+      throw base::KeyError(
+          "task.language",
+          "ICU has no spell-out rules for '" + language + "'" +
+              (actual.empty() ? std::string() : " (it would fall back to '" + actual + "')") +
+              "; valid: " + base::join(NumbersTask::languages()));
     }
     // The counting form ("eins", not "ein"); every language in ICU 72 has it.
     const icu::UnicodeString numbering = icu::UnicodeString::fromUTF8("%spellout-numbering");
@@ -131,8 +133,8 @@ class NumbersTask::Speller {
 NumbersTask::NumbersTask(const config::TaskSettings& settings)
     : speller_(std::make_unique<const Speller>(settings.language)) {
   if (settings.direction != "to_digits" && settings.direction != "to_words") {
-    throw std::invalid_argument("task.direction: expected 'to_digits' or 'to_words', got '" +
-                                settings.direction + "'");
+    throw base::KeyError("task.direction",
+                         "expected 'to_digits' or 'to_words', got '" + settings.direction + "'");
   }
   to_digits_ = settings.direction == "to_digits";
   zero_ = vocabulary_.add("0");
@@ -165,19 +167,19 @@ NumbersTask::NumbersTask(const config::TaskSettings& settings)
   for (const char32_t c : alphabet)
     vocabulary_.add(utf8(std::u32string(1, c)));
   if (max_digits_ == 0) {
-    throw std::invalid_argument("task.language: ICU writes even one-digit numbers in '" +
-                                settings.language + "' with digits");
+    throw base::KeyError("task.language", "ICU writes even one-digit numbers in '" +
+                                              settings.language + "' with digits");
   }
 
   for (const auto& [key, lengths] : {std::make_pair("task.train_lengths", settings.train_lengths),
                                      std::make_pair("task.test_lengths", settings.test_lengths)}) {
     if (lengths[0] >= 1 && lengths[1] <= max_digits_) continue;
-    throw std::invalid_argument(
-        std::string(key) + ": numbers have 1 to " + std::to_string(max_digits_) + " digits" +
-        (max_digits_ < kMaxDigits
-             ? " in '" + settings.language + "' (ICU writes longer ones with digits)"
-             : std::string()) +
-        ", got [" + std::to_string(lengths[0]) + ", " + std::to_string(lengths[1]) + "]");
+    throw base::KeyError(
+        key, "numbers have 1 to " + std::to_string(max_digits_) + " digits" +
+                 (max_digits_ < kMaxDigits
+                      ? " in '" + settings.language + "' (ICU writes longer ones with digits)"
+                      : std::string()) +
+                 ", got [" + std::to_string(lengths[0]) + ", " + std::to_string(lengths[1]) + "]");
   }
 }
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "base/errors.h"
 #include "base/hash.h"
 #include "base/registry.h"
 #include "config/sha256.h"
@@ -168,10 +169,10 @@ void CorpusTask::require_training_examples(std::array<int, 2> lengths,
   for (const auto& e : train_) {
     if (e.length >= lengths[0] && e.length <= lengths[1]) return;
   }
-  throw std::invalid_argument("task.train_lengths: no training examples of " + what + " with " +
-                              std::to_string(lengths[0]) + " to " + std::to_string(lengths[1]) +
-                              " " + length_unit() + " (the training split holds " +
-                              std::to_string(train_.size()) + ")");
+  throw base::KeyError("task.train_lengths",
+                       "no training examples of " + what + " with " + std::to_string(lengths[0]) +
+                           " to " + std::to_string(lengths[1]) + " " + length_unit() +
+                           " (the training split holds " + std::to_string(train_.size()) + ")");
 }
 
 std::vector<Example> CorpusTask::training_batch(Rng& rng, std::array<int, 2> lengths,

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/errors.h"
+
 namespace attnlab::data {
 namespace {
 
@@ -31,7 +33,7 @@ TsvTask::TsvTask(const config::TaskSettings& settings)
   const bool characters = settings.tokenize == "char";
   std::string bytes;
   if (!read_bytes(settings.path, &bytes)) {
-    throw std::invalid_argument("task.path: cannot read " + settings.path);
+    throw base::KeyError("task.path", "cannot read " + settings.path);
   }
   digest_ = digest_of(bytes);
   std::istringstream in(bytes);

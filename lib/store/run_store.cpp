@@ -680,4 +680,8 @@ std::vector<MetricPoint> RunStore::metrics(const std::string& run_id) {
   return out;
 }
 
+std::string json_strings(const std::vector<std::string>& items) {
+  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace attnlab::store

@@ -264,4 +264,9 @@ std::string this_host();
 // exists: it was killed or crashed without recording why.
 bool process_vanished(const RunRecord& run);
 
+// A JSON array of strings, as the runs and sweeps tables keep overrides and
+// command words. Bytes that are not UTF-8 (a command line may hold any)
+// become U+FFFD instead of failing.
+std::string json_strings(const std::vector<std::string>& items);
+
 }  // namespace attnlab::store

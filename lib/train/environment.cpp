@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/errors.h"
+
 namespace attnlab::train {
 namespace {
 
@@ -141,22 +143,23 @@ std::string resolve_device(const std::string& requested) {
   if (requested == "auto") return cuda ? "cuda" : "cpu";
   if (requested.rfind("cuda", 0) != 0) return requested;
   if (!cuda) {
-    throw std::invalid_argument(
-        "device: '" + requested + "' was asked for, but " +
-        (built_with_cuda()
-             ? std::string("no GPU is usable")
-             : "this build of attnlab uses a LibTorch without CUDA (" + std::string(TORCH_VERSION) +
-                   "); build against a CUDA LibTorch (README: Building for a GPU)") +
-        "; use device=cpu or device=auto");
+    throw base::KeyError(
+        "device", "'" + requested + "' was asked for, but " +
+                      (built_with_cuda()
+                           ? std::string("no GPU is usable")
+                           : "this build of attnlab uses a LibTorch without CUDA (" +
+                                 std::string(TORCH_VERSION) +
+                                 "); build against a CUDA LibTorch (README: Building for a GPU)") +
+                      "; use device=cpu or device=auto");
   }
   const auto colon = requested.find(':');
   if (colon != std::string::npos) {
     const int index = std::stoi(requested.substr(colon + 1));
     const auto count = static_cast<int>(torch::cuda::device_count());
     if (index >= count) {
-      throw std::invalid_argument("device: '" + requested +
-                                  "' was asked for, but this machine has " + std::to_string(count) +
-                                  " GPU(s): cuda:0 to cuda:" + std::to_string(count - 1));
+      throw base::KeyError("device", "'" + requested + "' was asked for, but this machine has " +
+                                         std::to_string(count) +
+                                         " GPU(s): cuda:0 to cuda:" + std::to_string(count - 1));
     }
   }
   return requested;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "attention/registry.h"
+#include "base/errors.h"
 #include "base/text.h"
 #include "data/batch.h"
 #include "models/recurrent.h"
@@ -24,8 +25,7 @@ namespace {
 void check_in(const std::string& key, const std::string& value,
               const std::vector<std::string>& valid) {
   if (std::find(valid.begin(), valid.end(), value) != valid.end()) return;
-  throw std::invalid_argument(key + ": '" + value +
-                              "' is not available; valid: " + base::join(valid));
+  throw base::KeyError(key, "'" + value + "' is not available; valid: " + base::join(valid));
 }
 
 // Switches bfloat16 autocast on or off for one device type (the API moved
@@ -152,8 +152,8 @@ std::string choose_engine(const config::RunSettings& settings, const std::string
   const std::string gap = fused_engine_gap(settings, device);
   if (gap.empty()) return "fused";
   if (engine == "fused") {
-    throw std::invalid_argument("train.engine: the fused engine does not cover this run (" + gap +
-                                "); valid here: auto, modules");
+    throw base::KeyError("train.engine", "the fused engine does not cover this run (" + gap +
+                                             "); valid here: auto, modules");
   }
   return "modules";
 }

@@ -1,5 +1,5 @@
 // The base layer: name lists and suggestions, number and Markdown
-// formatting, the registry's lookup and error, and golden values that pin
+// formatting, the registry's lookup and error, the keyed error, and golden values that pin
 // the hash and the random stream (splits, seeds and shuffles of stored runs
 // depend on them).
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/errors.h"
 #include "base/hash.h"
 #include "base/registry.h"
 #include "base/text.h"
@@ -50,6 +51,14 @@ TEST(Registry, FindsByNameInTableOrderAndNamesTheValidOnes) {
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()), "unknown number 'four'; valid: one, two, three");
   }
+}
+
+TEST(KeyError, CarriesTheKeyAndSaysItFirst) {
+  const KeyError e("task.path", "cannot read x.tsv");
+  EXPECT_EQ(e.key(), "task.path");
+  EXPECT_EQ(std::string(e.what()), "task.path: cannot read x.tsv");
+  const std::invalid_argument& plain = e;  // callers that do not care still catch it
+  EXPECT_EQ(std::string(plain.what()), "task.path: cannot read x.tsv");
 }
 
 TEST(Hash, GoldenValues) {

@@ -1,0 +1,148 @@
+// The order matters for resuming: a run is reopened only when its
+// checkpoint reads back whole, and the checkpoint file is deleted only after
+// the finished run is stored.
+#include "train/stored_run.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+#include "train/environment.h"
+
+namespace attnlab::train {
+namespace {
+
+void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<store::Param>* out) {
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items())
+      flatten(value, prefix.empty() ? key : prefix + "." + key, out);
+  } else if (j.is_boolean()) {
+    out->push_back({prefix, std::int64_t{j.get<bool>() ? 1 : 0}});
+  } else if (j.is_number_integer()) {
+    out->push_back({prefix, j.get<std::int64_t>()});
+  } else if (j.is_number()) {
+    out->push_back({prefix, j.get<double>()});
+  } else if (j.is_string()) {
+    out->push_back({prefix, j.get<std::string>()});
+  } else {
+    out->push_back({prefix, j.dump()});  // lists stay JSON text
+  }
+}
+
+// Every setting, flattened to dotted keys and typed, for the params table.
+std::vector<store::Param> flatten_settings(const config::RunSettings& settings) {
+  std::vector<store::Param> params;
+  flatten(nlohmann::json::parse(config::canonical_json(settings)), "", &params);
+  return params;
+}
+
+// What the runs table records of a new run.
+store::NewRun new_run(const RunSpec& spec, const store::Environment& environment) {
+  const auto& s = spec.settings;
+  store::NewRun record;
+  record.sweep_id = spec.sweep_id;
+  record.config_hash = spec.config_hash;
+  record.config_yaml = config::to_yaml(s);
+  record.overrides_json = store::json_strings(spec.overrides);
+  record.seed = s.seed;
+  record.task = s.task.name;
+  record.model = s.model.name;
+  record.attention = s.attention.name;
+  record.decoder = s.model.name == "rnn" ? s.model.decoder : s.model.name;
+  record.hidden_size = s.model.hidden_size;
+  record.train_min_length = s.task.train_lengths[0];
+  record.train_max_length = s.task.train_lengths[1];
+  record.length_unit = spec.task->length_unit();
+  record.data_identity = spec.task->data_identity();
+  record.slurm_job_id = spec.slurm_job_id;
+  record.environment = environment;
+  return record;
+}
+
+void write_run_folder(const std::filesystem::path& dir, const RunSpec& spec) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "config.yaml") << config::to_yaml(spec.settings);
+  YAML::Emitter overrides_yaml;
+  overrides_yaml << YAML::BeginSeq;
+  for (const auto& o : spec.overrides)
+    overrides_yaml << o;
+  overrides_yaml << YAML::EndSeq;
+  std::ofstream(dir / "overrides.yaml") << overrides_yaml.c_str() << "\n";
+}
+
+}  // namespace
+
+StoredRun::StoredRun(store::RunStore& store, RunSpec spec) : store_(store), spec_(std::move(spec)) {
+  store_.reap_vanished_runs();
+  record_ = new_run(spec_, configure_environment(spec_.settings.threads, spec_.device));
+  // An interrupted run of this config continues from its checkpoint.
+  if (const auto previous = store_.resumable_run(spec_.config_hash)) {
+    if (base::read_file(spec_.runs_dir / previous->run_id / "checkpoint.pt", &resume_state_)) {
+      id_ = previous->run_id;
+      store_.reopen_run(id_, ::getpid(), record_.slurm_job_id);
+    } else {
+      resume_state_.clear();
+    }
+  }
+  if (id_.empty()) {
+    id_ = store_.begin_run(record_);
+    store_.set_params(id_, flatten_settings(spec_.settings));
+  }
+  write_run_folder(spec_.runs_dir / id_, spec_);
+}
+
+RunOutcome StoredRun::train(const RunEvents& events) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  const auto checkpoint = spec_.runs_dir / id_ / "checkpoint.pt";
+  TrainCallbacks callbacks;
+  callbacks.should_stop = [&] { return events.stop_signal && events.stop_signal() != 0; };
+  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& points) {
+    store_.log_metrics(id_, points);
+    store_.heartbeat(id_);
+    if (events.on_metrics) events.on_metrics(points, elapsed());
+  };
+  callbacks.on_checkpoint = [&](int step, const std::string& state) {
+    base::write_file_atomically(checkpoint, state);
+    store_.set_checkpoint(id_, step);
+  };
+
+  RunOutcome outcome;
+  try {
+    Trainer trainer(spec_.settings, torch::Device(spec_.device), spec_.task);
+    store_.set_model(id_, trainer.parameter_count(), trainer.engine());
+    const int resumed_step = resuming() ? trainer.restore(resume_state_) : -1;
+    if (events.on_model) events.on_model(trainer.parameter_count(), trainer.engine(), resumed_step);
+    outcome.result = trainer.run(callbacks);
+  } catch (const std::exception& e) {
+    outcome.status = dynamic_cast<const Diverged*>(&e) != nullptr ? "diverged" : "failed";
+    outcome.error = e.what();
+    const int signal = events.stop_signal ? events.stop_signal() : 0;
+    if (signal != 0) {
+      outcome.status = "interrupted";
+      outcome.error = "interrupted by signal " + std::to_string(signal) + ": " + outcome.error;
+    }
+    outcome.seconds = elapsed();
+    store_.set_peak_memory(id_, peak_memory_bytes());
+    store_.end_run(id_, outcome.status, outcome.error, outcome.seconds);
+    return outcome;
+  }
+  const TrainResult& r = outcome.result;
+  store_.log_metrics(id_, {{r.trained_steps, "steps_per_second", r.steps_per_second}});
+  store_.set_peak_memory(id_, peak_memory_bytes());
+  outcome.status = "finished";
+  outcome.seconds = elapsed();
+  store_.finish_run(
+      id_, {r.evals, r.splits, r.examples, outcome.seconds, r.selected_step, r.trained_steps});
+  std::error_code ignored;
+  std::filesystem::remove(checkpoint, ignored);
+  return outcome;
+}
+
+}  // namespace attnlab::train

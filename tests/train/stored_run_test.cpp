@@ -1,0 +1,113 @@
+// A run's lifecycle in a real store and folder: it begins and finishes with
+// its results and no checkpoint left; a signal ends it interrupted with the
+// reason and its checkpoint kept; the same config then reopens that run and
+// continues from the checkpoint's step; a run whose trainer fails is stored
+// failed.
+#include "train/stored_run.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "data/task.h"
+
+namespace attnlab::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoredRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("attnlab-stored-run-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = std::make_unique<store::RunStore>(dir_ / "t.db", store::OpenMode::kReadWrite);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  RunSpec spec(const std::string& hash) const {
+    config::RunSettings s;
+    s.task.vocab_size = 10;
+    s.task.train_lengths = {1, 4};
+    s.task.test_lengths = {1, 4};
+    s.task.eval_examples = 20;
+    s.model.embedding_size = 8;
+    s.model.hidden_size = 16;
+    s.attention.name = "dot";
+    s.train.steps = 40;
+    s.train.batch_size = 8;
+    s.train.log_every = 10;
+    s.train.checkpoint_every = 10;
+    return {s, hash, {"attention=dot"}, "", "", "cpu", dir_ / "runs", data::make_task(s.task)};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::RunStore> store_;
+};
+
+TEST_F(StoredRunTest, FinishesWithItsResultsAndNoCheckpointLeft) {
+  StoredRun run(*store_, spec("h1"));
+  EXPECT_FALSE(run.resuming());
+  EXPECT_TRUE(fs::exists(dir_ / "runs" / run.id() / "config.yaml"));
+  EXPECT_TRUE(fs::exists(dir_ / "runs" / run.id() / "overrides.yaml"));
+  int logged = 0;
+  RunEvents events;
+  events.on_metrics = [&](const std::vector<store::MetricPoint>&, double) { ++logged; };
+  const RunOutcome outcome = run.train(events);
+  ASSERT_TRUE(outcome.finished()) << outcome.error;
+  EXPECT_EQ(logged, 4);  // steps 10, 20, 30, 40
+  EXPECT_EQ(outcome.result.trained_steps, 40);
+  const auto stored = store_->find_run(run.id());
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->status, "finished");
+  EXPECT_EQ(stored->trained_steps, 40);
+  EXPECT_GT(stored->parameters, 0);
+  EXPECT_EQ(stored->engine, "fused");
+  EXPECT_FALSE(fs::exists(dir_ / "runs" / run.id() / "checkpoint.pt"));
+}
+
+TEST_F(StoredRunTest, AnInterruptedRunResumesFromItsCheckpoint) {
+  std::string id;
+  {
+    StoredRun run(*store_, spec("h2"));
+    id = run.id();
+    int signal = 0;
+    RunEvents events;
+    events.stop_signal = [&] { return signal; };
+    events.on_metrics = [&](const std::vector<store::MetricPoint>& points, double) {
+      if (points.front().step == 20) signal = 15;  // after the step-20 checkpoint
+    };
+    const RunOutcome outcome = run.train(events);
+    EXPECT_EQ(outcome.status, "interrupted");
+    EXPECT_EQ(outcome.error.rfind("interrupted by signal 15: ", 0), 0u) << outcome.error;
+    EXPECT_EQ(store_->find_run(id)->status, "interrupted");
+    EXPECT_EQ(store_->find_run(id)->checkpoint_step, 20);
+  }
+  StoredRun again(*store_, spec("h2"));
+  EXPECT_EQ(again.id(), id);
+  EXPECT_TRUE(again.resuming());
+  int resumed = -1;
+  RunEvents events;
+  events.on_model = [&](std::int64_t, const std::string&, int step) { resumed = step; };
+  const RunOutcome outcome = again.train(events);
+  ASSERT_TRUE(outcome.finished()) << outcome.error;
+  EXPECT_EQ(resumed, 20);
+  EXPECT_EQ(store_->find_run(id)->status, "finished");
+}
+
+TEST_F(StoredRunTest, ARunWhoseTrainerFailsIsStoredFailed) {
+  RunSpec bad = spec("h3");
+  bad.settings.attention.name = "bogus";  // the model cannot be built
+  StoredRun run(*store_, bad);
+  const RunOutcome outcome = run.train({});
+  EXPECT_EQ(outcome.status, "failed");
+  EXPECT_NE(outcome.error.find("bogus"), std::string::npos) << outcome.error;
+  const auto stored = store_->find_run(run.id());
+  EXPECT_EQ(stored->status, "failed");
+  EXPECT_EQ(stored->error, outcome.error);
+}
+
+}  // namespace
+}  // namespace attnlab::train
