@@ -89,7 +89,7 @@
 #include <vector>
 
 #include "report/statistics.h"
-#include "store/run_store.h"
+#include "store/records.h"
 
 namespace attnlab::report {
 

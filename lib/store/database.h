@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "store/records.h"
+
 namespace attnlab::store {
 
 // Any SQLite failure; the message names the database file and the statement.
@@ -20,8 +22,6 @@ class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
 
 class Statement {
  public:

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/errors.h"
+#include "store/run_store.h"
 
 namespace attnlab::train {
 namespace {

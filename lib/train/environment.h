@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/run_store.h"
+#include "store/records.h"
 
 namespace attnlab::train {
 

@@ -16,7 +16,7 @@
 #include "data/batch.h"
 #include "data/task.h"
 #include "models/model.h"
-#include "store/run_store.h"
+#include "store/records.h"
 #include "train/metrics.h"
 
 namespace attnlab::train {

@@ -16,7 +16,7 @@
 #include "config/settings.h"
 #include "data/task.h"
 #include "models/model.h"
-#include "store/run_store.h"
+#include "store/records.h"
 
 namespace attnlab::train {
 

@@ -1,0 +1,165 @@
+// The values attnlab records about runs and sweeps, without the repository
+// that stores them (run_store.h): what the trainer reports and the report
+// reads need only these. A run is 'running' (its process, pid, beats a
+// heartbeat), 'finished' with all its evaluations, 'failed' (with its
+// error), 'diverged' (its loss became NaN or infinite) or 'interrupted'
+// (stopped by a signal, or its process vanished; it resumes from its last
+// checkpoint).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace attnlab::store {
+
+// One SQLite value: NULL, an integer, a real or text.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+struct Environment {
+  std::string git_commit;
+  std::string torch_version;
+  int threads = 1;
+  std::string cpu;
+  std::string device;
+  std::string hostname;
+  bool git_dirty = false;       // the source tree had uncommitted changes
+  std::string attnlab_version;  // the release, e.g. "0.4.0"
+  std::string blas;             // the BLAS library LibTorch calls
+  std::string gpu;              // the GPU's name, "" on the CPU
+};
+
+struct NewRun {
+  std::string sweep_id;  // "" when the run belongs to no sweep
+  std::string config_hash;
+  std::string config_yaml;
+  std::string overrides_json;  // JSON array of strings
+  std::uint64_t seed = 0;
+  std::string task;
+  std::string model;
+  std::string attention;
+  std::string decoder;  // model.decoder ('luong', 'bahdanau'), or 'transformer'
+  int hidden_size = 0;
+  int train_min_length = 0;
+  int train_max_length = 0;
+  std::string length_unit;  // what the task's lengths count: "symbols", "digits", ...
+  // What besides the settings decided the data (data::Task::data_identity()):
+  // "" when the settings and seed alone do.
+  std::string data_identity;
+  std::string slurm_job_id;  // "ARRAY_TASK" (or the job id) when Slurm ran it, else ""
+  Environment environment;
+};
+
+struct RunRecord {
+  std::string run_id;
+  std::string uid;  // random, unique across databases: what shard merging matches on
+  NewRun run;
+  std::string status;  // running | finished | failed | diverged | interrupted
+  std::string error;
+  std::string started_at;  // ISO 8601, UTC
+  std::string finished_at;
+  double wall_seconds = 0;
+  std::int64_t parameters = 0;  // trainable parameters; 0 until the model was built
+  std::int64_t pid = 0;         // the process training it (0 once it ended)
+  std::string heartbeat_at;
+  int checkpoint_step = 0;             // last saved step; 0 = none
+  std::int64_t peak_memory_bytes = 0;  // the run process's peak resident memory; 0 = unknown
+  int selected_step = 0;               // the step whose weights were evaluated; 0 = not recorded
+  int trained_steps = 0;               // optimiser steps taken; 0 = not recorded
+  std::string engine;                  // 'fused' or 'modules' (train.engine); empty = not recorded
+};
+
+// One setting of a run, flattened ('model.hidden_size'), typed.
+struct Param {
+  std::string key;
+  Value value;
+};
+
+// Scores of one evaluation set: a length bucket, or a whole split.
+struct Scores {
+  int n = 0;                     // examples
+  double token_accuracy = 0;     // reference tokens predicted right, in [0, 1]
+  double sequence_accuracy = 0;  // exact match, in [0, 1]
+  double error_rate = 0;         // edit distance / reference tokens (PER, WER or CER)
+  double bleu = 0;               // corpus BLEU (sacreBLEU's default), in [0, 100]
+  // exp of the mean teacher-forced cross-entropy per reference token (<eos>
+  // included); 0 when not measured (runs stored before schema 8).
+  double perplexity = 0;
+};
+
+struct LengthEval : Scores {
+  int length = 0;  // the task's length of the bucket's examples
+  // '1' or '0' per example (decoded exactly or not), in evaluation order: the
+  // same examples, in the same order, for every run of a seed and task. Empty
+  // when not recorded (runs stored before schema 5).
+  std::string outcomes;
+};
+
+// A whole split at once ('test' over every evaluated length, or 'dev').
+struct SplitScores : Scores {
+  std::string split;
+};
+
+// One decoded evaluation example with the attention it paid.
+struct DecodedExample {
+  int length = 0;
+  std::string source;      // text, as the task writes it
+  std::string reference;   // the expected output
+  std::string prediction;  // the decoded output, up to <eos>
+  std::vector<std::string> source_tokens;
+  std::vector<std::string> output_tokens;  // decoded tokens, <eos> included when produced
+  // Row-major [output_tokens x source_tokens] weights (a row sums to 1); empty
+  // for a model without attention. The Transformer's is its last layer's,
+  // mean over heads.
+  std::vector<float> weights;
+};
+
+// What a finished run stores, at once.
+struct RunResults {
+  std::vector<LengthEval> evals;  // per length
+  std::vector<SplitScores> splits;
+  std::vector<DecodedExample> examples;
+  double wall_seconds = 0;
+  int selected_step = 0;  // the step whose weights were evaluated (train.select)
+  int trained_steps = 0;  // fewer than train.steps when early stopping ended training
+};
+
+struct MetricPoint {
+  int step = 0;
+  std::string name;
+  double value = 0;
+};
+
+struct PlannedJob {
+  std::string overrides_json;  // JSON array of strings
+  std::string config_hash;
+  std::string config_yaml;  // the composed settings, frozen with the plan
+};
+
+struct SweepRecord {
+  std::string sweep_id;
+  std::string name;
+  std::string overrides_json;
+  int n_jobs = 0;
+  std::string status;
+  std::string created_at;
+  std::string finished_at;
+  int finished = 0;                // jobs whose run finished
+  int failed = 0;                  // jobs whose latest run failed, diverged or was interrupted
+  int running = 0;                 // jobs whose latest run is still running
+  std::string launcher = "local";  // "local" or "slurm"
+  std::string launcher_yaml;       // the launcher's options as the sweep used them
+};
+
+// One Slurm array task that ran (or was to run) a job of a sweep.
+struct SlurmTask {
+  int job_index = 0;         // 0-based, in the sweep's plan
+  std::string slurm_job_id;  // "ARRAY_TASK"
+  std::string state;         // Slurm's state when last seen (PENDING, RUNNING, COMPLETED, ...)
+  std::string reason;
+  std::string submitted_at;
+  std::string updated_at;
+};
+
+}  // namespace attnlab::store
