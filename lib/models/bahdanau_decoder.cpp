@@ -35,8 +35,7 @@ DecoderStep BahdanauDecoderImpl::step(const torch::Tensor& embedded, DecoderStat
 
 torch::Tensor BahdanauDecoderImpl::forward_fused(const torch::Tensor& embedded,
                                                  const DecoderState& state, const Memory& memory) {
-  auto in = fused_inputs(embedded, state, memory, scorer() != nullptr);
-  in.kind = fused::DecoderKind::bahdanau;
+  const auto in = fused_inputs(embedded, state, memory, scorer() != nullptr);
   const auto loop = fused::decoder_loop(in);
   // The readout needs no recurrence: all steps at once.
   auto readout = u_o_(loop.states) + v_o_(embedded.transpose(0, 1));  // [T, B, 2H]
@@ -46,10 +45,13 @@ torch::Tensor BahdanauDecoderImpl::forward_fused(const torch::Tensor& embedded,
   return features.transpose(0, 1).contiguous();  // [B, T, H]
 }
 
+void BahdanauDecoderImpl::describe(fused::DecoderStart* start) const {
+  start->kind = fused::DecoderKind::bahdanau;
+}
+
 fused::StepperInputs BahdanauDecoderImpl::stepper_inputs(const Memory& memory,
                                                          const DecoderState& state) {
   auto in = DecoderImpl::stepper_inputs(memory, state);
-  in.kind = fused::DecoderKind::bahdanau;
   in.u_o_w = u_o_->weight;
   in.u_o_b = u_o_->bias;
   in.v_o_w = v_o_->weight;

@@ -23,6 +23,9 @@ class BahdanauDecoderImpl : public DecoderImpl {
                               const Memory& memory) override;
   fused::StepperInputs stepper_inputs(const Memory& memory, const DecoderState& state) override;
 
+ protected:
+  void describe(fused::DecoderStart* start) const override;
+
  private:
   torch::nn::Linear u_o_{nullptr};  // H -> 2H, with the readout's bias
   torch::nn::Linear v_o_{nullptr};  // E -> 2H

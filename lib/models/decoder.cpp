@@ -60,38 +60,37 @@ fused::DecoderLoopInputs DecoderImpl::fused_inputs(const torch::Tensor& embedded
   const auto cell = weights_of(gru_, lstm_);
   const auto e = embedded.size(2);
   fused::DecoderLoopInputs in;
-  in.lstm = !gru_;
-  in.scorer = scorer_.get();
+  fill_start(memory, state, &in);
   in.gx = at::linear(embedded.transpose(0, 1), cell.w_ih.narrow(1, 0, e), cell.b_ih);  // [T, B, G]
   if (extra) in.w_extra = cell.w_ih.narrow(1, e, hidden_size_);
-  in.w_hh = cell.w_hh;
-  in.b_hh = cell.b_hh;
-  in.h0 = state.hidden;
-  in.c0 = state.cell;
-  in.memory = memory.states;
-  in.keys = memory.keys;
-  in.mask = memory.mask;
   return in;
 }
 
 fused::StepperInputs DecoderImpl::stepper_inputs(const Memory& memory, const DecoderState& state) {
   fused::StepperInputs in;
-  in.lstm = !gru_;
-  in.scorer = scorer_.get();
-  in.embedding = embedding_->weight;
+  fill_start(memory, state, &in);
   const auto cell = weights_of(gru_, lstm_);
+  in.embedding = embedding_->weight;
   in.w_ih = cell.w_ih;
   in.b_ih = cell.b_ih;
-  in.w_hh = cell.w_hh;
-  in.b_hh = cell.b_hh;
   in.w_s = w_s_->weight;
   in.b_s = w_s_->bias;
-  in.h0 = state.hidden;
-  in.c0 = state.cell;
-  in.memory = memory.states;
-  in.keys = memory.keys;
-  in.mask = memory.mask;
   return in;
+}
+
+void DecoderImpl::fill_start(const Memory& memory, const DecoderState& state,
+                             fused::DecoderStart* start) {
+  const auto cell = weights_of(gru_, lstm_);
+  start->lstm = !gru_;
+  start->scorer = scorer_.get();
+  start->w_hh = cell.w_hh;
+  start->b_hh = cell.b_hh;
+  start->h0 = state.hidden;
+  start->c0 = state.cell;
+  start->memory = memory.states;
+  start->keys = memory.keys;
+  start->mask = memory.mask;
+  describe(start);
 }
 
 }  // namespace attnlab::models

@@ -77,13 +77,20 @@ class DecoderImpl : public torch::nn::Module {
   // One step of the recurrent cell on input [B, cell_input_size].
   void advance(const torch::Tensor& input, DecoderState& state);
   attention::ScorerImpl* scorer() const { return scorer_.get(); }
-  // The loop's inputs shared by both decoders, with the embedding gates of
-  // all steps; `extra`: W_ih's columns after the embedding's as w_extra.
+  // The loop's inputs, with the embedding gates of all steps; `extra`:
+  // W_ih's columns after the embedding's as w_extra.
   fused::DecoderLoopInputs fused_inputs(const torch::Tensor& embedded, const DecoderState& state,
                                         const Memory& memory, bool extra);
+  // The decoder's own part of both fused paths' inputs: its kind, and
+  // Luong's input feeding and W_c.
+  virtual void describe(fused::DecoderStart* start) const = 0;
   int hidden_size() const { return hidden_size_; }
 
  private:
+  // The cell's hidden side, the scorer, the state and the memory, then
+  // describe().
+  void fill_start(const Memory& memory, const DecoderState& state, fused::DecoderStart* start);
+
   int hidden_size_;
   torch::nn::Embedding embedding_{nullptr};
   torch::nn::Dropout dropout_{nullptr};

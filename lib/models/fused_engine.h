@@ -43,21 +43,26 @@ LayerOutput recurrent_layer(const torch::Tensor& gx, const torch::Tensor& w_hh,
 
 enum class DecoderKind { luong, bahdanau };
 
-struct DecoderLoopInputs {
+// What both the training loop and the decoding steps read of a decoder,
+// and the state after encoding (B rows, or N while decoding).
+struct DecoderStart {
   DecoderKind kind = DecoderKind::luong;
   bool lstm = false;
   bool input_feeding = false;               // Luong only
   attention::ScorerImpl* scorer = nullptr;  // null: no attention
-  torch::Tensor gx;                         // [T, B, G] embedding gates, b_ih included
+  torch::Tensor w_hh, b_hh;                 // the cell's hidden side
+  torch::Tensor w_c;                        // Luong's W_c [H, 2H] ([H, H] without a scorer)
+  torch::Tensor h0;                         // [B, H]
+  torch::Tensor c0;                         // [B, H] for an LSTM
+  torch::Tensor memory;                     // [B, S, H]
+  torch::Tensor keys;                       // [B, S, K]
+  torch::Tensor mask;                       // [B, S] bool
+};
+
+struct DecoderLoopInputs : DecoderStart {
+  torch::Tensor gx;       // [T, B, G] embedding gates, b_ih included
   torch::Tensor w_extra;  // [G, H] W_ih's columns for h~_{t-1} (Luong, input feeding) or
                           // c_i (Bahdanau with a scorer); else undefined
-  torch::Tensor w_hh, b_hh;
-  torch::Tensor h0;      // [B, H]
-  torch::Tensor c0;      // [B, H] for an LSTM
-  torch::Tensor memory;  // [B, S, H]
-  torch::Tensor keys;    // [B, S, K]
-  torch::Tensor mask;    // [B, S] bool
-  torch::Tensor w_c;     // Luong's W_c [H, 2H] ([H, H] without a scorer)
 };
 
 struct DecoderLoopOutput {
@@ -72,18 +77,11 @@ DecoderLoopOutput decoder_loop(const DecoderLoopInputs& inputs);
 
 // Everything one decoding step reads: the decoder's weights (fp32, CPU)
 // and the state after encoding.
-struct StepperInputs {
-  DecoderKind kind = DecoderKind::luong;
-  bool lstm = false;
-  bool input_feeding = false;                // Luong only
-  attention::ScorerImpl* scorer = nullptr;   // null: no attention
+struct StepperInputs : DecoderStart {
   torch::Tensor embedding;                   // [V, E]
-  torch::Tensor w_ih, b_ih, w_hh, b_hh;      // the cell; W_ih [G, E (+ H)]
-  torch::Tensor w_c;                         // Luong's W_c
+  torch::Tensor w_ih, b_ih;                  // the cell's input side, W_ih [G, E (+ H)]
   torch::Tensor u_o_w, u_o_b, v_o_w, c_o_w;  // Bahdanau's readout (c_o_w: with a scorer)
   torch::Tensor w_s, b_s;                    // the output projection [V, H], [V]
-  torch::Tensor h0, c0;                      // [N, H]; c0 for an LSTM
-  torch::Tensor memory, keys, mask;          // [N, S, H], [N, S, K], [N, S] bool
 };
 
 // Greedy and beam decoding on the fused engine: one step for N rows at a

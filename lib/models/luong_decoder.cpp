@@ -38,20 +38,14 @@ DecoderStep LuongDecoderImpl::step(const torch::Tensor& embedded, DecoderState& 
 
 torch::Tensor LuongDecoderImpl::forward_fused(const torch::Tensor& embedded,
                                               const DecoderState& state, const Memory& memory) {
-  auto in = fused_inputs(embedded, state, memory, input_feeding_);
-  in.kind = fused::DecoderKind::luong;
-  in.input_feeding = input_feeding_;
-  in.w_c = w_c_->weight;
+  const auto in = fused_inputs(embedded, state, memory, input_feeding_);
   return fused::decoder_loop(in).features.transpose(0, 1).contiguous();  // [B, T, H]
 }
 
-fused::StepperInputs LuongDecoderImpl::stepper_inputs(const Memory& memory,
-                                                      const DecoderState& state) {
-  auto in = DecoderImpl::stepper_inputs(memory, state);
-  in.kind = fused::DecoderKind::luong;
-  in.input_feeding = input_feeding_;
-  in.w_c = w_c_->weight;
-  return in;
+void LuongDecoderImpl::describe(fused::DecoderStart* start) const {
+  start->kind = fused::DecoderKind::luong;
+  start->input_feeding = input_feeding_;
+  start->w_c = w_c_->weight;
 }
 
 }  // namespace attnlab::models

@@ -21,7 +21,9 @@ class LuongDecoderImpl : public DecoderImpl {
                    const Memory& memory) override;
   torch::Tensor forward_fused(const torch::Tensor& embedded, const DecoderState& state,
                               const Memory& memory) override;
-  fused::StepperInputs stepper_inputs(const Memory& memory, const DecoderState& state) override;
+
+ protected:
+  void describe(fused::DecoderStart* start) const override;
 
  private:
   bool input_feeding_;
