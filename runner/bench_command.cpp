@@ -34,10 +34,26 @@ void add_machine_options(CLI::App* command, MachineOptions& m) {
   command->add_option("--threads", m.threads, "LibTorch threads (0 = one per core)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  command->add_option("--device", m.device, "where to run")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"cpu"}));
+  command
+      ->add_option("--device", m.device,
+                   "where to run: cpu, cuda, cuda:N (the GPU with index N) or auto (cuda when a "
+                   "GPU is usable)")
+      ->capture_default_str();
   command->add_flag("--json", m.json, "print one JSON object instead of the summary");
+}
+
+// The device as configure_environment() takes it; exit 2 for a GPU this
+// build or machine does not have.
+std::string resolved_device(const std::string& requested) {
+  try {
+    return train::resolve_device(requested);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+bool on_gpu(const std::string& device) {
+  return device.rfind("cuda", 0) == 0;
 }
 
 // The environment as the JSON fields every bench result carries.
@@ -49,44 +65,59 @@ nlohmann::json environment_json(const store::Environment& env) {
           {"torch", env.torch_version},
           {"blas", env.blas},
           {"blas_core", train::blas_core()},
+          {"gpu", env.gpu},
           {"attnlab_commit", env.git_commit},
           {"attnlab_version", env.attnlab_version}};
 }
 
 struct GemmOptions {
   MachineOptions machine;
-  std::vector<int> sizes = {256, 512, 1024, 2048};
+  std::vector<int> sizes;  // empty: the device's default
   double seconds = 1.0;
+  std::string dtype = "fp32";
 };
 
-std::vector<train::GemmMeasurement> run_gemm(const GemmOptions& o, bool quiet) {
-  return train::measure_gemm(o.sizes, o.seconds, [&](const train::GemmMeasurement& m) {
-    if (!quiet) {
-      std::cerr << "  " << std::setw(5) << m.size << "^3: " << std::fixed << std::setprecision(1)
-                << m.gflops << " GFLOP/s\n";
-    }
-  });
+// Sizes large enough to reach the device's peak: a GPU needs far larger
+// products than a CPU before launches stop mattering.
+std::vector<int> default_gemm_sizes(const std::string& device) {
+  if (on_gpu(device)) return {2048, 4096, 8192};
+  return {256, 512, 1024, 2048};
+}
+
+std::vector<train::GemmMeasurement> run_gemm(const GemmOptions& o, const std::string& device,
+                                             bool quiet) {
+  const auto sizes = o.sizes.empty() ? default_gemm_sizes(device) : o.sizes;
+  return train::measure_gemm(sizes, o.seconds, c10::Device(device),
+                             o.dtype == "bf16" ? c10::kBFloat16 : c10::kFloat,
+                             [&](const train::GemmMeasurement& m) {
+                               if (!quiet) {
+                                 std::cerr << "  " << std::setw(5) << m.size << "^3: " << std::fixed
+                                           << std::setprecision(1) << m.gflops << " GFLOP/s\n";
+                               }
+                             });
 }
 
 void gemm(const GemmOptions& o) {
-  const auto env = train::configure_environment(o.machine.threads, o.machine.device);
+  const auto env =
+      train::configure_environment(o.machine.threads, resolved_device(o.machine.device));
   if (!o.machine.json) {
-    std::cout << "fp32 matrix products (torch::mm, " << env.threads << " thread(s), " << env.blas
-              << ") on " << env.cpu << ":\n";
+    std::cout << o.dtype << " matrix products (torch::mm, " << env.threads << " thread(s), "
+              << (on_gpu(env.device) ? env.gpu : env.blas + ") on " + env.cpu) << ":\n";
   }
-  const auto measured = run_gemm(o, o.machine.json);
+  const auto measured = run_gemm(o, env.device, o.machine.json);
   const double peak = train::peak_flops(measured);
   if (o.machine.json) {
     auto j = environment_json(env);
     j["benchmark"] = "gemm";
+    j["dtype"] = o.dtype;
     j["peak_gflops"] = peak / 1e9;
     for (const auto& m : measured)
       j["gflops_by_size"][std::to_string(m.size)] = m.gflops;
     std::cout << j.dump() << "\n";
     return;
   }
-  std::cout << "peak: " << std::fixed << std::setprecision(1) << peak / 1e9
-            << " GFLOP/s (the denominator of MFU in `attnlab bench train`)\n";
+  std::cout << "peak: " << std::fixed << std::setprecision(1) << peak / 1e9 << " GFLOP/s ("
+            << o.dtype << "; the denominator of MFU in `attnlab bench train`)\n";
 }
 
 struct TrainOptions {
@@ -112,10 +143,16 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& workloads()
     o.push_back("model.hidden_size=" + std::to_string(hidden));
     return o;
   };
+  static const auto kLarge = [&] {
+    auto o = standard(1024);
+    o.push_back("train.batch_size=256");
+    return o;
+  }();
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kTable = {
       {"default", {}},  // the model of `make run`: configs/config.yaml as it is
       {"standard", standard(256)},
       {"standard-512", standard(512)},
+      {"large", kLarge},  // a GPU's size: H = 1024, batch 256
   };
   return kTable;
 }
@@ -136,12 +173,12 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
   const Job job = compose_job(globals, "", overrides);
   train::TrainBenchOptions bench;
   bench.settings = job.settings;
-  bench.settings.device = o.machine.device;
+  bench.settings.device = resolved_device(o.machine.device);
   if (o.machine.threads >= 0) bench.settings.threads = o.machine.threads;
   bench.warmup = o.warmup;
   bench.steps = o.steps;
   bench.repeats = o.repeats;
-  const auto env = train::configure_environment(bench.settings.threads, o.machine.device);
+  const auto env = train::configure_environment(bench.settings.threads, bench.settings.device);
   const auto& s = bench.settings;
   const bool quiet = o.machine.json;
   std::ostringstream model;
@@ -156,17 +193,19 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
   }
   model << ", attention " << s.attention.name << ", batch " << s.train.batch_size << ", task "
         << s.task.name << " " << s.task.train_lengths[0] << "-" << s.task.train_lengths[1];
+  if (s.train.precision != "fp32") model << ", " << s.train.precision << " autocast";
   if (!quiet) {
     std::cout << "workload " << o.workload << ": " << model.str() << "; " << env.threads
-              << " thread(s) on " << env.device << "\n";
+              << " thread(s) on " << (on_gpu(env.device) ? env.gpu : env.device) << "\n";
   }
   double peak = o.peak_gflops * 1e9;
   if (peak <= 0) {
     GemmOptions g;
-    g.sizes = {1024, 2048};
+    g.sizes = on_gpu(env.device) ? std::vector<int>{4096, 8192} : std::vector<int>{1024, 2048};
     g.seconds = 0.5;
-    if (!quiet) std::cerr << "measuring the fp32 peak (attnlab bench gemm):\n";
-    peak = train::peak_flops(run_gemm(g, quiet));
+    g.dtype = s.train.precision;  // autocast's products run in bf16
+    if (!quiet) std::cerr << "measuring the " << g.dtype << " peak (attnlab bench gemm):\n";
+    peak = train::peak_flops(run_gemm(g, env.device, quiet));
   }
   const auto result = train::bench_train(bench, [&](int repeat, double steps_per_second) {
     if (!quiet) {
@@ -182,6 +221,7 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
     j["workload"] = o.workload;
     j["overrides"] = overrides;
     j["model"] = model.str();
+    j["precision"] = s.train.precision;
     j["engine"] = result.engine;
     j["parameters"] = result.parameters;
     j["steps_per_second"] = result.median_steps_per_second;
@@ -245,7 +285,8 @@ std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int
 }
 
 void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
-  const auto env = train::configure_environment(o.machine.threads, o.machine.device);
+  const auto env =
+      train::configure_environment(o.machine.threads, resolved_device(o.machine.device));
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   if (o.jobs == 0) o.jobs = std::max(1, cores / env.threads);
   const fs::path dir =
@@ -260,6 +301,8 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
                                           "--json",
                                           "--threads",
                                           std::to_string(env.threads),
+                                          "--device",
+                                          env.device,
                                           "--steps",
                                           std::to_string(o.steps),
                                           "--repeats",
@@ -331,11 +374,15 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
 
   auto gemm_options = std::make_shared<GemmOptions>();
   auto* g = bench->add_subcommand(
-      "gemm", "the machine's fp32 matrix-product peak (torch::mm), the denominator of MFU");
+      "gemm", "the device's matrix-product peak (torch::mm), the denominator of MFU");
   add_machine_options(g, gemm_options->machine);
-  g->add_option("--sizes", gemm_options->sizes, "n of the n x n products")
-      ->capture_default_str()
+  g->add_option("--sizes", gemm_options->sizes,
+                "n of the n x n products (default: 256 512 1024 2048 on a CPU, 2048 4096 8192 "
+                "on a GPU)")
       ->check(CLI::PositiveNumber);
+  g->add_option("--dtype", gemm_options->dtype, "fp32, or bf16 (what train.precision=bf16 runs)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   g->add_option("--seconds", gemm_options->seconds, "time per size")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -356,7 +403,8 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
                 "train.engine=modules)");
   t->add_option("--workload", train_options->workload,
                 "a named config: default (the model of `make run`), standard or standard-512 "
-                "(the earlier standard workload, GRU 256 or 512); overrides apply on top")
+                "(the earlier standard workload, GRU 256 or 512), large (the same at GRU 1024, "
+                "batch 256, a GPU's size); overrides apply on top")
       ->capture_default_str();
   t->add_option("--steps", train_options->steps, "timed steps per repeat")
       ->capture_default_str()
@@ -368,7 +416,8 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   t->add_option("--peak-gflops", train_options->peak_gflops,
-                "the fp32 peak for MFU (default: measured as `attnlab bench gemm` does)")
+                "the peak for MFU, in the run's precision (default: measured as `attnlab bench "
+                "gemm` does)")
       ->check(CLI::PositiveNumber);
   t->callback([&globals, train_options] { train_bench(globals, *train_options); });
 

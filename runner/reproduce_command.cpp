@@ -177,9 +177,11 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
                  "over this setting's other seeds in the database)\n";
   }
 
-  // Every recorded metric but the clock's: training losses and the learning curve.
+  // Every metric the training loop records but the clock's: training losses
+  // and the learning curve (not the run's cost: speed, FLOPs, device peak).
   const auto compared_metric = [](const store::MetricPoint& p) {
-    return p.name != "elapsed_seconds" && p.name != "steps_per_second";
+    return p.name != "elapsed_seconds" && p.name != "steps_per_second" &&
+           p.name != "flops_per_step" && p.name != "peak_gflops";
   };
   std::map<std::pair<std::string, int>, double> curves;
   train::TrainCallbacks callbacks;

@@ -14,7 +14,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "base/files.h"
 #include "base/text.h"
@@ -22,6 +24,7 @@
 #include "runner/sweep.h"
 #include "store/run_store.h"
 #include "train/environment.h"
+#include "train/stored_run.h"
 #include "train/trainer.h"
 
 namespace attnlab::runner {
@@ -149,6 +152,28 @@ void warn_about_oversubscription(const std::vector<PlannedJob>& plan, int parall
   }
 }
 
+// Measures, before any job trains, the matrix-product peak of each device,
+// thread count and precision the unfinished jobs will use, unless the
+// database has it for this host (train::device_peak_gflops): jobs measuring
+// it themselves while others train would see a fraction of it. A job whose
+// device this machine lacks is left to fail with its own message.
+void measure_device_peaks(const std::vector<PlannedJob>& plan, store::RunStore& store) {
+  std::set<std::tuple<std::string, int, std::string>> measured;
+  for (const auto& p : plan) {
+    if (!p.done_run_id.empty()) continue;
+    const auto settings = job_from_yaml(p.config_yaml, "the plan").settings;
+    std::string device;
+    try {
+      device = train::resolve_device(settings.device);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    if (!measured.insert({device, settings.threads, settings.train.precision}).second) continue;
+    train::device_peak_gflops(store, train::configure_environment(settings.threads, device),
+                              settings.train.precision);
+  }
+}
+
 // Runs the unfinished jobs as child processes, `parallel` at a time.
 // Returns true when every one of them exited successfully.
 bool run_locally(const GlobalOptions& globals, const std::vector<PlannedJob>& plan,
@@ -172,6 +197,7 @@ bool run_locally(const GlobalOptions& globals, const std::vector<PlannedJob>& pl
     job.log = log_dir / ("job-" + std::to_string(p.index) + ".log");
     to_launch.push_back(std::move(job));
   }
+  measure_device_peaks(plan, store);
   // Longest first: jobs the fused engine does not cover train two to three
   // times slower, and started last they would finish alone on idle cores.
   std::stable_partition(to_launch.begin(), to_launch.end(), [&](const launch::ProcessJob& job) {

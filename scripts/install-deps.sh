@@ -10,9 +10,8 @@ packages=(
   libtorch-dev libopenblas0-openmp libblas-dev
   libyaml-cpp-dev libicu-dev festlex-cmu
   libsqlite3-dev sqlite3
-  libgnuplot-iostream-dev gnuplot-nox libboost-iostreams-dev libboost-system-dev
-  libboost-filesystem-dev
-  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  gnuplot-nox
+  libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium  # tests only: headless check that report pages render (tests/e2e/browser.h)
   slurmctld slurmd slurm-client munge  # the Slurm launcher; tests bring up a local cluster

@@ -14,7 +14,10 @@ clipping at 1.0, batch 32, fp32, one thread: the settings of
 configs/train/default.yaml.
 
 Keys are projected once per batch; one output projection and one loss per
-batch. Prints one JSON object.
+batch. On a GPU (--device cuda) the batches are drawn on the CPU and moved,
+as attnlab's are, the loss is read back once per repeat rather than once per
+step, and --precision bf16 runs the forward pass under autocast as attnlab's
+train.precision=bf16 does. Prints one JSON object.
 """
 import argparse
 import json
@@ -70,13 +73,13 @@ class Seq2Seq(nn.Module):
         return self.w_s(torch.stack(features, 1))  # one projection for all steps
 
 
-def batch(generator, size, lengths, symbols):
+def batch(generator, size, lengths, symbols, device):
     length = int(torch.randint(lengths[0], lengths[1] + 1, (1,), generator=generator))
     source = torch.randint(FIRST_SYMBOL, FIRST_SYMBOL + symbols, (size, length),
                            generator=generator)
     target = torch.cat([source.flip(1), torch.full((size, 1), EOS)], 1)
     target_in = torch.cat([torch.full((size, 1), BOS), target[:, :-1]], 1)
-    return source, target_in, target, size * (length + 1)
+    return source.to(device), target_in.to(device), target.to(device), size * (length + 1)
 
 
 def main():
@@ -92,24 +95,33 @@ def main():
     p.add_argument("--warmup", type=int, default=20, help="untimed steps first")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = p.parse_args()
+    device = torch.device(a.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit(f"error: --device {a.device}, but this PyTorch ({torch.__version__}) sees no GPU")
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     generator = torch.Generator().manual_seed(a.seed)
     vocab = FIRST_SYMBOL + a.symbols
-    model = Seq2Seq(vocab, a.embedding, a.hidden, a.attention)
+    model = Seq2Seq(vocab, a.embedding, a.hidden, a.attention).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    autocast = a.precision == "bf16"
 
     def step():
-        source, target_in, target, tokens = batch(generator, a.batch, a.lengths, a.symbols)
+        source, target_in, target, tokens = batch(generator, a.batch, a.lengths, a.symbols,
+                                                  device)
         optimizer.zero_grad(set_to_none=True)
-        logits = model(source, target_in)
-        loss = F.cross_entropy(logits.reshape(-1, vocab), target.reshape(-1), ignore_index=PAD)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+            logits = model(source, target_in)
+        loss = F.cross_entropy(logits.float().reshape(-1, vocab), target.reshape(-1),
+                               ignore_index=PAD)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-        return loss.item(), tokens
+        return loss.detach(), tokens
 
     for _ in range(a.warmup):
         step()
@@ -117,10 +129,13 @@ def main():
     loss = 0.0
     for _ in range(a.repeats):
         tokens = 0
+        total = torch.zeros((), device=device)
         start = time.perf_counter()
         for _ in range(a.steps):
-            loss, n = step()
+            step_loss, n = step()
+            total += step_loss
             tokens += n
+        loss = total.item() / a.steps  # waits for the device's work
         seconds = time.perf_counter() - start
         steps_per_second.append(a.steps / seconds)
         tokens_per_second.append(tokens / seconds)
@@ -128,7 +143,9 @@ def main():
         "implementation": "pytorch-python",
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "device": "cpu",
+        "device": a.device,
+        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else "",
+        "precision": a.precision,
         "threads": torch.get_num_threads(),
         "attention": a.attention,
         "hidden": a.hidden, "embedding": a.embedding, "batch": a.batch,

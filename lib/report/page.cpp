@@ -3,6 +3,7 @@
 #include "report/page.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -70,10 +71,17 @@ const store::SplitScores* split_of(const StudyRun& run, const std::string& name)
   return nullptr;
 }
 
-std::string steps_per_second(const StudyRun& run) {
+// The last value of a run's metric, or 0 when it has none.
+double metric(const StudyRun& run, const std::string& name) {
+  double value = 0;
   for (const auto& m : run.metrics)
-    if (m.name == "steps_per_second") return fixed(m.value, 1);
-  return "";
+    if (m.name == name) value = m.value;
+  return value;
+}
+
+std::string steps_per_second(const StudyRun& run) {
+  const double v = metric(run, "steps_per_second");
+  return v > 0 ? fixed(v, 1) : "";
 }
 
 std::string headline_cell(const StudyRun& run, const LengthSelection& lengths) {
@@ -209,6 +217,63 @@ Table environment_table(const Study& study) {
   return t;
 }
 
+// Three significant digits without an exponent: 1234, 12.3, 0.0375.
+std::string significant(double v) {
+  if (!(v > 0) || !std::isfinite(v)) return fixed(v, 0);
+  return fixed(v, std::max(0, 2 - static_cast<int>(std::floor(std::log10(v)))));
+}
+
+// Where a run's compute came from: the device with its GPU, or the CPU
+// with its threads.
+std::string hardware(const store::Environment& e) {
+  if (!e.gpu.empty()) return e.device + " (" + e.gpu + ")";
+  return e.device + " (" + e.cpu + ", " + std::to_string(e.threads) +
+         (e.threads == 1 ? " thread)" : " threads)");
+}
+
+// Finished runs by hardware: wall time beside a cost normalised by the
+// hardware, the compute the device could have done meanwhile (wall time x
+// its measured peak). Empty when every run used the same hardware.
+Table cost_table(const Study& study) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const StudyRun*>> by_hardware;
+  for (const auto& run : study.runs) {
+    if (!run.finished()) continue;
+    const std::string h = hardware(run.record.run.environment);
+    if (by_hardware.count(h) == 0) order.push_back(h);
+    by_hardware[h].push_back(&run);
+  }
+  Table t;
+  if (order.size() < 2) return t;
+  t.header = {"hardware",        "runs",         "s/run", "steps/s",
+              "model TFLOP/run", "peak GFLOP/s", "MFU %", "TFLOP at peak/run"};
+  t.numeric = {false, true, true, true, true, true, true, true};
+  for (const auto& h : order) {
+    std::vector<double> wall, speed, flops, peak, mfu, capacity;
+    for (const StudyRun* run : by_hardware[h]) {
+      const double seconds = run->record.wall_seconds, steps = metric(*run, "steps_per_second");
+      const double per_step = metric(*run, "flops_per_step"), gflops = metric(*run, "peak_gflops");
+      wall.push_back(seconds);
+      if (steps > 0) speed.push_back(steps);
+      if (per_step > 0 && run->record.trained_steps > 0)
+        flops.push_back(per_step * run->record.trained_steps / 1e12);
+      if (gflops > 0) {
+        peak.push_back(gflops);
+        capacity.push_back(seconds * gflops / 1e3);
+        if (per_step > 0 && steps > 0) mfu.push_back(100 * per_step * steps / (gflops * 1e9));
+      }
+    }
+    // digits < 0: three significant digits (the columns span orders of magnitude).
+    const auto cell = [](const std::vector<double>& v, int digits) {
+      if (v.empty()) return std::string("-");
+      return digits < 0 ? significant(mean(v)) : fixed(mean(v), digits);
+    };
+    t.rows.push_back({h, std::to_string(wall.size()), cell(wall, 1), cell(speed, 1),
+                      cell(flops, -1), cell(peak, 0), cell(mfu, -1), cell(capacity, -1)});
+  }
+  return t;
+}
+
 Document build(const Study& study, const std::vector<Figure>& figures,
                const std::vector<Comparison>& pairs) {
   const auto& sweep = study.sweep;
@@ -274,6 +339,18 @@ Document build(const Study& study, const std::vector<Figure>& figures,
   table(&doc, runs_table(study));
   heading(&doc, "Environment");
   table(&doc, environment_table(study));
+  if (const Table cost = cost_table(study); !cost.rows.empty()) {
+    heading(&doc, "Cost by hardware");
+    table(&doc, cost);
+    paragraph(&doc,
+              "Finished runs, by the hardware they trained on; each column the mean over "
+              "runs. s/run: wall-clock seconds, evaluations included. model TFLOP/run: the "
+              "matrix products of training (a multiply-add is 2), steps x the run's FLOPs per "
+              "step. peak: the device's torch::mm rate measured with the run's threads and "
+              "precision (attnlab bench gemm). MFU: model FLOP/s over that peak. TFLOP at "
+              "peak/run: wall seconds x peak, the compute the hardware could have done while "
+              "the run held it: a cost that compares devices of different size.");
+  }
   heading(&doc, "Regenerate");
   code(&doc, "attnlab report " + sweep.sweep_id +
                  "                      # these figures and pages, from the database\n"

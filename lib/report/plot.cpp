@@ -1,8 +1,9 @@
 // gnuplot's messages go to a log beside the figure, read back on failure.
 #include "report/plot.h"
 
-#include <gnuplot-iostream.h>
+#include <signal.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -50,6 +51,22 @@ void clear_creation_date(const fs::path& pdf) {
   std::ofstream(pdf, std::ios::binary | std::ios::trunc) << bytes;
 }
 
+// Runs `command` (a shell command line) with `script` on its standard input
+// and waits for it to end. gnuplot stops reading at its first error; the
+// rest of the script is then dropped (no SIGPIPE) and the error is read
+// from its log.
+void run_with_input(const std::string& command, const std::string& script) {
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &previous);
+  FILE* pipe = popen(command.c_str(), "w");
+  if (pipe) std::fwrite(script.data(), 1, script.size(), pipe);
+  const int status = pipe ? pclose(pipe) : -1;
+  sigaction(SIGPIPE, &previous, nullptr);
+  if (status == -1) throw std::runtime_error("could not run: " + command);
+}
+
 }  // namespace
 
 const std::vector<std::string>& figure_formats() {
@@ -95,15 +112,14 @@ void render(const Plot& plot, const fs::path& stem) {
     outputs.push_back(stem.string() + "." + format);
     fs::remove(outputs.back());
   }
-  {
-    Gnuplot gp("gnuplot 2> " + gnuplot_string(log.string()));
-    gp << "set encoding utf8\n" << plot.data;
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      gp << "reset\nset terminal " << terminal(figure_formats()[i], plot) << "\n"
-         << "set output " << gnuplot_string(outputs[i].string()) << "\n"
-         << plot.commands << "\nunset multiplot\nset output\n";
-    }
-  }  // closing the pipe waits for gnuplot to finish
+  std::ostringstream script;
+  script << "set encoding utf8\n" << plot.data;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    script << "reset\nset terminal " << terminal(figure_formats()[i], plot) << "\n"
+           << "set output " << gnuplot_string(outputs[i].string()) << "\n"
+           << plot.commands << "\nunset multiplot\nset output\n";
+  }
+  run_with_input("gnuplot 2> " + gnuplot_string(log.string()), script.str());
   std::ifstream in(log);
   std::stringstream messages;
   messages << in.rdbuf();

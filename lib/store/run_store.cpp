@@ -245,6 +245,30 @@ void RunStore::set_peak_memory(const std::string& run_id, std::int64_t bytes) {
   update.step();
 }
 
+std::optional<double> RunStore::device_peak(const std::string& hostname, const std::string& device,
+                                            const std::string& dtype, int threads) {
+  Statement s = db_.prepare(
+      "SELECT gflops FROM device_peaks WHERE hostname = ?1 AND device = ?2 AND dtype = ?3 "
+      "AND threads = ?4");
+  s.bind(1, hostname).bind(2, device).bind(3, dtype).bind(4, std::int64_t{threads});
+  if (!s.step()) return std::nullopt;
+  return s.column_double(0);
+}
+
+void RunStore::record_device_peak(const std::string& hostname, const std::string& device,
+                                  const std::string& dtype, int threads, double gflops) {
+  Statement insert = db_.prepare(
+      "INSERT OR REPLACE INTO device_peaks (hostname, device, dtype, threads, gflops, "
+      "measured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  insert.bind(1, hostname)
+      .bind(2, device)
+      .bind(3, dtype)
+      .bind(4, std::int64_t{threads})
+      .bind(5, gflops)
+      .bind(6, utc_now());
+  insert.step();
+}
+
 void RunStore::set_params(const std::string& run_id, const std::vector<Param>& params) {
   Transaction txn(db_);
   Statement insert =

@@ -28,6 +28,13 @@ class RunStore {
   void set_model(const std::string& run_id, std::int64_t parameters, const std::string& engine);
   // Records the run process's peak resident memory.
   void set_peak_memory(const std::string& run_id, std::int64_t bytes);
+  // A device's matrix-product peak measured on `hostname` with `threads`
+  // LibTorch threads, in GFLOP/s, if one was recorded.
+  std::optional<double> device_peak(const std::string& hostname, const std::string& device,
+                                    const std::string& dtype, int threads);
+  // Records (or replaces) such a peak.
+  void record_device_peak(const std::string& hostname, const std::string& device,
+                          const std::string& dtype, int threads, double gflops);
   // Records every setting, typed, in the params table.
   void set_params(const std::string& run_id, const std::vector<Param>& params);
   // A sign of life from the run's process.

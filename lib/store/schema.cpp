@@ -289,6 +289,20 @@ ALTER TABLE scores ADD COLUMN perplexity REAL;
       R"sql(
 ALTER TABLE runs ADD COLUMN engine TEXT;  -- 'fused' or 'modules'; NULL: trained before engines
 )sql",
+      // 10: each device's measured matrix-product peak, so that runs on
+      // different hardware compare on the compute they had (runs copy it
+      // into their metrics as peak_gflops).
+      R"sql(
+CREATE TABLE device_peaks (
+  hostname    TEXT NOT NULL,
+  device      TEXT NOT NULL,     -- 'cpu', 'cuda', 'cuda:1'
+  dtype       TEXT NOT NULL,     -- 'fp32' or 'bf16'
+  threads     INTEGER NOT NULL,  -- LibTorch threads (the CPU's peak depends on them)
+  gflops      REAL NOT NULL,     -- best torch::mm rate measured
+  measured_at TEXT NOT NULL,
+  PRIMARY KEY (hostname, device, dtype, threads)
+);
+)sql",
   };
   return kMigrations;
 }

@@ -2,6 +2,8 @@
 // their end included, so that asynchronous work cannot leak out of them.
 #include "train/benchmark.h"
 
+#include <torch/cuda.h>
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -17,6 +19,11 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Waits for the GPU's queued work; the CPU's is done when a call returns.
+void finish(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.has_index() ? device.index() : -1);
+}
+
 }  // namespace
 
 double median(std::vector<double> values) {
@@ -27,22 +34,25 @@ double median(std::vector<double> values) {
 }
 
 std::vector<GemmMeasurement> measure_gemm(
-    const std::vector<int>& sizes, double seconds_per_size,
-    const std::function<void(const GemmMeasurement&)>& on_size) {
+    const std::vector<int>& sizes, double seconds_per_size, const torch::Device& device,
+    torch::ScalarType dtype, const std::function<void(const GemmMeasurement&)>& on_size) {
   std::vector<GemmMeasurement> out;
   torch::NoGradGuard no_grad;
+  const auto options = torch::TensorOptions().device(device).dtype(dtype);
   for (const int n : sizes) {
     if (n < 1)
       throw std::invalid_argument("gemm: sizes must be positive, got " + std::to_string(n));
-    const auto a = torch::randn({n, n}), b = torch::randn({n, n});
-    auto c = torch::empty({n, n});
+    const auto a = torch::randn({n, n}, options), b = torch::randn({n, n}, options);
+    auto c = torch::empty({n, n}, options);
     at::mm_out(c, a, b);  // warm-up
+    finish(device);
     GemmMeasurement m{n, 0};
     const double flops = 2.0 * n * n * n;
     const auto start = Clock::now();
     do {
       const auto t0 = Clock::now();
       at::mm_out(c, a, b);
+      finish(device);
       m.gflops = std::max(m.gflops, flops / seconds_since(t0) / 1e9);
     } while (seconds_since(start) < seconds_per_size);
     if (on_size) on_size(m);
@@ -63,7 +73,8 @@ TrainBenchResult bench_train(const TrainBenchOptions& options,
   if (options.steps < 1 || options.repeats < 1 || options.warmup < 0) {
     throw std::invalid_argument("bench train: needs steps >= 1, repeats >= 1 and warmup >= 0");
   }
-  Trainer trainer(options.settings, torch::kCPU);
+  const torch::Device device(options.settings.device);
+  Trainer trainer(options.settings, device);
   TrainBenchResult result;
   result.parameters = trainer.parameter_count();
   result.engine = trainer.engine();
@@ -74,8 +85,10 @@ TrainBenchResult bench_train(const TrainBenchOptions& options,
   }
   double flops = 0;
   for (int r = 0; r < options.repeats; ++r) {
+    finish(device);
     const auto start = Clock::now();
     const auto measured = trainer.train_steps(step, options.steps);
+    finish(device);
     const double seconds = seconds_since(start);
     step += options.steps;
     flops += measured.flops;

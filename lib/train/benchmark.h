@@ -1,9 +1,13 @@
-// The measurements behind `attnlab bench`: the machine's fp32 matrix-product
-// peak (the denominator of MFU) and the training throughput of any config
-// of the library's models, trained exactly as `attnlab run` trains it
-// (Trainer::train_steps). Both time LibTorch with whatever thread count
-// the caller set (configure_environment).
+// The measurements behind `attnlab bench`: a device's matrix-product peak
+// (the denominator of MFU) and the training throughput of any config of the
+// library's models, trained exactly as `attnlab run` trains it
+// (Trainer::train_steps), on the CPU or a GPU. Both time LibTorch with
+// whatever thread count the caller set (configure_environment); on a GPU
+// every timed region ends with the device's work done.
 #pragma once
+
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
 
 #include <cstdint>
 #include <functional>
@@ -19,11 +23,11 @@ struct GemmMeasurement {
   double gflops = 0;  // best of the timed repeats
 };
 
-// Times torch::mm on square fp32 matrices of each size for about
-// `seconds_per_size` seconds each.
+// Times torch::mm on square matrices of `dtype` (fp32 or bf16) on `device`
+// for about `seconds_per_size` seconds per size.
 std::vector<GemmMeasurement> measure_gemm(
-    const std::vector<int>& sizes, double seconds_per_size,
-    const std::function<void(const GemmMeasurement&)>& on_size);
+    const std::vector<int>& sizes, double seconds_per_size, const c10::Device& device,
+    c10::ScalarType dtype, const std::function<void(const GemmMeasurement&)>& on_size);
 
 // The highest of the measurements, in FLOP/s.
 double peak_flops(const std::vector<GemmMeasurement>& measurements);
@@ -47,7 +51,8 @@ struct TrainBenchResult {
   std::string engine;  // 'fused' or 'modules'
 };
 
-// Trains settings' model on the CPU, timing `repeats` runs of `steps`
+// Trains settings' model on settings.device (resolved: "cpu", "cuda" or
+// "cuda:N"), timing `repeats` runs of `steps`
 // steps after `warmup` untimed ones. on_repeat(i, steps_per_second) after
 // each repeat.
 TrainBenchResult bench_train(const TrainBenchOptions& options,

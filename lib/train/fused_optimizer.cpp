@@ -2,7 +2,9 @@
 #include "train/fused_optimizer.h"
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 namespace attnlab::train {
 namespace {
@@ -31,6 +33,20 @@ void check_cpu_fp32(const torch::Tensor& t) {
               "fused optimiser: parameters and gradients must be contiguous fp32 on the CPU");
 }
 
+// The key LibTorch's optimisers file a parameter's state under: its
+// TensorImpl's address, printed (LibTorch 1.x) or as it is (2.x), so that
+// state saved by either optimiser reads back into the other.
+template <typename Key>
+Key state_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream s;
+    s << p.unsafeGetTensorImpl();
+    return s.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+
 }  // namespace
 
 FusedAdam::FusedAdam(std::vector<torch::Tensor> parameters, torch::optim::AdamOptions options)
@@ -53,7 +69,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       if (!p.grad().defined()) continue;
       check_cpu_fp32(p);
       check_cpu_fp32(p.grad());
-      const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      const auto key = state_key<typename decltype(state_)::key_type>(p);
       auto found = state_.find(key);
       if (found == state_.end()) {
         auto fresh = std::make_unique<torch::optim::AdamParamState>();

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "train/benchmark.h"
 #include "train/environment.h"
 
 namespace attnlab::train {
@@ -76,9 +77,27 @@ void write_run_folder(const std::filesystem::path& dir, const RunSpec& spec) {
 
 }  // namespace
 
+double device_peak_gflops(store::RunStore& store, const store::Environment& env,
+                          const std::string& dtype) {
+  if (const auto recorded = store.device_peak(env.hostname, env.device, dtype, env.threads)) {
+    return *recorded;
+  }
+  const torch::Device device(env.device);
+  // Large enough to reach the peak, short enough to go unnoticed in a run.
+  const std::vector<int> sizes =
+      device.is_cuda() ? std::vector<int>{4096, 8192} : std::vector<int>{512};
+  const double gflops =
+      peak_flops(measure_gemm(sizes, 0.15, device,
+                              dtype == "bf16" ? torch::kBFloat16 : torch::kFloat, {})) /
+      1e9;
+  store.record_device_peak(env.hostname, env.device, dtype, env.threads, gflops);
+  return gflops;
+}
+
 StoredRun::StoredRun(store::RunStore& store, RunSpec spec) : store_(store), spec_(std::move(spec)) {
   store_.reap_vanished_runs();
   record_ = new_run(spec_, configure_environment(spec_.settings.threads, spec_.device));
+  peak_gflops_ = device_peak_gflops(store_, record_.environment, spec_.settings.train.precision);
   // An interrupted run of this config continues from its checkpoint.
   if (const auto previous = store_.resumable_run(spec_.config_hash)) {
     if (base::read_file(spec_.runs_dir / previous->run_id / "checkpoint.pt", &resume_state_)) {
@@ -134,7 +153,10 @@ RunOutcome StoredRun::train(const RunEvents& events) {
     return outcome;
   }
   const TrainResult& r = outcome.result;
-  store_.log_metrics(id_, {{r.trained_steps, "steps_per_second", r.steps_per_second}});
+  std::vector<store::MetricPoint> cost = {{r.trained_steps, "steps_per_second", r.steps_per_second},
+                                          {r.trained_steps, "peak_gflops", peak_gflops_}};
+  if (r.flops_per_step > 0) cost.push_back({r.trained_steps, "flops_per_step", r.flops_per_step});
+  store_.log_metrics(id_, cost);
   store_.set_peak_memory(id_, peak_memory_bytes());
   outcome.status = "finished";
   outcome.seconds = elapsed();

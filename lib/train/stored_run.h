@@ -53,6 +53,16 @@ struct RunOutcome {
   bool finished() const { return status == "finished"; }
 };
 
+// The matrix-product peak (GFLOP/s) of `env`'s device with its threads, in
+// `dtype` ("fp32" or "bf16"), as recorded in `store` for this host; measured
+// briefly (torch::mm, a fraction of a second) and recorded when there is
+// none. A run copies it into its metrics (peak_gflops), beside its model
+// FLOPs per step (flops_per_step), so that runs on different devices
+// compare on the compute each had. A sweep measures before its jobs start,
+// so that they do not measure while the others train.
+double device_peak_gflops(store::RunStore& store, const store::Environment& env,
+                          const std::string& dtype);
+
 class StoredRun {
  public:
   // Begins the run (recording its settings, environment and parameters) or
@@ -74,6 +84,7 @@ class StoredRun {
   store::NewRun record_;
   std::string id_;
   std::string resume_state_;  // the checkpoint's bytes when resuming
+  double peak_gflops_ = 0;    // device_peak_gflops() of the run's device
 };
 
 }  // namespace attnlab::train

@@ -80,7 +80,7 @@ void clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_nor
   for (const auto& g : grads)
     norms.push_back(g.norm(2.0));
   const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2.0);
-  const auto scale = torch::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
+  const auto scale = torch::clamp_max(max_norm / (total + 1e-6), 1.0);
   for (auto& g : grads)
     g.mul_(scale);
 }
@@ -195,9 +195,12 @@ std::int64_t Trainer::parameter_count() const {
 torch::Tensor Trainer::train_step(std::int64_t step, StepsMeasured* measured) {
   const data::Batch batch =
       data::to_device(data::make_batch(data::training_examples(*task_, settings_, step)), device_);
+  const double flops = model_->training_flops(batch);  // from shapes alone: no wait
+  counted_flops_ += flops;
+  ++counted_steps_;
   if (measured) {
     measured->target_tokens += batch.target_mask.sum().item<double>();
-    measured->flops += model_->training_flops(batch);
+    measured->flops += flops;
   }
   optimizer_->zero_grad();
   set_lr(*optimizer_, scheduled_lr(settings_.train, step));
@@ -400,6 +403,7 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   result.train_seconds = seconds();
   result.trained_steps = step;
   result.steps_per_second = result.train_seconds > 0 ? step / result.train_seconds : 0;
+  result.flops_per_step = counted_steps_ > 0 ? counted_flops_ / counted_steps_ : 0;
   result.selected_step = step;
   if (train.select == "best_dev" && !selection_.weights.empty()) {
     torch::NoGradGuard no_grad;

@@ -53,6 +53,9 @@ struct TrainResult {
   double final_loss = 0;                        // mean training loss over the last logging window
   double train_seconds = 0;
   double steps_per_second = 0;
+  // Model FLOPs of a training step (Seq2SeqModelImpl::training_flops), the
+  // mean over the steps this process trained; 0 for a model that counts none.
+  double flops_per_step = 0;
   int trained_steps = 0;  // settings.train.steps, or fewer when training stopped early
   int selected_step = 0;  // the step whose weights were evaluated
 };
@@ -125,7 +128,9 @@ class Trainer {
   std::shared_ptr<models::Seq2SeqModelImpl> model_;
   std::string engine_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
-  int done_steps_ = 0;                       // steps already trained (restore())
+  int done_steps_ = 0;        // steps already trained (restore())
+  double counted_flops_ = 0;  // model FLOPs of the steps this process trained
+  int counted_steps_ = 0;
   double window_loss_ = 0;                   // loss summed since the last log point
   torch::Tensor window_sum_;                 // the same sum, on the device, while training
   int window_ = 0;                           // steps since the last log point

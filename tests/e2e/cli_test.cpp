@@ -340,6 +340,17 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   EXPECT_EQ(seen.broken, 0) << seen.detail;
   r = attnlab("query --format csv 'SELECT attention, status FROM runs ORDER BY attention'");
   EXPECT_EQ(r.output, "attention,status\ndot,finished\nnone,finished\n");
+  // The sweep measured its device's peak once, before the jobs; both runs
+  // copied it, beside their FLOPs per step.
+  r = attnlab(
+      "query --format csv 'SELECT count(*) AS peaks, count(DISTINCT m.value) AS values_seen, "
+      "min(m.value = p.gflops) AS copied FROM device_peaks p JOIN metrics m "
+      "ON m.name = \"peak_gflops\"'");
+  EXPECT_EQ(r.output, "peaks,values_seen,copied\n2,1,1\n");
+  r = attnlab(
+      "query --format csv 'SELECT count(*) AS runs FROM metrics WHERE "
+      "name = \"flops_per_step\" AND value > 0'");
+  EXPECT_EQ(r.output, "runs\n2\n");
   // The experiment's claims, checked on the results by their intervals: one
   // holds, one fails (five steps teach nothing), one has no runs.
   EXPECT_TRUE(contains(r0.output, "PASS          exact match never exceeds 100 %")) << r0.output;

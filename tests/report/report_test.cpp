@@ -46,6 +46,13 @@ claims:
     at_least: 0.9
 )";
 
+// What a run cost, as a finished run records it.
+struct Cost {
+  store::Environment environment;
+  double steps_per_second = 0, flops_per_step = 0, peak_gflops = 0;
+  int trained_steps = 0;
+};
+
 class StudyTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,8 +75,9 @@ class StudyTest : public ::testing::Test {
   }
 
   void add_run(const std::string& hash, const std::string& attention, int seed,
-               const std::vector<std::string>& outcomes) {
+               const std::vector<std::string>& outcomes, const Cost& cost = {}) {
     store::NewRun run;
+    run.environment = cost.environment;
     run.sweep_id = sweep_;
     run.config_hash = hash;
     run.config_yaml = "{}";
@@ -90,6 +98,11 @@ class StudyTest : public ::testing::Test {
     for (int step = 10; step <= 30; step += 10) {
       metrics.push_back({step, "train_loss", 2.0 / step});
       metrics.push_back({step, "dev_exact", step / 40.0});
+    }
+    if (cost.peak_gflops > 0) {
+      metrics.push_back({cost.trained_steps, "steps_per_second", cost.steps_per_second});
+      metrics.push_back({cost.trained_steps, "flops_per_step", cost.flops_per_step});
+      metrics.push_back({cost.trained_steps, "peak_gflops", cost.peak_gflops});
     }
     store_->log_metrics(id, metrics);
     std::vector<store::LengthEval> evals;
@@ -113,7 +126,7 @@ class StudyTest : public ::testing::Test {
     if (attention != "none") {
       example.weights = {0.1f, 0.1f, 0.8f, 0.1f, 0.8f, 0.1f, 0.8f, 0.1f, 0.1f, 0.3f, 0.3f, 0.4f};
     }
-    store_->finish_run(id, {evals, {}, {example}, 12.5});
+    store_->finish_run(id, {evals, {}, {example}, 12.5, cost.trained_steps, cost.trained_steps});
   }
 
   fs::path dir_;
@@ -206,6 +219,42 @@ TEST_F(StudyTest, ReportHasEveryFigureInEveryFormatAndBothPages) {
   EXPECT_TRUE(contains(md, "| additive | none | 2 | 56.2 |"));
   // The summary: additive on lengths 2-3 is 93.8 % on average.
   EXPECT_TRUE(contains(summary_text(study), "93.8 ["));
+}
+
+// Runs of one study on two devices: each device's wall time beside its
+// cost at its own measured peak. One device: no such table.
+TEST_F(StudyTest, CostByHardwareNormalisesWallTimeByEachDevicesPeak) {
+  EXPECT_FALSE(contains(read(write_report(load_study(*store_, sweep_), dir_ / "one").markdown),
+                        "Cost by hardware"));
+  std::vector<store::PlannedJob> plan;
+  for (const char* hash : {"c1", "g1"})
+    plan.push_back({"[]", hash, ""});
+  sweep_ = store_->begin_sweep("devices", "[]", plan, "", kExperiment);
+  Cost cpu, gpu;
+  cpu.environment.device = "cpu";
+  cpu.environment.cpu = "AMD EPYC";
+  cpu.environment.threads = 1;
+  cpu.steps_per_second = 300;
+  cpu.flops_per_step = 1e8;
+  cpu.peak_gflops = 100;
+  cpu.trained_steps = 3000;
+  gpu = cpu;
+  gpu.environment.device = "cuda";
+  gpu.environment.gpu = "NVIDIA H200";
+  gpu.steps_per_second = 150;
+  gpu.peak_gflops = 40000;
+  add_run("c1", "additive", 1, {"1111", "1111", "1110", "1000"}, cpu);
+  add_run("g1", "additive", 1, {"1111", "1111", "1110", "1000"}, gpu);
+  const std::string md = read(write_report(load_study(*store_, sweep_), dir_ / "two").markdown);
+  EXPECT_TRUE(contains(md, "## Cost by hardware")) << md;
+  // 12.5 s a run; 3000 steps x 1e8 FLOPs = 0.3 TFLOP; MFU 300 x 1e8 / 1e11 =
+  // 30 % and 150 x 1e8 / 4e13 = 0.0375 %; 12.5 s x peak = 1.25 and 500 TFLOP.
+  EXPECT_TRUE(
+      contains(md, "| cpu (AMD EPYC, 1 thread) | 1 | 12.5 | 300.0 | 0.300 | 100 | 30.0 | 1.25 |"))
+      << md;
+  EXPECT_TRUE(
+      contains(md, "| cuda (NVIDIA H200) | 1 | 12.5 | 150.0 | 0.300 | 40000 | 0.0375 | 500 |"))
+      << md;
 }
 
 TEST_F(StudyTest, RegeneratingGivesByteIdenticalSvgAndHtml) {

@@ -65,13 +65,30 @@ TEST(Benchmark, TrainTimesEveryRepeatOfTheLibraryModelAndCountsItsWork) {
 
 TEST(Benchmark, GemmReportsEachSizeAndThePeakIsTheBest) {
   std::vector<int> sizes;
-  const auto measured =
-      measure_gemm({32, 64}, 0.01, [&](const GemmMeasurement& m) { sizes.push_back(m.size); });
+  const auto measured = measure_gemm({32, 64}, 0.01, torch::kCPU, torch::kFloat,
+                                     [&](const GemmMeasurement& m) { sizes.push_back(m.size); });
   EXPECT_EQ(sizes, (std::vector<int>{32, 64}));
   ASSERT_EQ(measured.size(), 2u);
   EXPECT_GT(measured[0].gflops, 0);
   EXPECT_EQ(peak_flops(measured), std::max(measured[0].gflops, measured[1].gflops) * 1e9);
-  EXPECT_THROW(measure_gemm({0}, 0.01, {}), std::invalid_argument);
+  EXPECT_THROW(measure_gemm({0}, 0.01, torch::kCPU, torch::kFloat, {}), std::invalid_argument);
+  EXPECT_GT(measure_gemm({32}, 0.01, torch::kCPU, torch::kBFloat16, {})[0].gflops, 0);
+}
+
+// On a GPU (ctest label `cuda`): the same bookkeeping, every repeat timed
+// to the end of the device's work. Skipped where LibTorch sees no GPU.
+TEST(CudaBenchmark, TrainsOnTheGpuAndCountsTheSameWork) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no usable GPU for LibTorch " TORCH_VERSION;
+  TrainBenchOptions o = small();
+  const auto cpu = bench_train(o, {});
+  o.settings.device = "cuda";
+  const auto gpu = bench_train(o, {});
+  EXPECT_EQ(gpu.engine, "modules");
+  ASSERT_EQ(gpu.steps_per_second.size(), 3u);
+  EXPECT_GT(gpu.median_steps_per_second, 0);
+  EXPECT_EQ(gpu.flops_per_step, cpu.flops_per_step);
+  EXPECT_NEAR(gpu.first_loss, cpu.first_loss, 1e-3);
+  EXPECT_GT(measure_gemm({256}, 0.01, torch::Device("cuda"), torch::kBFloat16, {})[0].gflops, 0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "data/task.h"
 
@@ -66,6 +67,40 @@ TEST_F(StoredRunTest, FinishesWithItsResultsAndNoCheckpointLeft) {
   EXPECT_GT(stored->parameters, 0);
   EXPECT_EQ(stored->engine, "fused");
   EXPECT_FALSE(fs::exists(dir_ / "runs" / run.id() / "checkpoint.pt"));
+}
+
+// What a run cost: its FLOPs per step (training_flops, counted from the
+// shapes) and its device's peak, measured once per host, device, threads
+// and precision and then read back by every run.
+TEST_F(StoredRunTest, RecordsItsFlopsAndItsDevicesPeak) {
+  RunSpec fixed_length = spec("h4");
+  fixed_length.settings.task.train_lengths = {4, 4};
+  fixed_length.settings.train.eval_every = 0;
+  StoredRun first(*store_, fixed_length);
+  ASSERT_TRUE(first.train({}).finished());
+  std::map<std::string, store::MetricPoint> cost;
+  for (const auto& m : store_->metrics(first.id()))
+    cost[m.name] = m;
+  ASSERT_EQ(cost.count("flops_per_step"), 1u);
+  ASSERT_EQ(cost.count("peak_gflops"), 1u);
+  EXPECT_EQ(cost["flops_per_step"].step, 40);
+  // Reverse of 4 symbols, dot attention, E 8, H 16, G 48: encoder 4 (2 8 48
+  // + 2 16 48), decoder 5 (2 (8 + 16) 48 + 2 16 48 + 2 16 V + score 2 4 16 +
+  // context 2 4 16 + W_c 2 32 16); times 3 B.
+  const double v = fixed_length.task->vocabulary().size();
+  const double sequence = 4 * 2304.0 + 5 * (2304.0 + 1536 + 32 * v + 128 + 128 + 1024);
+  EXPECT_DOUBLE_EQ(cost["flops_per_step"].value, 3 * 8 * sequence);
+  const double peak = cost["peak_gflops"].value;
+  EXPECT_GT(peak, 0);
+  const auto env = first.record().environment;
+  ASSERT_TRUE(store_->device_peak(env.hostname, "cpu", "fp32", env.threads).has_value());
+  EXPECT_EQ(*store_->device_peak(env.hostname, "cpu", "fp32", env.threads), peak);
+  EXPECT_FALSE(store_->device_peak(env.hostname, "cpu", "bf16", env.threads).has_value());
+
+  StoredRun second(*store_, spec("h5"));  // the same device: the recorded peak, not a new one
+  ASSERT_TRUE(second.train({}).finished());
+  for (const auto& m : store_->metrics(second.id()))
+    if (m.name == "peak_gflops") EXPECT_EQ(m.value, peak);
 }
 
 TEST_F(StoredRunTest, AnInterruptedRunResumesFromItsCheckpoint) {
