@@ -109,12 +109,20 @@ stage() {
   return $rc
 }
 
-# 2. The bundle, unpacked into the prefix.
+# 2. The bundle, unpacked into the prefix (dpkg-deb -x, or ar and tar where
+# dpkg is missing).
+extract() {  # DEB FOLDER
+  if command -v dpkg-deb >/dev/null; then
+    dpkg-deb -x "$1" "$2"
+  else
+    mkdir -p "$2" && ar p "$1" "$(ar t "$1" | grep '^data\.tar')" | tar -xJf - -C "$2"
+  fi
+}
 unpack() {
   rm -rf "$prefix" && mkdir -p "$prefix/bin" "$prefix/blas/include" "$prefix/blas/lib" || return 1
   local deb
-  for deb in "$bundle"/build/*.deb; do dpkg-deb -x "$deb" "$prefix/build" || return 1; done
-  for deb in "$bundle"/gnuplot/*.deb; do dpkg-deb -x "$deb" "$prefix/gnuplot" || return 1; done
+  for deb in "$bundle"/build/*.deb; do extract "$deb" "$prefix/build" || return 1; done
+  for deb in "$bundle"/gnuplot/*.deb; do extract "$deb" "$prefix/gnuplot" || return 1; done
   # dpkg-deb runs no maintainer scripts, so the alternatives Debian would set
   # are made here: cblas.h and libblas for OpenBLAS.
   local arch=x86_64-linux-gnu
@@ -177,7 +185,7 @@ study() {
 }
 
 export root prefix build python torch_prefix out jobs bundle
-export -f unpack configure compile study
+export -f extract unpack configure compile study
 export PYTHONUNBUFFERED=1 PATH="$prefix/bin:$PATH" TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}"
 
 stage "unpack the bundle" 60 bash -c unpack
