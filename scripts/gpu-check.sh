@@ -119,16 +119,17 @@ extract() {  # DEB FOLDER
   fi
 }
 unpack() {
-  rm -rf "$prefix" && mkdir -p "$prefix/bin" "$prefix/blas/include" "$prefix/blas/lib" || return 1
+  rm -rf "$prefix" && mkdir -p "$prefix/bin" "$prefix/blas" || return 1
   local deb
   for deb in "$bundle"/build/*.deb; do extract "$deb" "$prefix/build" || return 1; done
   for deb in "$bundle"/gnuplot/*.deb; do extract "$deb" "$prefix/gnuplot" || return 1; done
   # dpkg-deb runs no maintainer scripts, so the alternatives Debian would set
-  # are made here: cblas.h and libblas for OpenBLAS.
+  # are made here: cblas.h (beside the headers it includes) and libblas for
+  # OpenBLAS.
   local arch=x86_64-linux-gnu
-  ln -s "$prefix/build/usr/include/$arch/cblas-netlib.h" "$prefix/blas/include/cblas.h"
-  ln -s "$prefix/build/usr/lib/$arch/openblas-openmp/libblas.so.3" "$prefix/blas/lib/libblas.so"
-  ln -s "$prefix/build/usr/lib/$arch/openblas-openmp/libblas.so.3" "$prefix/blas/lib/libblas.so.3"
+  ln -s cblas-netlib.h "$prefix/build/usr/include/$arch/cblas.h"
+  ln -s "$prefix/build/usr/lib/$arch/openblas-openmp/libblas.so.3" "$prefix/blas/libblas.so"
+  ln -s "$prefix/build/usr/lib/$arch/openblas-openmp/libblas.so.3" "$prefix/blas/libblas.so.3"
   # gnuplot with its own libraries and fonts, for gnuplot alone.
   cat >"$prefix/gnuplot/fonts.conf" <<EOF
 <?xml version="1.0"?>
@@ -158,8 +159,8 @@ configure() {
   cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_PREFIX_PATH="$prefix/build/usr;$torch_prefix" \
     -DICU_ROOT="$prefix/build/usr" \
-    -DATTNLAB_BLAS_LIBRARY="$prefix/blas/lib/libblas.so" \
-    -DATTNLAB_CBLAS_INCLUDE_DIR="$prefix/blas/include" \
+    -DATTNLAB_BLAS_LIBRARY="$prefix/blas/libblas.so" \
+    -DATTNLAB_CBLAS_INCLUDE_DIR="$prefix/build/usr/include/x86_64-linux-gnu" \
     -DCMAKE_EXE_LINKER_FLAGS="-Wl,--disable-new-dtags" \
     -DCMAKE_POLICY_VERSION_MINIMUM=3.5
 }
