@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -45,6 +46,10 @@ void add_machine_options(CLI::App* command, MachineOptions& m) {
 // The device as configure_environment() takes it; exit 2 for a GPU this
 // build or machine does not have.
 std::string resolved_device(const std::string& requested) {
+  if (!std::regex_match(requested, std::regex("cpu|cuda|auto|cuda:[0-9]{1,3}"))) {
+    throw UsageError("--device: '" + requested +
+                     "' is not a device; valid: cpu, cuda, cuda:N (the GPU with index N), auto");
+  }
   try {
     return train::resolve_device(requested);
   } catch (const std::invalid_argument& e) {

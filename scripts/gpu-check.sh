@@ -17,7 +17,8 @@
 #     on two CPU threads), for GRU 1024 at batch 256, and for that in bf16;
 #  6. runs the default study, one seed, on the CPU and the GPU into one
 #     database, with its report;
-#  7. runs the unit tests;
+#  7. runs the unit tests, and prints the backtrace of up to three that
+#     failed (cuda-gdb);
 #  8. prints where each minute went.
 #
 # OUTDIR receives gpu-check.log (everything printed), HOST-DATE-cuda.json
@@ -204,8 +205,24 @@ if [ -x "$build/attnlab" ]; then
   tar -C "$out" -czf "$out/study.tar.gz" study && rm -rf "$out/study"
 fi
 if [ -x "$build/tests/attnlab_core_tests" ]; then
-  stage "unit tests" 120 ctest --test-dir "$build" -L unit -j "$jobs" --timeout 60
+  stage "unit tests" 120 ctest --test-dir "$build" -L unit -j "$jobs" --timeout 60 \
+    --output-on-failure
 fi
+# A test that crashed: its backtrace, from cuda-gdb (which also debugs
+# programs without GPU code; the image has no gdb).
+backtraces() {
+  local failed=$build/Testing/Temporary/LastTestsFailed.log name binary
+  [ -f "$failed" ] && command -v cuda-gdb >/dev/null || return 0
+  cut -d: -f2 "$failed" | sed 's/\.\(cuda\|training\)$//' | head -3 | while read -r name; do
+    for binary in "$build"/tests/attnlab_torch_tests "$build"/tests/attnlab_core_tests; do
+      "$binary" --gtest_list_tests --gtest_filter="$name" | grep -q '^  ' || continue
+      echo "--- $name"
+      cuda-gdb -batch -ex run -ex bt --args "$binary" --gtest_filter="$name" 2>&1 | tail -40
+    done
+  done
+}
+export -f backtraces
+stage "backtraces of failed tests" 40 bash -c backtraces
 [ -d "$build/Testing" ] && tar -C "$build" -czf "$out/ctest-logs.tar.gz" Testing
 
 echo

@@ -349,7 +349,9 @@ Document build(const Study& study, const std::vector<Figure>& figures,
               "step. peak: the device's torch::mm rate measured with the run's threads and "
               "precision (attnlab bench gemm). MFU: model FLOP/s over that peak. TFLOP at "
               "peak/run: wall seconds x peak, the compute the hardware could have done while "
-              "the run held it: a cost that compares devices of different size.");
+              "the run held it: a cost that compares devices of different size. A run that "
+              "shared its device with others (several GPU jobs of one sweep at once) is "
+              "charged the whole device.");
   }
   heading(&doc, "Regenerate");
   code(&doc, "attnlab report " + sweep.sweep_id +

@@ -193,15 +193,15 @@ std::int64_t Trainer::parameter_count() const {
 }
 
 torch::Tensor Trainer::train_step(std::int64_t step, StepsMeasured* measured) {
-  const data::Batch batch =
-      data::to_device(data::make_batch(data::training_examples(*task_, settings_, step)), device_);
-  const double flops = model_->training_flops(batch);  // from shapes alone: no wait
+  data::Batch batch = data::make_batch(data::training_examples(*task_, settings_, step));
+  const double flops = model_->training_flops(batch);  // from shapes alone
   counted_flops_ += flops;
   ++counted_steps_;
-  if (measured) {
+  if (measured) {  // counted on the CPU: reading a GPU tensor would wait for every step
     measured->target_tokens += batch.target_mask.sum().item<double>();
     measured->flops += flops;
   }
+  batch = data::to_device(batch, device_);
   optimizer_->zero_grad();
   set_lr(*optimizer_, scheduled_lr(settings_.train, step));
   torch::Tensor loss;

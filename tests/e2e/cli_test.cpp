@@ -152,7 +152,13 @@ TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "the Transformer trains on modules")) << r.output;
   EXPECT_EQ(attnlab("bench train train.stpes=3").exit_code, 2);
-  EXPECT_EQ(attnlab("bench train --device tpu").exit_code, 2);
+  r = attnlab("bench train --device tpu");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "'tpu' is not a device; valid: cpu, cuda, cuda:N")) << r.output;
+  r = attnlab("bench gemm --device cuda:99 --dtype bf16");  // no machine has 100 GPUs
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "'cuda:99' was asked for, but ")) << r.output;
+  EXPECT_EQ(attnlab("bench gemm --dtype fp16").exit_code, 2);
   EXPECT_EQ(attnlab("bench").exit_code, 2);
 }
 
