@@ -57,10 +57,12 @@ void list(const GlobalOptions& globals, const LsOptions& options) {
     }
   }
   for (auto& r : runs) {
-    if (store::process_vanished(r)) r.status = "interrupted?";
-    if (!options.status.empty() && r.status != options.status) continue;
-    std::cout << std::left << std::setw(14) << r.run_id << std::setw(11) << r.status
-              << std::setw(11) << r.run.attention << std::setw(12)
+    if (!options.status.empty() && store::status_name(r.status) != options.status) continue;
+    // A running run whose process is gone, not yet marked by a command that writes.
+    const std::string status =
+        store::process_vanished(r) ? "interrupted?" : store::status_name(r.status);
+    std::cout << std::left << std::setw(14) << r.run_id << std::setw(11) << status << std::setw(11)
+              << r.run.attention << std::setw(12)
               << (r.run.decoder.empty() || r.run.decoder == r.run.model
                       ? r.run.model
                       : r.run.model + "/" + r.run.decoder)
@@ -82,8 +84,11 @@ void add_ls_command(CLI::App& app, GlobalOptions& globals) {
       ->capture_default_str();
   cmd->add_option("--sweep", options->sweep, "runs: only this sweep's (id or unique prefix)");
   cmd->add_option("--status", options->status, "runs: only those with this status")
-      ->check(
-          CLI::IsMember({"queued", "running", "finished", "failed", "diverged", "interrupted"}));
+      ->check(CLI::IsMember([] {
+        auto names = store::run_statuses().names();
+        names.insert(names.begin(), "queued");  // a planned job without a run
+        return names;
+      }()));
   cmd->callback([&globals, options] { list(globals, *options); });
 }
 

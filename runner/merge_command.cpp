@@ -72,8 +72,8 @@ void merge(const GlobalOptions& globals, const MergeOptions& options) {
         if (run.action == "running") {
           std::cout << " is still running; left in the shard" << std::endl;
         } else {
-          std::cout << " " << run.action << " as " << run.run_id << " (" << run.status << ")"
-                    << std::endl;
+          std::cout << " " << run.action << " as " << run.run_id << " ("
+                    << store::status_name(run.status) << ")" << std::endl;
         }
       }
     }

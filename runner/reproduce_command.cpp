@@ -68,7 +68,7 @@ Spread seed_spread(store::RunStore& store, const store::RunRecord& run) {
   Spread spread;
   const auto mine = settings_but_seed(store, run.run_id);
   for (const auto& other : store.list_runs()) {
-    if (other.status != "finished" || other.run.task != run.run.task ||
+    if (other.status != store::RunStatus::kFinished || other.run.task != run.run.task ||
         other.run.attention != run.run.attention || other.run.seed == run.run.seed ||
         settings_but_seed(store, other.run_id) != mine) {
       continue;
@@ -153,8 +153,8 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
     stored_splits = store.splits(stored.run_id);
     seeds = seed_spread(store, stored);
   }
-  if (stored.status != "finished") {
-    throw UsageError("run " + stored.run_id + " is " + stored.status +
+  if (stored.status != store::RunStatus::kFinished) {
+    throw UsageError("run " + stored.run_id + " is " + store::status_name(stored.status) +
                      "; only finished runs have numbers to compare");
   }
   const Job job = job_from_yaml(stored.run.config_yaml, "run " + stored.run_id);

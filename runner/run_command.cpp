@@ -177,7 +177,8 @@ void run(const GlobalOptions& globals, RunOptions options) {
   }
   const train::RunOutcome outcome = run.train(events);
   if (!outcome.finished()) {
-    throw RunFailed("run " + run.id() + " " + outcome.status + ": " + outcome.error);
+    throw RunFailed("run " + run.id() + " " + store::status_name(outcome.status) + ": " +
+                    outcome.error);
   }
   if (talk) {
     print_finish(run.id(), outcome, s);

@@ -19,7 +19,8 @@ void show(const GlobalOptions& globals, const std::string& id) {
   const auto& env = r.run.environment;
   std::cout
       << "run:          " << r.run_id << "\n"
-      << "status:       " << r.status << (r.error.empty() ? "" : " (" + r.error + ")") << "\n"
+      << "status:       " << store::status_name(r.status)
+      << (r.error.empty() ? "" : " (" + r.error + ")") << "\n"
       << "sweep:        " << (r.run.sweep_id.empty() ? "-" : r.run.sweep_id) << "\n"
       << (r.run.slurm_job_id.empty() ? "" : "slurm job:    " + r.run.slurm_job_id + "\n")
       << "config hash:  " << r.run.config_hash << "\n"
@@ -47,7 +48,7 @@ void show(const GlobalOptions& globals, const std::string& id) {
       << "\n"
       << "checkpoint:   "
       << (r.checkpoint_step > 0 ? "step " + std::to_string(r.checkpoint_step) : "-")
-      << (r.status == "running"
+      << (r.status == store::RunStatus::kRunning
               ? ", pid " + std::to_string(r.pid) + ", last heartbeat " + r.heartbeat_at
               : "")
       << "\n"

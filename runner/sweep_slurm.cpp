@@ -36,10 +36,13 @@ void merge_job_shard(const GlobalOptions& globals, store::RunStore& store,
   std::optional<store::EndedRun> ended;
   if (!state.empty()) {
     const auto meaning = launch::interpret_state(state);
-    ended = store::EndedRun{
-        meaning.run_status == "finished" ? "failed" : meaning.run_status,
-        "Slurm task " + task_id + " " + meaning.why +
-            (meaning.run_status == "finished" ? ", but its run never recorded its end" : "")};
+    // A task that completed without its run recording the end: the run failed.
+    const bool completed = meaning.end == launch::TaskEnd::kCompleted;
+    ended = store::EndedRun{meaning.end == launch::TaskEnd::kInterrupted
+                                ? store::RunStatus::kInterrupted
+                                : store::RunStatus::kFailed,
+                            "Slurm task " + task_id + " " + meaning.why +
+                                (completed ? ", but its run never recorded its end" : "")};
   }
   const store::ShardMerge merged = merge_shard_and_folders(globals, store, shard, ended);
   if (merged.problem.empty()) return;

@@ -343,39 +343,39 @@ std::optional<std::map<std::string, TaskState>> query_tasks(const std::vector<st
 
 StateMeaning interpret_state(const std::string& slurm_state) {
   static const std::map<std::string, StateMeaning> kStates = {
-      {"PENDING", {TaskPhase::kPending, "", "pending"}},
-      {"REQUEUED", {TaskPhase::kPending, "", "requeued"}},
-      {"REQUEUE_HOLD", {TaskPhase::kPending, "", "requeued and held"}},
-      {"REQUEUE_FED", {TaskPhase::kPending, "", "requeued"}},
-      {"RESV_DEL_HOLD", {TaskPhase::kPending, "", "held"}},
-      {"CONFIGURING", {TaskPhase::kRunning, "", "starting"}},
-      {"RUNNING", {TaskPhase::kRunning, "", "running"}},
-      {"COMPLETING", {TaskPhase::kRunning, "", "completing"}},
-      {"STAGE_OUT", {TaskPhase::kRunning, "", "completing"}},
-      {"SIGNALING", {TaskPhase::kRunning, "", "being signalled"}},
-      {"SUSPENDED", {TaskPhase::kRunning, "", "suspended"}},
-      {"STOPPED", {TaskPhase::kRunning, "", "stopped"}},
-      {"RESIZING", {TaskPhase::kRunning, "", "resizing"}},
-      {"COMPLETED", {TaskPhase::kEnded, "finished", "completed"}},
-      {"FAILED", {TaskPhase::kEnded, "failed", "failed (a non-zero exit or a signal)"}},
-      {"CANCELLED", {TaskPhase::kEnded, "interrupted", "cancelled (scancel)"}},
-      {"TIMEOUT", {TaskPhase::kEnded, "interrupted", "hit its time limit (launcher.time)"}},
+      {"PENDING", {TaskPhase::kPending, TaskEnd::kNotEnded, "pending"}},
+      {"REQUEUED", {TaskPhase::kPending, TaskEnd::kNotEnded, "requeued"}},
+      {"REQUEUE_HOLD", {TaskPhase::kPending, TaskEnd::kNotEnded, "requeued and held"}},
+      {"REQUEUE_FED", {TaskPhase::kPending, TaskEnd::kNotEnded, "requeued"}},
+      {"RESV_DEL_HOLD", {TaskPhase::kPending, TaskEnd::kNotEnded, "held"}},
+      {"CONFIGURING", {TaskPhase::kRunning, TaskEnd::kNotEnded, "starting"}},
+      {"RUNNING", {TaskPhase::kRunning, TaskEnd::kNotEnded, "running"}},
+      {"COMPLETING", {TaskPhase::kRunning, TaskEnd::kNotEnded, "completing"}},
+      {"STAGE_OUT", {TaskPhase::kRunning, TaskEnd::kNotEnded, "completing"}},
+      {"SIGNALING", {TaskPhase::kRunning, TaskEnd::kNotEnded, "being signalled"}},
+      {"SUSPENDED", {TaskPhase::kRunning, TaskEnd::kNotEnded, "suspended"}},
+      {"STOPPED", {TaskPhase::kRunning, TaskEnd::kNotEnded, "stopped"}},
+      {"RESIZING", {TaskPhase::kRunning, TaskEnd::kNotEnded, "resizing"}},
+      {"COMPLETED", {TaskPhase::kEnded, TaskEnd::kCompleted, "completed"}},
+      {"FAILED", {TaskPhase::kEnded, TaskEnd::kFailed, "failed (a non-zero exit or a signal)"}},
+      {"CANCELLED", {TaskPhase::kEnded, TaskEnd::kInterrupted, "cancelled (scancel)"}},
+      {"TIMEOUT", {TaskPhase::kEnded, TaskEnd::kInterrupted, "hit its time limit (launcher.time)"}},
       {"OUT_OF_MEMORY",
-       {TaskPhase::kEnded, "failed", "ran out of memory (raise launcher.mem_per_task)"}},
-      {"NODE_FAIL", {TaskPhase::kEnded, "interrupted", "lost its node (NODE_FAIL)"}},
-      {"PREEMPTED", {TaskPhase::kEnded, "interrupted", "was preempted"}},
-      {"BOOT_FAIL", {TaskPhase::kEnded, "interrupted", "its node failed to boot"}},
-      {"DEADLINE", {TaskPhase::kEnded, "interrupted", "passed its deadline"}},
-      {"REVOKED", {TaskPhase::kEnded, "interrupted", "was revoked"}},
-      {"SPECIAL_EXIT", {TaskPhase::kEnded, "failed", "ended with a special exit"}},
+       {TaskPhase::kEnded, TaskEnd::kFailed, "ran out of memory (raise launcher.mem_per_task)"}},
+      {"NODE_FAIL", {TaskPhase::kEnded, TaskEnd::kInterrupted, "lost its node (NODE_FAIL)"}},
+      {"PREEMPTED", {TaskPhase::kEnded, TaskEnd::kInterrupted, "was preempted"}},
+      {"BOOT_FAIL", {TaskPhase::kEnded, TaskEnd::kInterrupted, "its node failed to boot"}},
+      {"DEADLINE", {TaskPhase::kEnded, TaskEnd::kInterrupted, "passed its deadline"}},
+      {"REVOKED", {TaskPhase::kEnded, TaskEnd::kInterrupted, "was revoked"}},
+      {"SPECIAL_EXIT", {TaskPhase::kEnded, TaskEnd::kFailed, "ended with a special exit"}},
       // Not Slurm's: attnlab's word for a task Slurm no longer knows at all.
       {"VANISHED",
-       {TaskPhase::kEnded, "interrupted",
+       {TaskPhase::kEnded, TaskEnd::kInterrupted,
         "is unknown to Slurm (cancelled while pending, or forgotten after it ended)"}},
   };
   const auto it = kStates.find(first_word(slurm_state));
   if (it != kStates.end()) return it->second;
-  return {TaskPhase::kEnded, "failed", "ended in Slurm state " + slurm_state};
+  return {TaskPhase::kEnded, TaskEnd::kFailed, "ended in Slurm state " + slurm_state};
 }
 
 }  // namespace attnlab::launch

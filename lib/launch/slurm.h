@@ -94,12 +94,13 @@ std::optional<std::map<std::string, TaskState>> query_tasks(const std::vector<st
 
 // How attnlab reads a Slurm state.
 enum class TaskPhase { kPending, kRunning, kEnded };
+// How an ended task ended, for a run that did not record its own end:
+// completed (the run should have said more), failed, or interrupted (it may
+// resume from its checkpoint).
+enum class TaskEnd { kNotEnded, kCompleted, kFailed, kInterrupted };
 struct StateMeaning {
   TaskPhase phase = TaskPhase::kPending;
-  // For an ended task whose run did not record its own end: 'finished' (the
-  // run says more), 'failed' or 'interrupted' (it may resume from its
-  // checkpoint).
-  std::string run_status;
+  TaskEnd end = TaskEnd::kNotEnded;
   std::string why;  // in words, for the run's error
 };
 StateMeaning interpret_state(const std::string& slurm_state);

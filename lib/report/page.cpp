@@ -173,7 +173,7 @@ Table runs_table(const Study& study) {
   for (const auto& run : study.runs) {
     const auto& r = run.record;
     const auto* test = split_of(run, "test");
-    t.rows.push_back({r.run_id, run.setting, run.seed, r.status,
+    t.rows.push_back({r.run_id, run.setting, run.seed, store::status_name(r.status),
                       run.finished() ? headline_cell(run, train) : "",
                       run.finished() ? headline_cell(run, study.spec.headline) : "",
                       run.finished() ? headline_cell(run, beyond) : "",

@@ -57,7 +57,7 @@ struct StudyRun {
       setting;  // the values of the swept settings but the seed: "dot", "dot, hidden_size=64"
   std::string seed;
 
-  bool finished() const { return record.status == "finished"; }
+  bool finished() const { return record.status == store::RunStatus::kFinished; }
   // The run's value of a flattened setting, "" when it has none.
   std::string value(const std::string& key) const;
 };

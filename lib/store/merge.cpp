@@ -140,18 +140,18 @@ ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
       MergedRun merged;
       merged.shard_run_id = runs.column_text(0);
       const std::string uid = runs.column_text(1);
-      const std::string status = runs.column_text(3);
+      const RunStatus status = run_statuses().at(runs.column_text(3));
       merged.status = status;
-      if (status == "running" && !ended) {
+      if (status == RunStatus::kRunning && !ended) {
         merged.action = "running";
         result.runs.push_back(merged);
         continue;
       }
       std::vector<Value> theirs = row_of(db, "shard", compared, "run_id", merged.shard_run_id);
-      if (status == "running") {
+      if (status == RunStatus::kRunning) {
         // It never recorded its end: it ends at its last sign of life.
         merged.status = ended->status;
-        theirs[index_of("status")] = ended->status;
+        theirs[index_of("status")] = status_name(ended->status);
         theirs[index_of("error")] = ended->error;
         theirs[index_of("pid")] = std::monostate{};
         theirs[index_of("finished_at")] = row_of(
@@ -181,12 +181,12 @@ ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
         merged.action = "added";
       }
       copy_rows(db, "runs", merged.shard_run_id, merged.run_id);
-      if (status == "running") {
+      if (status == RunStatus::kRunning) {
         Statement end = db.prepare(
             "UPDATE main.runs SET status = ?2, error = ?3, pid = NULL, finished_at = ?4 "
             "WHERE run_id = ?1");
         end.bind(1, merged.run_id)
-            .bind(2, ended->status)
+            .bind(2, status_name(ended->status))
             .bind(3, ended->error)
             .bind(4, theirs[index_of("finished_at")]);
         end.step();

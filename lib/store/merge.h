@@ -19,14 +19,14 @@ namespace attnlab::store {
 // knows (Slurm reported its task ended): such a run is merged with this
 // status and error. Without it, running runs are left in the shard.
 struct EndedRun {
-  std::string status;  // 'failed' or 'interrupted'
+  RunStatus status = RunStatus::kFailed;  // failed or interrupted
   std::string error;
 };
 
 struct MergedRun {
   std::string shard_run_id;
-  std::string run_id;  // its id in the main database ("" when skipped)
-  std::string status;  // as merged
+  std::string run_id;                      // its id in the main database ("" when skipped)
+  RunStatus status = RunStatus::kRunning;  // as merged
   // 'added', 'updated' (an earlier copy replaced), 'unchanged', or 'running'
   // (left in the shard: it has not ended)
   std::string action;

@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/registry.h"
+
 namespace attnlab::store {
 
 // One SQLite value: NULL, an integer, a real or text.
@@ -51,11 +53,20 @@ struct NewRun {
   Environment environment;
 };
 
+// A run's state (above: what each means); the runs table stores its name.
+enum class RunStatus { kRunning, kFinished, kFailed, kDiverged, kInterrupted };
+
+// The names ("running", "finished", ...), in the enum's order; at() throws
+// std::invalid_argument naming the valid ones.
+const base::Registry<RunStatus>& run_statuses();
+// The name of `status`, as stored.
+const std::string& status_name(RunStatus status);
+
 struct RunRecord {
   std::string run_id;
   std::string uid;  // random, unique across databases: what shard merging matches on
   NewRun run;
-  std::string status;  // running | finished | failed | diverged | interrupted
+  RunStatus status = RunStatus::kRunning;
   std::string error;
   std::string started_at;  // ISO 8601, UTC
   std::string finished_at;

@@ -36,7 +36,7 @@ RunRecord read_run(const Statement& s) {
   r.run.hidden_size = static_cast<int>(s.column_int(c++));
   r.run.train_min_length = static_cast<int>(s.column_int(c++));
   r.run.train_max_length = static_cast<int>(s.column_int(c++));
-  r.status = s.column_text(c++);
+  r.status = run_statuses().at(s.column_text(c++));
   r.error = s.column_text(c++);
   r.started_at = s.column_text(c++);
   r.finished_at = s.column_text(c++);
@@ -153,7 +153,8 @@ std::string this_host() {
 }
 
 bool process_vanished(const RunRecord& run) {
-  if (run.status != "running" || run.pid <= 0 || run.run.environment.hostname != this_host()) {
+  if (run.status != RunStatus::kRunning || run.pid <= 0 ||
+      run.run.environment.hostname != this_host()) {
     return false;
   }
   return kill(static_cast<pid_t>(run.pid), 0) != 0 && errno == ESRCH;
@@ -385,12 +386,16 @@ void RunStore::finish_run(const std::string& run_id, const RunResults& results) 
   txn.commit();
 }
 
-void RunStore::end_run(const std::string& run_id, const std::string& status,
-                       const std::string& error, double wall_seconds) {
+void RunStore::end_run(const std::string& run_id, RunStatus status, const std::string& error,
+                       double wall_seconds) {
   Statement update = db_.prepare(
       "UPDATE runs SET status = ?2, finished_at = ?3, wall_seconds = ?4, error = ?5, pid = NULL "
       "WHERE run_id = ?1");
-  update.bind(1, run_id).bind(2, status).bind(3, utc_now()).bind(4, wall_seconds).bind(5, error);
+  update.bind(1, run_id)
+      .bind(2, status_name(status))
+      .bind(3, utc_now())
+      .bind(4, wall_seconds)
+      .bind(5, error);
   update.step();
 }
 
@@ -580,9 +585,9 @@ std::vector<SweepRecord> RunStore::list_sweeps() {
     sweeps.push_back(read_sweep(s));
   for (auto& w : sweeps) {
     for (const auto& run : sweep_runs(w.sweep_id)) {
-      w.finished += run.status == "finished";
-      w.failed += run.status != "finished" && run.status != "running";
-      w.running += run.status == "running";
+      w.finished += run.status == RunStatus::kFinished;
+      w.failed += run.status != RunStatus::kFinished && run.status != RunStatus::kRunning;
+      w.running += run.status == RunStatus::kRunning;
     }
   }
   return sweeps;

@@ -45,7 +45,7 @@ class RunStore {
   // Stores the results and marks the run finished, atomically.
   void finish_run(const std::string& run_id, const RunResults& results);
   // Ends a run that did not finish: status is 'failed', 'diverged' or 'interrupted'.
-  void end_run(const std::string& run_id, const std::string& status, const std::string& error,
+  void end_run(const std::string& run_id, RunStatus status, const std::string& error,
                double wall_seconds);
   // An interrupted run with this config hash and a checkpoint, newest first.
   std::optional<RunRecord> resumable_run(const std::string& config_hash);

@@ -140,11 +140,12 @@ RunOutcome StoredRun::train(const RunEvents& events) {
     if (events.on_model) events.on_model(trainer.parameter_count(), trainer.engine(), resumed_step);
     outcome.result = trainer.run(callbacks);
   } catch (const std::exception& e) {
-    outcome.status = dynamic_cast<const Diverged*>(&e) != nullptr ? "diverged" : "failed";
+    outcome.status = dynamic_cast<const Diverged*>(&e) != nullptr ? store::RunStatus::kDiverged
+                                                                  : store::RunStatus::kFailed;
     outcome.error = e.what();
     const int signal = events.stop_signal ? events.stop_signal() : 0;
     if (signal != 0) {
-      outcome.status = "interrupted";
+      outcome.status = store::RunStatus::kInterrupted;
       outcome.error = "interrupted by signal " + std::to_string(signal) + ": " + outcome.error;
     }
     outcome.seconds = elapsed();
@@ -158,7 +159,7 @@ RunOutcome StoredRun::train(const RunEvents& events) {
   if (r.flops_per_step > 0) cost.push_back({r.trained_steps, "flops_per_step", r.flops_per_step});
   store_.log_metrics(id_, cost);
   store_.set_peak_memory(id_, peak_memory_bytes());
-  outcome.status = "finished";
+  outcome.status = store::RunStatus::kFinished;
   outcome.seconds = elapsed();
   store_.finish_run(
       id_, {r.evals, r.splits, r.examples, outcome.seconds, r.selected_step, r.trained_steps});

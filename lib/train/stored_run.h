@@ -45,12 +45,12 @@ struct RunEvents {
 };
 
 struct RunOutcome {
-  std::string status;  // finished | failed | diverged | interrupted
-  std::string error;   // why, when not finished
-  TrainResult result;  // when finished
-  double seconds = 0;  // this process's wall time on the run
+  store::RunStatus status = store::RunStatus::kRunning;  // until train() ends the run
+  std::string error;                                     // why, when not finished
+  TrainResult result;                                    // when finished
+  double seconds = 0;                                    // this process's wall time on the run
 
-  bool finished() const { return status == "finished"; }
+  bool finished() const { return status == store::RunStatus::kFinished; }
 };
 
 // The matrix-product peak (GFLOP/s) of `env`'s device with its threads, in

@@ -151,23 +151,23 @@ TEST(SlurmStates, MapOntoRunStates) {
   struct Case {
     const char* slurm;
     TaskPhase phase;
-    const char* run_status;
+    TaskEnd end;
   };
-  for (const Case& c :
-       {Case{"PENDING", TaskPhase::kPending, ""}, Case{"RUNNING", TaskPhase::kRunning, ""},
-        Case{"COMPLETING", TaskPhase::kRunning, ""},
-        Case{"COMPLETED", TaskPhase::kEnded, "finished"},
-        Case{"FAILED", TaskPhase::kEnded, "failed"},
-        Case{"CANCELLED", TaskPhase::kEnded, "interrupted"},
-        Case{"CANCELLED by 0", TaskPhase::kEnded, "interrupted"},
-        Case{"TIMEOUT", TaskPhase::kEnded, "interrupted"},
-        Case{"OUT_OF_MEMORY", TaskPhase::kEnded, "failed"},
-        Case{"NODE_FAIL", TaskPhase::kEnded, "interrupted"},
-        Case{"VANISHED", TaskPhase::kEnded, "interrupted"},
-        Case{"SOMETHING_NEW", TaskPhase::kEnded, "failed"}}) {
+  for (const Case& c : {Case{"PENDING", TaskPhase::kPending, TaskEnd::kNotEnded},
+                        Case{"RUNNING", TaskPhase::kRunning, TaskEnd::kNotEnded},
+                        Case{"COMPLETING", TaskPhase::kRunning, TaskEnd::kNotEnded},
+                        Case{"COMPLETED", TaskPhase::kEnded, TaskEnd::kCompleted},
+                        Case{"FAILED", TaskPhase::kEnded, TaskEnd::kFailed},
+                        Case{"CANCELLED", TaskPhase::kEnded, TaskEnd::kInterrupted},
+                        Case{"CANCELLED by 0", TaskPhase::kEnded, TaskEnd::kInterrupted},
+                        Case{"TIMEOUT", TaskPhase::kEnded, TaskEnd::kInterrupted},
+                        Case{"OUT_OF_MEMORY", TaskPhase::kEnded, TaskEnd::kFailed},
+                        Case{"NODE_FAIL", TaskPhase::kEnded, TaskEnd::kInterrupted},
+                        Case{"VANISHED", TaskPhase::kEnded, TaskEnd::kInterrupted},
+                        Case{"SOMETHING_NEW", TaskPhase::kEnded, TaskEnd::kFailed}}) {
     const StateMeaning m = interpret_state(c.slurm);
     EXPECT_EQ(m.phase, c.phase) << c.slurm;
-    EXPECT_EQ(m.run_status, c.run_status) << c.slurm;
+    EXPECT_EQ(m.end, c.end) << c.slurm;
     EXPECT_FALSE(m.why.empty()) << c.slurm;
   }
   EXPECT_TRUE(contains(interpret_state("OUT_OF_MEMORY").why, "mem_per_task"));

@@ -81,7 +81,7 @@ TEST_F(MergeTest, CopiesFinishedRunsAndASecondMergeChangesNothing) {
   EXPECT_EQ(first.runs[0].run_id, shard_id);
   const auto run = main.find_run(shard_id);
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->status, "finished");
+  EXPECT_EQ(run->status, RunStatus::kFinished);
   EXPECT_EQ(run->run.slurm_job_id, "7_1");
   EXPECT_DOUBLE_EQ(run->wall_seconds, 2.5);
   ASSERT_EQ(main.evals(shard_id).size(), 2u);
@@ -133,14 +133,14 @@ TEST_F(MergeTest, RunningRunsWaitUnlessTheirTaskEnded) {
   EXPECT_EQ(count(main, "SELECT count(*) FROM runs"), 0);
 
   // Slurm says the task was cancelled: the run ends as interrupted.
-  const EndedRun cancelled{"interrupted", "Slurm task 7_1 cancelled (scancel)"};
+  const EndedRun cancelled{RunStatus::kInterrupted, "Slurm task 7_1 cancelled (scancel)"};
   merged = merge_shard(main, shard_file, cancelled);
   ASSERT_EQ(merged.runs.size(), 1u);
   EXPECT_EQ(merged.runs[0].action, "added");
-  EXPECT_EQ(merged.runs[0].status, "interrupted");
+  EXPECT_EQ(merged.runs[0].status, RunStatus::kInterrupted);
   auto run = main.find_run(id);
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->status, "interrupted");
+  EXPECT_EQ(run->status, RunStatus::kInterrupted);
   EXPECT_EQ(run->error, "Slurm task 7_1 cancelled (scancel)");
   EXPECT_FALSE(run->finished_at.empty());
   EXPECT_EQ(run->checkpoint_step, 20);
@@ -159,7 +159,7 @@ TEST_F(MergeTest, RunningRunsWaitUnlessTheirTaskEnded) {
   ASSERT_EQ(merged.runs.size(), 1u);
   EXPECT_EQ(merged.runs[0].action, "updated");
   run = main.find_run(id);
-  EXPECT_EQ(run->status, "finished");
+  EXPECT_EQ(run->status, RunStatus::kFinished);
   EXPECT_EQ(run->run.slurm_job_id, "9_1");
   EXPECT_EQ(main.metrics(id).size(), 2u);
   EXPECT_EQ(main.evals(id).size(), 1u);

@@ -99,7 +99,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
 
   const auto found = store.find_run("012345");
   ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->status, "finished");
+  EXPECT_EQ(found->status, RunStatus::kFinished);
   EXPECT_EQ(found->peak_memory_bytes, 314572800);
   EXPECT_EQ(found->run.sweep_id, sweep);
   EXPECT_EQ(found->run.config_yaml, "attention:\n  name: additive\n");
@@ -171,7 +171,7 @@ TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   store.finish_run(store.begin_run(none), {{at(1, 10, 1.0, 1.0)}, {}, {}, 1.0});
   NewRun dot = sample_run("hash-dot-0000", "dot");
   dot.sweep_id = first;
-  store.end_run(store.begin_run(dot), "failed", "crashed", 1.0);
+  store.end_run(store.begin_run(dot), RunStatus::kFailed, "crashed", 1.0);
 
   // The resumed sweep reuses the finished run and retries the failed job.
   const std::string second = store.begin_sweep("demo", "[]", plan);
@@ -185,7 +185,7 @@ TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   EXPECT_EQ(runs[0].run.attention, "none");
   EXPECT_EQ(runs[0].run.sweep_id, first);
   EXPECT_EQ(runs[1].run_id, retried);
-  EXPECT_EQ(runs[1].status, "finished");
+  EXPECT_EQ(runs[1].status, RunStatus::kFinished);
   const auto sweeps = store.list_sweeps();
   ASSERT_EQ(sweeps.size(), 2u);
   EXPECT_EQ(sweeps[1].n_jobs, 3);
@@ -199,10 +199,10 @@ TEST_F(RunStoreTest, RepeatedHashesGetNumberedIdsAndFailuresAreKept) {
   const std::string second = store.begin_run(sample_run("aaaaaaaaaaaa", "dot"));
   EXPECT_EQ(first, "aaaaaaaaaa");
   EXPECT_EQ(second, "aaaaaaaaaa-2");
-  store.end_run(second, "diverged", "training diverged", 1.0);
-  EXPECT_EQ(store.find_run(second)->status, "diverged");
+  store.end_run(second, RunStatus::kDiverged, "training diverged", 1.0);
+  EXPECT_EQ(store.find_run(second)->status, RunStatus::kDiverged);
   EXPECT_EQ(store.find_run(second)->error, "training diverged");
-  EXPECT_EQ(store.find_run(first)->status, "running");
+  EXPECT_EQ(store.find_run(first)->status, RunStatus::kRunning);
   EXPECT_FALSE(store.finished_run_with_hash("aaaaaaaaaaaa").has_value());
   EXPECT_THROW(store.find_run("aaa"), StoreError);  // ambiguous prefix
   EXPECT_FALSE(store.find_run("zzz").has_value());
@@ -218,7 +218,7 @@ TEST_F(RunStoreTest, RejectsOutOfRangeAccuracyAtomically) {
   EXPECT_THROW(store.finish_run(id, {{at(1, 10, 1.0, 1.0), at(2, 10, 1.5, 0.5)}, {}, {}, 1.0}),
                StoreError);
   EXPECT_TRUE(store.evals(id).empty());  // the first row was rolled back too
-  EXPECT_EQ(store.find_run(id)->status, "running");
+  EXPECT_EQ(store.find_run(id)->status, RunStatus::kRunning);
 }
 
 TEST_F(RunStoreTest, VanishedProcessesAreInterruptedAndResumable) {
@@ -233,7 +233,7 @@ TEST_F(RunStoreTest, VanishedProcessesAreInterruptedAndResumable) {
   // The launcher saw the process die of SIGKILL.
   EXPECT_EQ(store.reap_vanished_runs(::getpid(), "killed by signal 9"), 1);
   auto run = store.find_run(id);
-  EXPECT_EQ(run->status, "interrupted");
+  EXPECT_EQ(run->status, RunStatus::kInterrupted);
   EXPECT_EQ(run->error, "killed by signal 9");
   EXPECT_EQ(run->pid, 0);
   const auto resumable = store.resumable_run("cccccccccccc");
@@ -241,7 +241,7 @@ TEST_F(RunStoreTest, VanishedProcessesAreInterruptedAndResumable) {
   EXPECT_EQ(resumable->run_id, id);
   EXPECT_EQ(resumable->checkpoint_step, 500);
   store.reopen_run(id, 4242);
-  EXPECT_EQ(store.find_run(id)->status, "running");
+  EXPECT_EQ(store.find_run(id)->status, RunStatus::kRunning);
   // pid 4242 is not ours; once no such process exists it is reaped.
   if (::kill(4242, 0) != 0) {
     EXPECT_EQ(store.reap_vanished_runs(), 1);

@@ -62,7 +62,7 @@ TEST_F(StoredRunTest, FinishesWithItsResultsAndNoCheckpointLeft) {
   EXPECT_EQ(outcome.result.trained_steps, 40);
   const auto stored = store_->find_run(run.id());
   ASSERT_TRUE(stored.has_value());
-  EXPECT_EQ(stored->status, "finished");
+  EXPECT_EQ(stored->status, store::RunStatus::kFinished);
   EXPECT_EQ(stored->trained_steps, 40);
   EXPECT_GT(stored->parameters, 0);
   EXPECT_EQ(stored->engine, "fused");
@@ -116,9 +116,9 @@ TEST_F(StoredRunTest, AnInterruptedRunResumesFromItsCheckpoint) {
       if (points.front().step == 20) signal = 15;  // after the step-20 checkpoint
     };
     const RunOutcome outcome = run.train(events);
-    EXPECT_EQ(outcome.status, "interrupted");
+    EXPECT_EQ(outcome.status, store::RunStatus::kInterrupted);
     EXPECT_EQ(outcome.error.rfind("interrupted by signal 15: ", 0), 0u) << outcome.error;
-    EXPECT_EQ(store_->find_run(id)->status, "interrupted");
+    EXPECT_EQ(store_->find_run(id)->status, store::RunStatus::kInterrupted);
     EXPECT_EQ(store_->find_run(id)->checkpoint_step, 20);
   }
   StoredRun again(*store_, spec("h2"));
@@ -130,7 +130,7 @@ TEST_F(StoredRunTest, AnInterruptedRunResumesFromItsCheckpoint) {
   const RunOutcome outcome = again.train(events);
   ASSERT_TRUE(outcome.finished()) << outcome.error;
   EXPECT_EQ(resumed, 20);
-  EXPECT_EQ(store_->find_run(id)->status, "finished");
+  EXPECT_EQ(store_->find_run(id)->status, store::RunStatus::kFinished);
 }
 
 TEST_F(StoredRunTest, ARunWhoseTrainerFailsIsStoredFailed) {
@@ -138,10 +138,10 @@ TEST_F(StoredRunTest, ARunWhoseTrainerFailsIsStoredFailed) {
   bad.settings.attention.name = "bogus";  // the model cannot be built
   StoredRun run(*store_, bad);
   const RunOutcome outcome = run.train({});
-  EXPECT_EQ(outcome.status, "failed");
+  EXPECT_EQ(outcome.status, store::RunStatus::kFailed);
   EXPECT_NE(outcome.error.find("bogus"), std::string::npos) << outcome.error;
   const auto stored = store_->find_run(run.id());
-  EXPECT_EQ(stored->status, "failed");
+  EXPECT_EQ(stored->status, store::RunStatus::kFailed);
   EXPECT_EQ(stored->error, outcome.error);
 }
 

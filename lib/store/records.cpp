@@ -1,0 +1,24 @@
+#include "store/records.h"
+
+#include <stdexcept>
+
+namespace attnlab::store {
+
+const base::Registry<RunStatus>& run_statuses() {
+  static const base::Registry<RunStatus> kStatuses("run status",
+                                                   {{"running", RunStatus::kRunning},
+                                                    {"finished", RunStatus::kFinished},
+                                                    {"failed", RunStatus::kFailed},
+                                                    {"diverged", RunStatus::kDiverged},
+                                                    {"interrupted", RunStatus::kInterrupted}});
+  return kStatuses;
+}
+
+const std::string& status_name(RunStatus status) {
+  for (const auto& [name, value] : run_statuses().entries()) {
+    if (value == status) return name;
+  }
+  throw std::logic_error("a run status without a name");
+}
+
+}  // namespace attnlab::store
