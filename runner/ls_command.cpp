@@ -27,9 +27,10 @@ void list(const GlobalOptions& globals, const LsOptions& options) {
               << "failed"
               << "created\n";
     for (const auto& w : store.list_sweeps()) {
-      std::cout << std::left << std::setw(34) << w.sweep_id << std::setw(11) << w.status
-                << std::setw(9) << w.launcher << std::setw(7) << w.n_jobs << std::setw(10)
-                << w.finished << std::setw(8) << w.failed << w.created_at << "\n";
+      std::cout << std::left << std::setw(34) << w.sweep_id << std::setw(11)
+                << store::status_name(w.status) << std::setw(9) << w.launcher << std::setw(7)
+                << w.n_jobs << std::setw(10) << w.finished << std::setw(8) << w.failed
+                << w.created_at << "\n";
     }
     return;
   }

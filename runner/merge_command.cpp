@@ -63,16 +63,17 @@ void merge(const GlobalOptions& globals, const MergeOptions& options) {
       continue;
     }
     for (const auto& run : merged.runs) {
-      added += run.action == "added";
-      updated += run.action == "updated";
-      unchanged += run.action == "unchanged";
-      running += run.action == "running";
-      if (globals.verbosity >= 0 && run.action != "unchanged") {
+      using store::MergeAction;
+      added += run.action == MergeAction::kAdded;
+      updated += run.action == MergeAction::kUpdated;
+      unchanged += run.action == MergeAction::kUnchanged;
+      running += run.action == MergeAction::kRunning;
+      if (globals.verbosity >= 0 && run.action != MergeAction::kUnchanged) {
         std::cout << shard.string() << ": run " << run.shard_run_id;
-        if (run.action == "running") {
+        if (run.action == MergeAction::kRunning) {
           std::cout << " is still running; left in the shard" << std::endl;
         } else {
-          std::cout << " " << run.action << " as " << run.run_id << " ("
+          std::cout << " " << store::action_name(run.action) << " as " << run.run_id << " ("
                     << store::status_name(run.status) << ")" << std::endl;
         }
       }

@@ -320,7 +320,9 @@ store::ShardMerge merge_shard_and_folders(const GlobalOptions& globals, store::R
   // database's runs; a checkpoint stays with the shard for a resumed task.
   std::error_code error;
   for (const auto& run : merged.runs) {
-    if (run.action != "added" && run.action != "updated") continue;
+    if (run.action != store::MergeAction::kAdded && run.action != store::MergeAction::kUpdated) {
+      continue;
+    }
     const auto from = shard.parent_path() / "runs" / run.shard_run_id;
     const auto to = globals.results_dir() / "runs" / run.run_id;
     std::filesystem::create_directories(to, error);

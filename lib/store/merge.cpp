@@ -109,6 +109,20 @@ std::string check_shard(const std::filesystem::path& shard) {
 
 }  // namespace
 
+const char* action_name(MergeAction action) {
+  switch (action) {
+    case MergeAction::kAdded:
+      return "added";
+    case MergeAction::kUpdated:
+      return "updated";
+    case MergeAction::kUnchanged:
+      return "unchanged";
+    case MergeAction::kRunning:
+      return "running";
+  }
+  return "";
+}
+
 ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
                        const std::optional<EndedRun>& ended) {
   ShardMerge result;
@@ -143,7 +157,7 @@ ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
       const RunStatus status = run_statuses().at(runs.column_text(3));
       merged.status = status;
       if (status == RunStatus::kRunning && !ended) {
-        merged.action = "running";
+        merged.action = MergeAction::kRunning;
         result.runs.push_back(merged);
         continue;
       }
@@ -162,7 +176,7 @@ ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
       if (existing.step()) {
         merged.run_id = existing.column_text(0);
         if (row_of(db, "main", compared, "run_id", merged.run_id) == theirs) {
-          merged.action = "unchanged";
+          merged.action = MergeAction::kUnchanged;
           result.runs.push_back(merged);
           continue;
         }
@@ -175,10 +189,10 @@ ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
         Statement drop = db.prepare("DELETE FROM main.runs WHERE run_id = ?1");
         drop.bind(1, merged.run_id);
         drop.step();
-        merged.action = "updated";
+        merged.action = MergeAction::kUpdated;
       } else {
         merged.run_id = free_run_id(db, merged.shard_run_id, runs.column_text(2));
-        merged.action = "added";
+        merged.action = MergeAction::kAdded;
       }
       copy_rows(db, "runs", merged.shard_run_id, merged.run_id);
       if (status == RunStatus::kRunning) {

@@ -23,13 +23,21 @@ struct EndedRun {
   std::string error;
 };
 
+// What merging did with one run of a shard.
+enum class MergeAction {
+  kAdded,      // copied in
+  kUpdated,    // replaced an earlier copy of itself
+  kUnchanged,  // already here as it is
+  kRunning,    // left in the shard: it has not ended
+};
+// "added", "updated", "unchanged", "running".
+const char* action_name(MergeAction action);
+
 struct MergedRun {
   std::string shard_run_id;
   std::string run_id;                      // its id in the main database ("" when skipped)
   RunStatus status = RunStatus::kRunning;  // as merged
-  // 'added', 'updated' (an earlier copy replaced), 'unchanged', or 'running'
-  // (left in the shard: it has not ended)
-  std::string action;
+  MergeAction action = MergeAction::kAdded;
 };
 
 struct ShardMerge {

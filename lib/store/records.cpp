@@ -21,4 +21,19 @@ const std::string& status_name(RunStatus status) {
   throw std::logic_error("a run status without a name");
 }
 
+const base::Registry<SweepStatus>& sweep_statuses() {
+  static const base::Registry<SweepStatus> kStatuses("sweep status",
+                                                     {{"running", SweepStatus::kRunning},
+                                                      {"completed", SweepStatus::kCompleted},
+                                                      {"failed", SweepStatus::kFailed}});
+  return kStatuses;
+}
+
+const std::string& status_name(SweepStatus status) {
+  for (const auto& [name, value] : sweep_statuses().entries()) {
+    if (value == status) return name;
+  }
+  throw std::logic_error("a sweep status without a name");
+}
+
 }  // namespace attnlab::store

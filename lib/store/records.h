@@ -62,6 +62,12 @@ const base::Registry<RunStatus>& run_statuses();
 // The name of `status`, as stored.
 const std::string& status_name(RunStatus status);
 
+// A sweep is running until its driver ends it completed (every job
+// finished) or failed; a resumed sweep runs again.
+enum class SweepStatus { kRunning, kCompleted, kFailed };
+const base::Registry<SweepStatus>& sweep_statuses();
+const std::string& status_name(SweepStatus status);
+
 struct RunRecord {
   std::string run_id;
   std::string uid;  // random, unique across databases: what shard merging matches on
@@ -153,7 +159,7 @@ struct SweepRecord {
   std::string name;
   std::string overrides_json;
   int n_jobs = 0;
-  std::string status;
+  SweepStatus status = SweepStatus::kRunning;
   std::string created_at;
   std::string finished_at;
   int finished = 0;                // jobs whose run finished

@@ -81,7 +81,7 @@ SweepRecord read_sweep(const Statement& s) {
   w.name = s.column_text(1);
   w.overrides_json = s.column_text(2);
   w.n_jobs = static_cast<int>(s.column_int(3));
-  w.status = s.column_text(4);
+  w.status = sweep_statuses().at(s.column_text(4));
   w.created_at = s.column_text(5);
   w.finished_at = s.column_text(6);
   w.launcher = s.column_text(7);
@@ -527,7 +527,9 @@ std::vector<SlurmTask> RunStore::slurm_tasks(const std::string& sweep_id) {
 void RunStore::finish_sweep(const std::string& sweep_id, bool ok) {
   Statement update =
       db_.prepare("UPDATE sweeps SET status = ?2, finished_at = ?3 WHERE sweep_id = ?1");
-  update.bind(1, sweep_id).bind(2, std::string(ok ? "completed" : "failed")).bind(3, utc_now());
+  update.bind(1, sweep_id)
+      .bind(2, status_name(ok ? SweepStatus::kCompleted : SweepStatus::kFailed))
+      .bind(3, utc_now());
   update.step();
 }
 

@@ -77,7 +77,7 @@ TEST_F(MergeTest, CopiesFinishedRunsAndASecondMergeChangesNothing) {
   const ShardMerge first = merge_shard(main, shard_file);
   EXPECT_EQ(first.problem, "");
   ASSERT_EQ(first.runs.size(), 1u);
-  EXPECT_EQ(first.runs[0].action, "added");
+  EXPECT_EQ(first.runs[0].action, MergeAction::kAdded);
   EXPECT_EQ(first.runs[0].run_id, shard_id);
   const auto run = main.find_run(shard_id);
   ASSERT_TRUE(run.has_value());
@@ -92,7 +92,7 @@ TEST_F(MergeTest, CopiesFinishedRunsAndASecondMergeChangesNothing) {
 
   const ShardMerge second = merge_shard(main, shard_file);
   ASSERT_EQ(second.runs.size(), 1u);
-  EXPECT_EQ(second.runs[0].action, "unchanged");
+  EXPECT_EQ(second.runs[0].action, MergeAction::kUnchanged);
   EXPECT_EQ(count(main, "SELECT count(*) FROM runs"), 1);
   EXPECT_EQ(count(main, "SELECT count(*) FROM evals"), 2);
   EXPECT_EQ(count(main, "SELECT count(*) FROM metrics"), 2);
@@ -109,11 +109,11 @@ TEST_F(MergeTest, ARunWhoseIdIsTakenGetsTheNextFreeOne) {
   }
   const ShardMerge merged = merge_shard(main, shard_file);
   ASSERT_EQ(merged.runs.size(), 1u);
-  EXPECT_EQ(merged.runs[0].action, "added");
+  EXPECT_EQ(merged.runs[0].action, MergeAction::kAdded);
   EXPECT_EQ(merged.runs[0].run_id, "bbbb111122-2");
   EXPECT_EQ(main.evals("bbbb111122-2").size(), 2u);
   EXPECT_EQ(main.evals(local).size(), 2u);
-  EXPECT_EQ(merge_shard(main, shard_file).runs[0].action, "unchanged");
+  EXPECT_EQ(merge_shard(main, shard_file).runs[0].action, MergeAction::kUnchanged);
   EXPECT_EQ(count(main, "SELECT count(*) FROM runs"), 2);
 }
 
@@ -129,14 +129,14 @@ TEST_F(MergeTest, RunningRunsWaitUnlessTheirTaskEnded) {
   RunStore main(dir_ / "main.db", OpenMode::kReadWrite);
   ShardMerge merged = merge_shard(main, shard_file);
   ASSERT_EQ(merged.runs.size(), 1u);
-  EXPECT_EQ(merged.runs[0].action, "running");
+  EXPECT_EQ(merged.runs[0].action, MergeAction::kRunning);
   EXPECT_EQ(count(main, "SELECT count(*) FROM runs"), 0);
 
   // Slurm says the task was cancelled: the run ends as interrupted.
   const EndedRun cancelled{RunStatus::kInterrupted, "Slurm task 7_1 cancelled (scancel)"};
   merged = merge_shard(main, shard_file, cancelled);
   ASSERT_EQ(merged.runs.size(), 1u);
-  EXPECT_EQ(merged.runs[0].action, "added");
+  EXPECT_EQ(merged.runs[0].action, MergeAction::kAdded);
   EXPECT_EQ(merged.runs[0].status, RunStatus::kInterrupted);
   auto run = main.find_run(id);
   ASSERT_TRUE(run.has_value());
@@ -144,7 +144,7 @@ TEST_F(MergeTest, RunningRunsWaitUnlessTheirTaskEnded) {
   EXPECT_EQ(run->error, "Slurm task 7_1 cancelled (scancel)");
   EXPECT_FALSE(run->finished_at.empty());
   EXPECT_EQ(run->checkpoint_step, 20);
-  EXPECT_EQ(merge_shard(main, shard_file, cancelled).runs[0].action, "unchanged");
+  EXPECT_EQ(merge_shard(main, shard_file, cancelled).runs[0].action, MergeAction::kUnchanged);
 
   // The job's next task resumes the run from its checkpoint and finishes
   // it: the merge replaces the interrupted copy.
@@ -157,7 +157,7 @@ TEST_F(MergeTest, RunningRunsWaitUnlessTheirTaskEnded) {
   }
   merged = merge_shard(main, shard_file);
   ASSERT_EQ(merged.runs.size(), 1u);
-  EXPECT_EQ(merged.runs[0].action, "updated");
+  EXPECT_EQ(merged.runs[0].action, MergeAction::kUpdated);
   run = main.find_run(id);
   EXPECT_EQ(run->status, RunStatus::kFinished);
   EXPECT_EQ(run->run.slurm_job_id, "9_1");

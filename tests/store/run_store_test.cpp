@@ -152,7 +152,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
 
   const auto sweeps = store.list_sweeps();
   ASSERT_EQ(sweeps.size(), 1u);
-  EXPECT_EQ(sweeps[0].status, "completed");
+  EXPECT_EQ(sweeps[0].status, SweepStatus::kCompleted);
   EXPECT_EQ(sweeps[0].n_jobs, 1);
   Statement commit = store.database().prepare("SELECT git_commit FROM sweeps");
   ASSERT_TRUE(commit.step());
