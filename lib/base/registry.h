@@ -45,6 +45,15 @@ class Registry {
     throw std::invalid_argument("unknown " + kind_ + " '" + name + "'; valid: " + join(names()));
   }
 
+  // The name of `value` (for a table of distinct values: enum names).
+  // Throws std::logic_error when no entry holds it.
+  const std::string& name_of(const Value& value) const {
+    for (const auto& entry : entries_) {
+      if (entry.second == value) return entry.first;
+    }
+    throw std::logic_error("a " + kind_ + " without a name");
+  }
+
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:

@@ -56,8 +56,8 @@ void clear_creation_date(const fs::path& pdf) {
 // rest of the script is then dropped (no SIGPIPE) and the error is read
 // from its log.
 void run_with_input(const std::string& command, const std::string& script) {
-  struct sigaction ignore {
-  }, previous{};
+  struct sigaction ignore = {};
+  struct sigaction previous = {};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, &previous);
   FILE* pipe = popen(command.c_str(), "w");

@@ -1,7 +1,5 @@
 #include "store/records.h"
 
-#include <stdexcept>
-
 namespace attnlab::store {
 
 const base::Registry<RunStatus>& run_statuses() {
@@ -15,10 +13,7 @@ const base::Registry<RunStatus>& run_statuses() {
 }
 
 const std::string& status_name(RunStatus status) {
-  for (const auto& [name, value] : run_statuses().entries()) {
-    if (value == status) return name;
-  }
-  throw std::logic_error("a run status without a name");
+  return run_statuses().name_of(status);
 }
 
 const base::Registry<SweepStatus>& sweep_statuses() {
@@ -30,10 +25,7 @@ const base::Registry<SweepStatus>& sweep_statuses() {
 }
 
 const std::string& status_name(SweepStatus status) {
-  for (const auto& [name, value] : sweep_statuses().entries()) {
-    if (value == status) return name;
-  }
-  throw std::logic_error("a sweep status without a name");
+  return sweep_statuses().name_of(status);
 }
 
 }  // namespace attnlab::store

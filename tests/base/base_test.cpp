@@ -51,6 +51,8 @@ TEST(Registry, FindsByNameInTableOrderAndNamesTheValidOnes) {
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()), "unknown number 'four'; valid: one, two, three");
   }
+  EXPECT_EQ(numbers.name_of(3), "three");
+  EXPECT_THROW(numbers.name_of(4), std::logic_error);
 }
 
 TEST(KeyError, CarriesTheKeyAndSaysItFirst) {

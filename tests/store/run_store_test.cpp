@@ -288,5 +288,16 @@ TEST_F(RunStoreTest, ReopeningDoesNotMigrateTwice) {
   EXPECT_EQ(s.column_int(0), 1);
 }
 
+// The names the database stores, each read back as the status it names.
+TEST(Statuses, RunAndSweepStatusesRoundTripThroughTheirNames) {
+  for (const auto& [name, status] : run_statuses().entries())
+    EXPECT_EQ(run_statuses().at(status_name(status)), status) << name;
+  EXPECT_EQ(run_statuses().names(),
+            (std::vector<std::string>{"running", "finished", "failed", "diverged", "interrupted"}));
+  for (const auto& [name, status] : sweep_statuses().entries())
+    EXPECT_EQ(sweep_statuses().at(status_name(status)), status) << name;
+  EXPECT_EQ(sweep_statuses().names(), (std::vector<std::string>{"running", "completed", "failed"}));
+}
+
 }  // namespace
 }  // namespace attnlab::store
