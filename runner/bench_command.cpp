@@ -8,12 +8,12 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "base/files.h"
 #include "base/text.h"
+#include "config/device.h"
 #include "launch/local_pool.h"
 #include "runner/common.h"
 #include "store/run_store.h"
@@ -46,7 +46,7 @@ void add_machine_options(CLI::App* command, MachineOptions& m) {
 // The device as configure_environment() takes it; exit 2 for a GPU this
 // build or machine does not have.
 std::string resolved_device(const std::string& requested) {
-  if (!std::regex_match(requested, std::regex("cpu|cuda|auto|cuda:[0-9]{1,3}"))) {
+  if (!config::is_device_name(requested)) {
     throw UsageError("--device: '" + requested +
                      "' is not a device; valid: cpu, cuda, cuda:N (the GPU with index N), auto");
   }
@@ -143,21 +143,17 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& workloads()
   static const std::vector<std::string> kStandard = {
       "attention=general",          "model.embedding_size=256",  "train.batch_size=64",
       "task.train_lengths=[30,30]", "task.test_lengths=[30,30]", "task.vocab_size=29"};
-  const auto standard = [](int hidden) {
+  const auto standard = [](int hidden, int batch = 64) {
     auto o = kStandard;
     o.push_back("model.hidden_size=" + std::to_string(hidden));
+    if (batch != 64) o.push_back("train.batch_size=" + std::to_string(batch));
     return o;
   };
-  static const auto kLarge = [&] {
-    auto o = standard(1024);
-    o.push_back("train.batch_size=256");
-    return o;
-  }();
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kTable = {
       {"default", {}},  // the model of `make run`: configs/config.yaml as it is
       {"standard", standard(256)},
       {"standard-512", standard(512)},
-      {"large", kLarge},  // a GPU's size: H = 1024, batch 256
+      {"large", standard(1024, 256)},  // a GPU's size
   };
   return kTable;
 }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -157,11 +158,9 @@ void warn_about_oversubscription(const std::vector<PlannedJob>& plan, int parall
 // database has it for this host (train::device_peak_gflops): jobs measuring
 // it themselves while others train would see a fraction of it. A job whose
 // device this machine lacks is left to fail with its own message.
-void measure_device_peaks(const std::vector<PlannedJob>& plan, store::RunStore& store) {
+void measure_device_peaks(const std::map<int, config::RunSettings>& jobs, store::RunStore& store) {
   std::set<std::tuple<std::string, int, std::string>> measured;
-  for (const auto& p : plan) {
-    if (!p.done_run_id.empty()) continue;
-    const auto settings = job_from_yaml(p.config_yaml, "the plan").settings;
+  for (const auto& [index, settings] : jobs) {
     std::string device;
     try {
       device = train::resolve_device(settings.device);
@@ -180,8 +179,10 @@ bool run_locally(const GlobalOptions& globals, const std::vector<PlannedJob>& pl
                  const std::string& sweep_id, int parallel, store::RunStore& store) {
   const auto log_dir = globals.results_dir() / "sweeps" / sweep_id;
   std::vector<launch::ProcessJob> to_launch;
+  std::map<int, config::RunSettings> settings_of;  // by job index, the unfinished jobs'
   for (const auto& p : plan) {
     if (!p.done_run_id.empty()) continue;
+    settings_of[p.index] = job_from_yaml(p.config_yaml, "the plan").settings;
     launch::ProcessJob job;
     job.index = p.index;
     job.argv = {"/proc/self/exe",
@@ -197,12 +198,11 @@ bool run_locally(const GlobalOptions& globals, const std::vector<PlannedJob>& pl
     job.log = log_dir / ("job-" + std::to_string(p.index) + ".log");
     to_launch.push_back(std::move(job));
   }
-  measure_device_peaks(plan, store);
+  measure_device_peaks(settings_of, store);
   // Longest first: jobs the fused engine does not cover train two to three
   // times slower, and started last they would finish alone on idle cores.
   std::stable_partition(to_launch.begin(), to_launch.end(), [&](const launch::ProcessJob& job) {
-    const auto& yaml = plan[static_cast<size_t>(job.index - 1)].config_yaml;
-    return train::choose_engine(job_from_yaml(yaml, "the plan").settings, "cpu") == "modules";
+    return train::choose_engine(settings_of.at(job.index), "cpu") == "modules";
   });
 
   SweepProgress progress(static_cast<int>(plan.size()), static_cast<int>(to_launch.size()),

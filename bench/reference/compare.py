@@ -111,6 +111,9 @@ def main():
         sys.exit(f"error: the reference needs PyTorch in {a.python} (on Debian, "
                  "scripts/install-deps.sh --bench installs python3-torch)")
 
+    results = {"date": datetime.date.today().isoformat(), "host": socket.gethostname(),
+               "device": a.device, "cases": []}
+
     peaks = {}
 
     def peak(device, threads, dtype):
@@ -128,8 +131,6 @@ def main():
                   file=sys.stderr)
         return peaks[key]
 
-    results = {"date": datetime.date.today().isoformat(), "host": socket.gethostname(),
-               "device": a.device, "cases": []}
     out = a.out or os.path.join(ROOT, "bench", "results",
                                 f"{results['host']}-{results['date']}-{a.device}.json")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)

@@ -50,8 +50,9 @@ bool read_file(const std::filesystem::path& file, std::string* bytes) {
   if (!in) return false;
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) return false;
   *bytes = text.str();
-  return static_cast<bool>(in) || in.eof();
+  return true;
 }
 
 }  // namespace attnlab::base

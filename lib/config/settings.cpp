@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/text.h"
+#include "config/device.h"
 #include "config/errors.h"
 #include "config/sha256.h"
 
@@ -217,6 +218,11 @@ const std::vector<std::string>& selection_names() {
   return kNames;
 }
 
+bool is_device_name(const std::string& device) {
+  static const std::regex kDevice("cpu|cuda|auto|cuda:[0-9]{1,3}");
+  return std::regex_match(device, kDevice);
+}
+
 RunSettings parse_settings(const Composed& composed) {
   RunSettings s;
   Reader root(composed, composed.root, "");
@@ -335,7 +341,7 @@ RunSettings parse_settings(const Composed& composed) {
       root.integer("seed", static_cast<long long>(s.seed), 0, (1LL << 53)));
   s.threads = static_cast<int>(root.integer("threads", s.threads, 0, 1024));
   s.device = root.text("device", s.device);
-  if (!std::regex_match(s.device, std::regex("cpu|cuda|auto|cuda:[0-9]{1,3}"))) {
+  if (!is_device_name(s.device)) {
     throw ConfigError(composed.where("device") + ": device: '" + s.device + "' is not a device" +
                       base::did_you_mean(s.device, {"cpu", "cuda", "auto"}) +
                       "; valid: cpu, cuda, cuda:N (the GPU with index N), auto (cuda when a GPU "

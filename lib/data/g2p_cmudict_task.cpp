@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "base/errors.h"
+#include "base/files.h"
 
 namespace attnlab::data {
 namespace {
@@ -56,7 +57,7 @@ std::optional<Entry> parse_entry(const std::string& line) {
 G2pCmudictTask::G2pCmudictTask(const config::TaskSettings& settings) : CorpusTask(Vocabulary(" ")) {
   const std::string path = settings.path.empty() ? kCmudictPath : settings.path;
   std::string bytes;
-  if (!read_bytes(path, &bytes)) {
+  if (!base::read_file(path, &bytes)) {
     throw base::KeyError(
         "task.path",
         "cannot read the CMU dictionary " + path +

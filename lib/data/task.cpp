@@ -5,10 +5,8 @@
 #include <unicode/uversion.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -53,16 +51,6 @@ Split split_of_source(const std::vector<std::int64_t>& source) {
   }
   const std::uint64_t bucket = base::fnv1a(bytes) % 10;
   return bucket == 0 ? Split::kTest : bucket == 1 ? Split::kDev : Split::kTrain;
-}
-
-bool read_bytes(const std::string& path, std::string* bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return false;
-  *bytes = out.str();
-  return true;
 }
 
 std::string digest_of(const std::string& bytes) {

@@ -151,8 +151,6 @@ std::vector<Example> development_examples(const Task& task, const config::RunSet
 // there are no more than n).
 std::vector<Example> random_subset(std::vector<Example> examples, size_t n, Rng& rng);
 
-// Reads a whole file into `bytes`; false when it cannot be read.
-bool read_bytes(const std::string& path, std::string* bytes);
 // "sha256:HEX" of a data file's bytes, as data_identity() gives it.
 std::string digest_of(const std::string& bytes);
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "base/errors.h"
+#include "base/files.h"
 
 namespace attnlab::data {
 namespace {
@@ -32,7 +33,7 @@ TsvTask::TsvTask(const config::TaskSettings& settings)
       unit_(settings.tokenize == "char" ? "characters" : "words") {
   const bool characters = settings.tokenize == "char";
   std::string bytes;
-  if (!read_bytes(settings.path, &bytes)) {
+  if (!base::read_file(settings.path, &bytes)) {
     throw base::KeyError("task.path", "cannot read " + settings.path);
   }
   digest_ = digest_of(bytes);

@@ -100,7 +100,9 @@ TEST_F(StoredRunTest, RecordsItsFlopsAndItsDevicesPeak) {
   StoredRun second(*store_, spec("h5"));  // the same device: the recorded peak, not a new one
   ASSERT_TRUE(second.train({}).finished());
   for (const auto& m : store_->metrics(second.id())) {
-    if (m.name == "peak_gflops") EXPECT_EQ(m.value, peak);
+    if (m.name == "peak_gflops") {
+      EXPECT_EQ(m.value, peak);
+    }
   }
 }
 
