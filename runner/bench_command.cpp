@@ -168,10 +168,57 @@ std::vector<std::string> workload_overrides(const std::string& name) {
                    "'; valid: " + base::join(names));
 }
 
+// "rnn gru 64 (embedding 32, 1 layer(s)), luong decoder, attention dot, ...".
+std::string describe_workload(const config::RunSettings& s) {
+  std::ostringstream model;
+  model << s.model.name;
+  if (s.model.name == "rnn") {
+    model << " " << config::name(s.model.cell) << " " << s.model.hidden_size << " (embedding "
+          << s.model.embedding_size << ", " << s.model.layers << " layer(s)"
+          << (s.model.bidirectional ? ", bidirectional" : "") << "), "
+          << config::name(s.model.decoder) << " decoder";
+  } else {
+    model << " " << s.model.hidden_size;
+  }
+  model << ", attention " << s.attention.name << ", batch " << s.train.batch_size << ", task "
+        << s.task.name << " " << s.task.train_lengths[0] << "-" << s.task.train_lengths[1];
+  if (s.train.precision != config::Precision::kFp32) {
+    model << ", " << config::name(s.train.precision) << " autocast";
+  }
+  return model.str();
+}
+
+// The JSON line of `bench train --json`.
+nlohmann::json train_json(const store::Environment& env, const TrainOptions& o,
+                          const std::vector<std::string>& overrides, const std::string& model,
+                          const config::RunSettings& s, const train::TrainBenchResult& result,
+                          double peak) {
+  const double flops_per_second = result.median_steps_per_second * result.flops_per_step;
+  auto j = environment_json(env);
+  j["benchmark"] = "train";
+  j["workload"] = o.workload;
+  j["overrides"] = overrides;
+  j["model"] = model;
+  j["precision"] = config::name(s.train.precision);
+  j["engine"] = result.engine;
+  j["parameters"] = result.parameters;
+  j["steps_per_second"] = result.median_steps_per_second;
+  j["steps_per_second_runs"] = result.steps_per_second;
+  j["tokens_per_second"] = result.median_tokens_per_second;
+  j["tokens_per_second_runs"] = result.tokens_per_second;
+  j["flops_per_step"] = result.flops_per_step;
+  j["model_gflops_per_second"] = flops_per_second / 1e9;
+  j["peak_gflops"] = peak / 1e9;
+  j["mfu"] = flops_per_second / peak;
+  j["first_loss"] = result.first_loss;
+  j["final_loss"] = result.final_loss;
+  return j;
+}
+
 void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
   auto overrides = workload_overrides(o.workload);
   overrides.insert(overrides.end(), o.overrides.begin(), o.overrides.end());
-  const Job job = compose_job(globals, "", overrides);
+  const ComposedConfig job = compose_job(globals, "", overrides);
   train::TrainBenchOptions bench;
   bench.settings = job.settings;
   bench.settings.device = resolved_device(o.machine.device);
@@ -182,21 +229,9 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
   const auto env = train::configure_environment(bench.settings.threads, bench.settings.device);
   const auto& s = bench.settings;
   const bool quiet = o.machine.json;
-  std::ostringstream model;
-  model << s.model.name;
-  if (s.model.name == "rnn") {
-    model << " " << s.model.cell << " " << s.model.hidden_size << " (embedding "
-          << s.model.embedding_size << ", " << s.model.layers << " layer(s)"
-          << (s.model.bidirectional ? ", bidirectional" : "") << "), " << s.model.decoder
-          << " decoder";
-  } else {
-    model << " " << s.model.hidden_size;
-  }
-  model << ", attention " << s.attention.name << ", batch " << s.train.batch_size << ", task "
-        << s.task.name << " " << s.task.train_lengths[0] << "-" << s.task.train_lengths[1];
-  if (s.train.precision != "fp32") model << ", " << s.train.precision << " autocast";
+  const std::string model = describe_workload(s);
   if (!quiet) {
-    std::cout << "workload " << o.workload << ": " << model.str() << "; " << env.threads
+    std::cout << "workload " << o.workload << ": " << model << "; " << env.threads
               << " thread(s) on " << (on_gpu(env.device) ? env.gpu : env.device) << "\n";
   }
   double peak = o.peak_gflops * 1e9;
@@ -204,7 +239,7 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
     GemmOptions g;
     g.sizes = on_gpu(env.device) ? std::vector<int>{4096, 8192} : std::vector<int>{1024, 2048};
     g.seconds = 0.5;
-    g.dtype = s.train.precision;  // autocast's products run in bf16
+    g.dtype = config::name(s.train.precision);  // autocast's products run in bf16
     if (!quiet) std::cerr << "measuring the " << g.dtype << " peak (attnlab bench gemm):\n";
     peak = train::peak_flops(run_gemm(g, env.device, quiet));
   }
@@ -217,25 +252,7 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
   const double flops_per_second = result.median_steps_per_second * result.flops_per_step;
   const double mfu = flops_per_second / peak;
   if (o.machine.json) {
-    auto j = environment_json(env);
-    j["benchmark"] = "train";
-    j["workload"] = o.workload;
-    j["overrides"] = overrides;
-    j["model"] = model.str();
-    j["precision"] = s.train.precision;
-    j["engine"] = result.engine;
-    j["parameters"] = result.parameters;
-    j["steps_per_second"] = result.median_steps_per_second;
-    j["steps_per_second_runs"] = result.steps_per_second;
-    j["tokens_per_second"] = result.median_tokens_per_second;
-    j["tokens_per_second_runs"] = result.tokens_per_second;
-    j["flops_per_step"] = result.flops_per_step;
-    j["model_gflops_per_second"] = flops_per_second / 1e9;
-    j["peak_gflops"] = peak / 1e9;
-    j["mfu"] = mfu;
-    j["first_loss"] = result.first_loss;
-    j["final_loss"] = result.final_loss;
-    std::cout << j.dump() << "\n";
+    std::cout << train_json(env, o, overrides, model, s, result, peak).dump() << "\n";
     return;
   }
   std::cout << std::fixed << std::setprecision(1) << result.median_steps_per_second << " steps/s, "
@@ -257,7 +274,7 @@ struct SweepOptions {
 
 // Runs `jobs`, `parallel` at a time. Throws RunFailed naming the log of a
 // job that failed (the log is kept).
-void run_all(const std::vector<launch::ProcessJob>& jobs, int parallel) {
+void run_all(const std::vector<launch::ChildProcess>& jobs, int parallel) {
   for (const auto& outcome : launch::run_local(jobs, parallel, {})) {
     if (!outcome.ok) {
       throw RunFailed("bench sweep: " + jobs[outcome.index].log.string() + " ended with " +
@@ -270,7 +287,7 @@ void run_all(const std::vector<launch::ProcessJob>& jobs, int parallel) {
 // the JSON object each printed last.
 std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int copies,
                                        const fs::path& dir, const std::string& name) {
-  std::vector<launch::ProcessJob> jobs;
+  std::vector<launch::ChildProcess> jobs;
   for (int i = 0; i < copies; ++i)
     jobs.push_back({i, argv, dir / (name + "-" + std::to_string(i) + ".log")});
   run_all(jobs, copies);
@@ -283,6 +300,30 @@ std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int
     out.push_back(nlohmann::json::parse(line == std::string::npos ? text : text.substr(line + 1)));
   }
   return out;
+}
+
+// The launcher's overhead: what a sweep's process adds to a run beyond the
+// run's own recorded wall time (start-up, config, database), per run of
+// `launches` one-step runs in `dir`.
+double launch_overhead(const GlobalOptions& globals, const fs::path& dir, int launches) {
+  const fs::path db = dir / "overhead.db";
+  std::vector<launch::ChildProcess> runs;
+  for (int i = 0; i < launches; ++i) {
+    runs.push_back(
+        {i,
+         {"/proc/self/exe", "--db", db.string(), "--config-dir", globals.config_dir.string(), "-q",
+          "run", "train.steps=1", "seed=" + std::to_string(i + 1)},
+         dir / ("launch-" + std::to_string(i) + ".log")});
+  }
+  const auto start = std::chrono::steady_clock::now();
+  run_all(runs, 1);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double recorded = 0;
+  store::RunStore store(db, store::OpenMode::kReadOnly);
+  for (const auto& r : store.list_runs())
+    recorded += r.wall_seconds;
+  return (wall - recorded) / launches;
 }
 
 void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
@@ -320,29 +361,8 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
     together += j["steps_per_second"].get<double>();
   const double efficiency = together / (o.jobs * alone);
 
-  // The launcher's overhead: what a sweep's process adds to a run beyond the
-  // run's own recorded wall time (start-up, config, database).
   if (!quiet) std::cerr << "launching " << o.launches << " one-step runs...\n";
-  const fs::path db = dir / "overhead.db";
-  std::vector<launch::ProcessJob> runs;
-  for (int i = 0; i < o.launches; ++i) {
-    runs.push_back(
-        {i,
-         {"/proc/self/exe", "--db", db.string(), "--config-dir", globals.config_dir.string(), "-q",
-          "run", "train.steps=1", "seed=" + std::to_string(i + 1)},
-         dir / ("launch-" + std::to_string(i) + ".log")});
-  }
-  const auto start = std::chrono::steady_clock::now();
-  run_all(runs, 1);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  double recorded = 0;
-  {
-    store::RunStore store(db, store::OpenMode::kReadOnly);
-    for (const auto& r : store.list_runs())
-      recorded += r.wall_seconds;
-  }
-  const double overhead = (wall - recorded) / o.launches;
+  const double overhead = launch_overhead(globals, dir, o.launches);
   std::error_code ignored;
   fs::remove_all(dir, ignored);
 
@@ -366,13 +386,7 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
                "recorded time)\n";
 }
 
-}  // namespace
-
-void add_bench_command(CLI::App& app, GlobalOptions& globals) {
-  auto* bench = app.add_subcommand(
-      "bench", "fixed, documented workloads that print throughput (--json for machines)");
-  bench->require_subcommand(1);
-
+void add_gemm_command(CLI::App* bench) {
   auto gemm_options = std::make_shared<GemmOptions>();
   auto* g = bench->add_subcommand(
       "gemm", "the device's matrix-product peak (torch::mm), the denominator of MFU");
@@ -383,12 +397,14 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
       ->check(CLI::PositiveNumber);
   g->add_option("--dtype", gemm_options->dtype, "fp32, or bf16 (what train.precision=bf16 runs)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+      ->check(CLI::IsMember(config::precisions().names()));
   g->add_option("--seconds", gemm_options->seconds, "time per size")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   g->callback([gemm_options] { gemm(*gemm_options); });
+}
 
+void add_train_command(CLI::App* bench, GlobalOptions& globals) {
   auto train_options = std::make_shared<TrainOptions>();
   train_options->machine.threads = -1;
   auto* t = bench->add_subcommand(
@@ -421,7 +437,9 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
                 "gemm` does)")
       ->check(CLI::PositiveNumber);
   t->callback([&globals, train_options] { train_bench(globals, *train_options); });
+}
 
+void add_sweep_bench_command(CLI::App* bench, GlobalOptions& globals) {
   auto sweep_options = std::make_shared<SweepOptions>();
   sweep_options->machine.threads = 1;
   auto* w = bench->add_subcommand(
@@ -441,6 +459,18 @@ void add_bench_command(CLI::App& app, GlobalOptions& globals) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   w->callback([sweep_options, &globals] { sweep_bench(globals, *sweep_options); });
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, GlobalOptions& globals) {
+  auto* bench = app.add_subcommand(
+      "bench", "fixed, documented workloads that print throughput (--json for machines)");
+  bench->require_subcommand(1);
+
+  add_gemm_command(bench);
+  add_train_command(bench, globals);
+  add_sweep_bench_command(bench, globals);
 }
 
 }  // namespace attnlab::runner

@@ -63,15 +63,15 @@ std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task) {
   return slot;
 }
 
-Job compose_job(const GlobalOptions& globals, const std::string& experiment,
-                const std::vector<std::string>& overrides) {
+ComposedConfig compose_job(const GlobalOptions& globals, const std::string& experiment,
+                           const std::vector<std::string>& overrides) {
   config::ComposeRequest request;
   request.config_dir = globals.config_dir;
   request.experiment_dir = globals.experiment_dir();
   request.experiment = experiment;
   for (const auto& text : overrides)
     request.overrides.push_back(config::parse_override(text));
-  Job job;
+  ComposedConfig job;
   job.composed = config::compose(request);
   job.settings = config::parse_settings(job.composed);
   try {
@@ -89,8 +89,8 @@ Job compose_job(const GlobalOptions& globals, const std::string& experiment,
   return job;
 }
 
-Job job_from_yaml(const std::string& yaml, const std::string& origin) {
-  Job job;
+ComposedConfig job_from_yaml(const std::string& yaml, const std::string& origin) {
+  ComposedConfig job;
   try {
     job.composed.root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
@@ -155,7 +155,7 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
   for (const auto& o : overrides) {
     if (!config::parse_override(o, context).is_sweep()) fixed.push_back(o);
   }
-  const Job base = compose_job(globals, out.experiment, fixed);
+  const ComposedConfig base = compose_job(globals, out.experiment, fixed);
   out.is_sweep = fixed.size() != overrides.size() || base.composed.experiment_sweep.IsDefined();
   for (auto& job : config::expand_sweep(base.composed.experiment_sweep, overrides, context)) {
     out.jobs.push_back(std::move(job.overrides));

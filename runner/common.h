@@ -46,20 +46,23 @@ class RunFailed : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct Job {
+// A config composed and checked: the tree (where each key was set), the
+// typed settings and the hash that names the run. A sweep plans one
+// store::PlannedJob from each (launch/sweep.h).
+struct ComposedConfig {
   config::Composed composed;
   config::RunSettings settings;
   std::string hash;
 };
 
-// Composes and validates one job (no sweep values allowed). Throws
+// Composes and validates one job's config (no sweep values allowed). Throws
 // ConfigError for anything a user can fix.
-Job compose_job(const GlobalOptions& globals, const std::string& experiment,
-                const std::vector<std::string>& overrides);
+ComposedConfig compose_job(const GlobalOptions& globals, const std::string& experiment,
+                           const std::vector<std::string>& overrides);
 
-// A job from a frozen, composed config (to_yaml() of its settings); `origin`
-// names it in errors.
-Job job_from_yaml(const std::string& yaml, const std::string& origin);
+// A frozen, composed config (to_yaml() of its settings), checked again;
+// `origin` names it in errors.
+ComposedConfig job_from_yaml(const std::string& yaml, const std::string& origin);
 
 // Opens (creating or migrating) the results database for writing; a path
 // that cannot hold a database is a usage error (exit 2) naming it.

@@ -11,7 +11,7 @@ namespace {
 
 void print_config(const GlobalOptions& globals, const std::vector<std::string>& words) {
   const Expansion expansion = expand_words(globals, words);
-  const Job first = compose_job(globals, expansion.experiment, expansion.jobs.front());
+  const ComposedConfig first = compose_job(globals, expansion.experiment, expansion.jobs.front());
   experiment_text(globals, expansion.experiment);  // checks the experiment's claims
   std::cout << config::to_yaml(first.settings);
   if (!expansion.is_sweep) return;

@@ -18,45 +18,47 @@ struct LsOptions {
   std::string status;  // only runs with this status
 };
 
+void list_sweeps(store::RunStore& store) {
+  std::cout << std::left << std::setw(34) << "sweep" << std::setw(11) << "status" << std::setw(9)
+            << "launcher" << std::setw(7) << "jobs" << std::setw(10) << "finished" << std::setw(8)
+            << "failed"
+            << "created\n";
+  for (const auto& w : store.list_sweeps()) {
+    std::cout << std::left << std::setw(34) << w.sweep_id << std::setw(11)
+              << store::status_name(w.status) << std::setw(9) << w.launcher << std::setw(7)
+              << w.n_jobs << std::setw(10) << w.finished << std::setw(8) << w.failed << w.created_at
+              << "\n";
+  }
+}
+
+// The runs of one sweep, after a line for each job of its plan that has no
+// run yet (queued).
+std::vector<store::RunRecord> sweep_runs(store::RunStore& store, const LsOptions& options) {
+  const auto sweep = store.find_sweep(options.sweep);
+  if (!sweep)
+    throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
+  std::vector<store::RunRecord> runs = store.sweep_runs(sweep->sweep_id);
+  std::set<std::string> started;
+  for (const auto& r : runs)
+    started.insert(r.run.config_hash);
+  for (const auto& job : store.sweep_plan(sweep->sweep_id)) {
+    if (started.count(job.config_hash) != 0) continue;
+    if (!options.status.empty() && options.status != "queued") continue;
+    std::cout << std::left << std::setw(14) << "-" << std::setw(11) << "queued"
+              << store::json_strings(job.overrides) << "\n";
+  }
+  return runs;
+}
+
 void list(const GlobalOptions& globals, const LsOptions& options) {
   store::RunStore store = open_results_read_only(globals);
-  const std::string& what = options.what;
-  if (what == "sweeps") {
-    std::cout << std::left << std::setw(34) << "sweep" << std::setw(11) << "status" << std::setw(9)
-              << "launcher" << std::setw(7) << "jobs" << std::setw(10) << "finished" << std::setw(8)
-              << "failed"
-              << "created\n";
-    for (const auto& w : store.list_sweeps()) {
-      std::cout << std::left << std::setw(34) << w.sweep_id << std::setw(11)
-                << store::status_name(w.status) << std::setw(9) << w.launcher << std::setw(7)
-                << w.n_jobs << std::setw(10) << w.finished << std::setw(8) << w.failed
-                << w.created_at << "\n";
-    }
-    return;
-  }
+  if (options.what == "sweeps") return list_sweeps(store);
   std::cout << std::left << std::setw(14) << "run" << std::setw(11) << "status" << std::setw(11)
             << "attention" << std::setw(12) << "model" << std::setw(7) << "H" << std::setw(9)
             << "train" << std::setw(9) << "seconds" << std::setw(22) << "started"
             << "sweep\n";
-  std::vector<store::RunRecord> runs;
-  if (options.sweep.empty()) {
-    runs = store.list_runs();
-  } else {
-    const auto sweep = store.find_sweep(options.sweep);
-    if (!sweep)
-      throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
-    runs = store.sweep_runs(sweep->sweep_id);
-    // Jobs of the plan that have no run yet are queued.
-    std::set<std::string> started;
-    for (const auto& r : runs)
-      started.insert(r.run.config_hash);
-    for (const auto& job : store.sweep_plan(sweep->sweep_id)) {
-      if (started.count(job.config_hash) != 0) continue;
-      if (!options.status.empty() && options.status != "queued") continue;
-      std::cout << std::left << std::setw(14) << "-" << std::setw(11) << "queued"
-                << job.overrides_json << "\n";
-    }
-  }
+  const std::vector<store::RunRecord> runs =
+      options.sweep.empty() ? store.list_runs() : sweep_runs(store, options);
   for (auto& r : runs) {
     if (!options.status.empty() && store::status_name(r.status) != options.status) continue;
     // A running run whose process is gone, not yet marked by a command that writes.

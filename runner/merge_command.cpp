@@ -6,7 +6,8 @@
 #include <iostream>
 #include <memory>
 
-#include "runner/sweep.h"
+#include "launch/shards.h"
+#include "runner/common.h"
 #include "store/merge.h"
 
 namespace attnlab::runner {
@@ -55,7 +56,8 @@ void merge(const GlobalOptions& globals, const MergeOptions& options) {
   std::unique_ptr<store::RunStore> store = open_results(globals);
   int problems = 0, added = 0, updated = 0, unchanged = 0, running = 0;
   for (const auto& shard : shards) {
-    const store::ShardMerge merged = merge_shard_and_folders(globals, *store, shard, std::nullopt);
+    const store::ShardMerge merged =
+        launch::merge_shard_with_folders(*store, shard, globals.results_dir(), std::nullopt);
     if (!merged.problem.empty()) {
       ++problems;
       std::cout << shard.string() << ": not merged: " << merged.problem

@@ -35,20 +35,23 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-void query(const GlobalOptions& globals, const QueryOptions& options) {
-  store::RunStore results = open_results_read_only(globals);
-  store::Database& db = results.database();
+// A query's answer.
+struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<store::Value>> rows;
+};
+
+Table run_query(store::Database& db, const std::string& sql) {
+  Table table;
   try {
-    store::Statement s = db.prepare(options.sql);
+    store::Statement s = db.prepare(sql);
     for (int i = 0; i < s.column_count(); ++i)
-      columns.push_back(s.column_name(i));
+      table.columns.push_back(s.column_name(i));
     while (s.step()) {
       std::vector<store::Value> row;
       for (int i = 0; i < s.column_count(); ++i)
         row.push_back(s.column(i));
-      rows.push_back(std::move(row));
+      table.rows.push_back(std::move(row));
     }
   } catch (const store::StoreError& e) {
     throw UsageError(
@@ -57,59 +60,78 @@ void query(const GlobalOptions& globals, const QueryOptions& options) {
         "params, metrics, evals, scores, examples, slurm_tasks; views: length_accuracy, "
         "run_summary, latest_metrics)");
   }
-  if (options.format == "json") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& row : rows) {
-      nlohmann::json object = nlohmann::json::object();
-      for (size_t i = 0; i < columns.size(); ++i) {
-        std::visit(
-            [&](const auto& v) {
-              using T = std::decay_t<decltype(v)>;
-              if constexpr (std::is_same_v<T, std::monostate>) {
-                object[columns[i]] = nullptr;
-              } else {
-                object[columns[i]] = v;
-              }
-            },
-            row[i]);
-      }
-      out.push_back(object);
+  return table;
+}
+
+void print_json(const Table& table) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& row : table.rows) {
+    nlohmann::json object = nlohmann::json::object();
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+              object[table.columns[i]] = nullptr;
+            } else {
+              object[table.columns[i]] = v;
+            }
+          },
+          row[i]);
     }
-    std::cout << out.dump(2) << "\n";
-  } else if (options.format == "csv") {
-    for (size_t i = 0; i < columns.size(); ++i)
-      std::cout << (i ? "," : "") << csv_field(columns[i]);
+    out.push_back(object);
+  }
+  std::cout << out.dump(2) << "\n";
+}
+
+void print_csv(const Table& table) {
+  for (size_t i = 0; i < table.columns.size(); ++i)
+    std::cout << (i ? "," : "") << csv_field(table.columns[i]);
+  std::cout << "\n";
+  for (const auto& row : table.rows) {
+    for (size_t i = 0; i < row.size(); ++i)
+      std::cout << (i ? "," : "") << csv_field(text_of(row[i]));
     std::cout << "\n";
-    for (const auto& row : rows) {
-      for (size_t i = 0; i < row.size(); ++i)
-        std::cout << (i ? "," : "") << csv_field(text_of(row[i]));
-      std::cout << "\n";
+  }
+}
+
+// Columns padded to their widest cell, under a rule.
+void print_table(const Table& table) {
+  std::vector<size_t> width(table.columns.size());
+  for (size_t i = 0; i < table.columns.size(); ++i)
+    width[i] = table.columns[i].size();
+  for (const auto& row : table.rows) {
+    for (size_t i = 0; i < row.size(); ++i)
+      width[i] = std::max(width[i], text_of(row[i]).size());
+  }
+  const auto print_row = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::cout << (i ? "  " : "") << cells[i] << std::string(width[i] - cells[i].size(), ' ');
     }
+    std::cout << "\n";
+  };
+  print_row(table.columns);
+  std::vector<std::string> rule;
+  for (size_t w : width)
+    rule.push_back(std::string(w, '-'));
+  print_row(rule);
+  for (const auto& row : table.rows) {
+    std::vector<std::string> cells;
+    for (const auto& v : row)
+      cells.push_back(text_of(v));
+    print_row(cells);
+  }
+}
+
+void query(const GlobalOptions& globals, const QueryOptions& options) {
+  store::RunStore results = open_results_read_only(globals);
+  const Table table = run_query(results.database(), options.sql);
+  if (options.format == "json") {
+    print_json(table);
+  } else if (options.format == "csv") {
+    print_csv(table);
   } else {
-    std::vector<size_t> width(columns.size());
-    for (size_t i = 0; i < columns.size(); ++i)
-      width[i] = columns[i].size();
-    for (const auto& row : rows) {
-      for (size_t i = 0; i < row.size(); ++i)
-        width[i] = std::max(width[i], text_of(row[i]).size());
-    }
-    const auto print_row = [&](const std::vector<std::string>& cells) {
-      for (size_t i = 0; i < cells.size(); ++i) {
-        std::cout << (i ? "  " : "") << cells[i] << std::string(width[i] - cells[i].size(), ' ');
-      }
-      std::cout << "\n";
-    };
-    print_row(columns);
-    std::vector<std::string> rule;
-    for (size_t w : width)
-      rule.push_back(std::string(w, '-'));
-    print_row(rule);
-    for (const auto& row : rows) {
-      std::vector<std::string> cells;
-      for (const auto& v : row)
-        cells.push_back(text_of(v));
-      print_row(cells);
-    }
+    print_table(table);
   }
 }
 

@@ -134,113 +134,115 @@ std::vector<std::string> environment_differences(const store::RunRecord& stored,
   return out;
 }
 
-void reproduce(const GlobalOptions& globals, const std::string& id) {
-  store::RunRecord stored;
-  std::vector<store::MetricPoint> stored_metrics;
-  std::vector<store::LengthEval> stored_evals;
-  std::vector<store::SplitScores> stored_splits;
-  Spread seeds;
-  {
-    store::RunStore store = open_results_read_only(globals);
-    const auto found = store.find_run(id);
-    if (!found) {
-      throw UsageError("no run '" + id + "' in " + globals.db.string() +
-                       " (list them with `attnlab ls runs`)");
-    }
-    stored = *found;
-    stored_metrics = store.metrics(stored.run_id);
-    stored_evals = store.evals(stored.run_id);
-    stored_splits = store.splits(stored.run_id);
-    seeds = seed_spread(store, stored);
+// What the database holds of the run to reproduce.
+struct Stored {
+  store::RunRecord run;
+  std::vector<store::MetricPoint> metrics;
+  std::vector<store::LengthEval> evals;
+  std::vector<store::SplitScores> splits;
+  Spread seeds;  // its setting's other seeds
+};
+
+Stored load_stored(const GlobalOptions& globals, const std::string& id) {
+  store::RunStore store = open_results_read_only(globals);
+  const auto found = store.find_run(id);
+  if (!found) {
+    throw UsageError("no run '" + id + "' in " + globals.db.string() +
+                     " (list them with `attnlab ls runs`)");
   }
-  if (stored.status != store::RunStatus::kFinished) {
-    throw UsageError("run " + stored.run_id + " is " + store::status_name(stored.status) +
+  if (found->status != store::RunStatus::kFinished) {
+    throw UsageError("run " + found->run_id + " is " + store::status_name(found->status) +
                      "; only finished runs have numbers to compare");
   }
-  const Job job = job_from_yaml(stored.run.config_yaml, "run " + stored.run_id);
-  const auto& s = job.settings;
-  const std::string device = prepare_device(s);
-  const auto env = train::configure_environment(s.threads, device);
-  const auto task = task_of(s.task);
-  std::cout << "reproducing run " << stored.run_id << " (" << s.train.steps << " steps, "
-            << env.threads << " thread(s) on " << device << "); nothing is stored\n";
-  const auto differences = environment_differences(stored, env, task->data_identity());
-  const bool promised = differences.empty();
-  if (promised) {
+  return {*found, store.metrics(found->run_id), store.evals(found->run_id),
+          store.splits(found->run_id), seed_spread(store, *found)};
+}
+
+// Says whether bit-identity is promised (nothing in `differences`) or why not.
+void print_promise(const std::vector<std::string>& differences) {
+  if (differences.empty()) {
     std::cout << "  same code, data, LibTorch, BLAS kernel, threads and CPU: every number "
                  "should be identical\n";
-  } else {
-    std::cout << "  bit-identity is not promised here, because these differ:\n";
-    for (const auto& d : differences)
-      std::cout << "    " << d << "\n";
-    std::cout << "  each differing score is judged against its seed spread (the range it takes "
-                 "over this setting's other seeds in the database)\n";
+    return;
   }
+  std::cout << "  bit-identity is not promised here, because these differ:\n";
+  for (const auto& d : differences)
+    std::cout << "    " << d << "\n";
+  std::cout << "  each differing score is judged against its seed spread (the range it takes "
+               "over this setting's other seeds in the database)\n";
+}
 
-  // Every metric the training loop records but the clock's: training losses
-  // and the learning curve (not the run's cost: speed, FLOPs, device peak).
-  const auto compared_metric = [](const store::MetricPoint& p) {
-    return p.name != "elapsed_seconds" && p.name != "steps_per_second" &&
-           p.name != "flops_per_step" && p.name != "peak_gflops";
-  };
-  std::map<std::pair<std::string, int>, double> curves;
-  train::TrainCallbacks callbacks;
-  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& points) {
-    for (const auto& p : points) {
-      if (compared_metric(p)) curves[{p.name, p.step}] = p.value;
-    }
-  };
-  train::Trainer trainer(s, torch::Device(device), task);
-  const train::TrainResult result = trainer.run(callbacks);
+// Every metric the training loop records but the clock's: training losses
+// and the learning curve (not the run's cost: speed, FLOPs, device peak).
+bool compared_metric(const store::MetricPoint& p) {
+  return p.name != store::metric::kElapsedSeconds && p.name != store::metric::kStepsPerSecond &&
+         p.name != store::metric::kFlopsPerStep && p.name != store::metric::kPeakGflops;
+}
 
-  Tally curve, scores;
+using Curves = std::map<std::pair<std::string, int>, double>;  // (name, step) -> value
+
+// Compares the stored training curve with the new one; returns how many
+// metrics were compared.
+int compare_curves(const std::vector<store::MetricPoint>& stored, const Curves& again,
+                   Tally* curve) {
   int metrics = 0;
-  for (const auto& m : stored_metrics) {
+  for (const auto& m : stored) {
     if (!compared_metric(m)) continue;
     ++metrics;
-    const auto again = curves.find({m.name, m.step});
-    if (again == curves.end()) {
+    const auto found = again.find({m.name, m.step});
+    if (found == again.end()) {
       std::cout << "  missing: " << m.name << " at step " << m.step << "\n";
-      ++curve.compared;
-      ++curve.differing;
+      ++curve->compared;
+      ++curve->differing;
       continue;
     }
-    compare(m.name + "@" + std::to_string(m.step), m.value, again->second, nullptr, &curve);
+    compare(m.name + "@" + std::to_string(m.step), m.value, found->second, nullptr, curve);
   }
-  const Spread* judge = promised ? nullptr : &seeds;
+  return metrics;
+}
+
+// Compares every score at each length and split; a difference is judged by
+// `judge` (the seed spread) unless it is null.
+void compare_all_scores(const Stored& stored, const train::TrainResult& result, const Spread* judge,
+                        Tally* scores) {
   const auto compare_scores = [&](const std::string& where, const store::Scores& before,
                                   const store::Scores& after) {
-    compare("token_accuracy@" + where, before.token_accuracy, after.token_accuracy, judge, &scores);
+    compare("token_accuracy@" + where, before.token_accuracy, after.token_accuracy, judge, scores);
     compare("sequence_accuracy@" + where, before.sequence_accuracy, after.sequence_accuracy, judge,
-            &scores);
-    compare("error_rate@" + where, before.error_rate, after.error_rate, judge, &scores);
-    compare("bleu@" + where, before.bleu, after.bleu, judge, &scores);
+            scores);
+    compare("error_rate@" + where, before.error_rate, after.error_rate, judge, scores);
+    compare("bleu@" + where, before.bleu, after.bleu, judge, scores);
     if (before.perplexity > 0) {  // measured since schema 8
-      compare("perplexity@" + where, before.perplexity, after.perplexity, judge, &scores);
+      compare("perplexity@" + where, before.perplexity, after.perplexity, judge, scores);
     }
   };
   std::map<int, store::LengthEval> evals;
   for (const auto& e : result.evals)
     evals[e.length] = e;
-  for (const auto& e : stored_evals)
+  for (const auto& e : stored.evals)
     compare_scores(std::to_string(e.length), e, evals[e.length]);
   std::map<std::string, store::SplitScores> splits;
   for (const auto& split : result.splits)
     splits[split.split] = split;
-  for (const auto& split : stored_splits)
+  for (const auto& split : stored.splits)
     compare_scores(split.split, split, splits[split.split]);
+}
 
+// Prints the verdict; throws RunFailed when the numbers do not reproduce.
+void judge(const Stored& stored, bool promised, int metrics, const Tally& curve,
+           const Tally& scores) {
   const int compared = curve.compared + scores.compared;
   const int differing = curve.differing + scores.differing;
   if (differing == 0) {
+    const size_t rows = stored.evals.size() + stored.splits.size();
     std::cout << "identical: all " << compared << " numbers (" << metrics << " training metrics, "
-              << stored_evals.size() << " lengths and " << stored_splits.size() << " split(s) x "
-              << (scores.compared / std::max<size_t>(1, stored_evals.size() + stored_splits.size()))
+              << stored.evals.size() << " lengths and " << stored.splits.size() << " split(s) x "
+              << (scores.compared / std::max<size_t>(1, rows))
               << " scores) match to the last digit\n";
     return;
   }
   const std::string counted = std::to_string(differing) + " of " + std::to_string(compared) +
-                              " numbers differ from run " + stored.run_id;
+                              " numbers differ from run " + stored.run.run_id;
   if (promised) throw RunFailed(counted + " in the same environment: not reproduced");
   if (scores.outside_spread > 0) {
     throw RunFailed(counted + "; " + std::to_string(scores.outside_spread) +
@@ -254,6 +256,35 @@ void reproduce(const GlobalOptions& globals, const std::string& id) {
   std::cout << "consistent: " << counted << " (" << curve.differing
             << " on the training curve), every score within its seed spread, as expected "
                "where the environment differs\n";
+}
+
+void reproduce(const GlobalOptions& globals, const std::string& id) {
+  const Stored stored = load_stored(globals, id);
+  const ComposedConfig job = job_from_yaml(stored.run.run.config_yaml, "run " + stored.run.run_id);
+  const auto& s = job.settings;
+  const std::string device = prepare_device(s);
+  const auto env = train::configure_environment(s.threads, device);
+  const auto task = task_of(s.task);
+  std::cout << "reproducing run " << stored.run.run_id << " (" << s.train.steps << " steps, "
+            << env.threads << " thread(s) on " << device << "); nothing is stored\n";
+  const auto differences = environment_differences(stored.run, env, task->data_identity());
+  print_promise(differences);
+
+  Curves curves;
+  train::TrainCallbacks callbacks;
+  callbacks.on_metrics = [&](const std::vector<store::MetricPoint>& points) {
+    for (const auto& p : points) {
+      if (compared_metric(p)) curves[{p.name, p.step}] = p.value;
+    }
+  };
+  train::Trainer trainer(s, torch::Device(device), task);
+  const train::TrainResult result = trainer.run(callbacks);
+
+  Tally curve, scores;
+  const int metrics = compare_curves(stored.metrics, curves, &curve);
+  const bool promised = differences.empty();
+  compare_all_scores(stored, result, promised ? nullptr : &stored.seeds, &scores);
+  judge(stored, promised, metrics, curve, scores);
 }
 
 }  // namespace

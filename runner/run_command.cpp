@@ -6,7 +6,6 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "base/files.h"
 #include "launch/job_file.h"
@@ -32,8 +31,8 @@ struct RunOptions {
 };
 
 // A job frozen in a sweep's plan.
-Job frozen_job(const RunOptions& options, store::RunStore& store,
-               std::vector<std::string>* overrides) {
+ComposedConfig frozen_job(const RunOptions& options, store::RunStore& store,
+                          std::vector<std::string>* overrides) {
   const auto plan = store.sweep_plan(options.sweep_id);
   if (options.job_index >= static_cast<int>(plan.size()) ||
       plan[static_cast<size_t>(options.job_index)].config_yaml.empty()) {
@@ -41,7 +40,7 @@ Job frozen_job(const RunOptions& options, store::RunStore& store,
                      std::to_string(options.job_index));
   }
   const auto& planned = plan[static_cast<size_t>(options.job_index)];
-  *overrides = nlohmann::json::parse(planned.overrides_json).get<std::vector<std::string>>();
+  *overrides = planned.overrides;
   return job_from_yaml(planned.config_yaml,
                        "sweep " + options.sweep_id + " job " + std::to_string(options.job_index));
 }
@@ -61,10 +60,7 @@ void adopt_job_file(RunOptions* options, store::RunStore& store) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  std::vector<store::PlannedJob> jobs;
-  for (const auto& j : plan.jobs)
-    jobs.push_back({store::json_strings(j.overrides), j.config_hash, j.config_yaml});
-  store.adopt_sweep(plan.sweep_id, plan.name, store::json_strings(plan.words), jobs,
+  store.adopt_sweep(plan.sweep_id, plan.name, store::json_strings(plan.words), plan.jobs,
                     plan.git_commit, plan.experiment_yaml);
   store.interrupt_running_runs("its Slurm task ended without recording why (killed)");
   options->sweep_id = plan.sweep_id;
@@ -82,7 +78,8 @@ std::string slurm_job_id() {
 
 // "luong gru" or "transformer 2+2 layers".
 std::string describe_model(const config::RunSettings& s) {
-  if (s.model.name == "rnn") return s.model.decoder + " " + s.model.cell;
+  if (s.model.name == "rnn")
+    return config::name(s.model.decoder) + " " + config::name(s.model.cell);
   return s.model.name + " " + std::to_string(s.model.layers) + "+" +
          std::to_string(s.model.layers) + " layers";
 }
@@ -95,7 +92,9 @@ void print_start(const train::StoredRun& run, const config::RunSettings& s,
             << " (H=" << s.model.hidden_size << "), task " << s.task.name << " lengths "
             << s.task.train_lengths[0] << "-" << s.task.train_lengths[1] << ", " << s.train.steps
             << " steps, " << environment.threads << " thread(s) on " << device
-            << (s.train.precision == "fp32" ? "" : ", " + s.train.precision + " autocast")
+            << (s.train.precision == config::Precision::kFp32
+                    ? ""
+                    : ", " + config::name(s.train.precision) + " autocast")
             << std::endl;
   if (!environment.gpu.empty()) std::cout << "  GPU: " << environment.gpu << "\n";
   if (s.train.deterministic) {
@@ -109,9 +108,9 @@ void print_start(const train::StoredRun& run, const config::RunSettings& s,
 void print_progress(const std::vector<store::MetricPoint>& points, int steps, double seconds) {
   std::cout << "  step " << std::setw(6) << points.front().step << "/" << steps;
   for (const auto& p : points) {
-    if (p.name == "train_loss") {
+    if (p.name == store::metric::kTrainLoss) {
       std::cout << "  loss " << std::fixed << std::setprecision(4) << p.value;
-    } else if (p.name == "dev_exact") {
+    } else if (p.name == store::metric::kDevExact) {
       std::cout << "  dev exact " << std::fixed << std::setprecision(1) << 100 * p.value << " %";
     }
   }
@@ -135,23 +134,48 @@ void print_finish(const std::string& run_id, const train::RunOutcome& outcome,
   print_length_table(result.evals, s.task.train_lengths[0], s.task.train_lengths[1], result.splits);
 }
 
+// The job to run: composed from the command line (a bad config fails before
+// the database is touched), or a sweep's frozen job, read from the database
+// (opened into `opened`) or a job file. Sets `overrides` to the job's.
+ComposedConfig job_to_run(const GlobalOptions& globals, RunOptions* options,
+                          std::unique_ptr<store::RunStore>* opened,
+                          std::vector<std::string>* overrides) {
+  *overrides = options->overrides;
+  if (options->job_index < 0) {
+    std::string experiment = options->experiment;
+    take_experiment_override(overrides, &experiment);
+    return compose_job(globals, experiment, *overrides);
+  }
+  *opened = open_results(globals);
+  if (!options->job_file.empty()) adopt_job_file(options, **opened);
+  return frozen_job(*options, **opened, overrides);
+}
+
+// What the run tells as it trains: a signal stops it; unless quiet, its
+// model and each logged window are printed.
+train::RunEvents printed_events(bool talk, int steps) {
+  train::RunEvents events;
+  events.stop_signal = [] { return g_signal.load(); };
+  if (!talk) return events;
+  events.on_model = [](std::int64_t parameters, const std::string& engine, int resumed_step) {
+    std::cout << "  " << parameters << " parameters, " << engine << " engine" << std::endl;
+    if (resumed_step >= 0) {
+      std::cout << "  resumed from the checkpoint at step " << resumed_step << std::endl;
+    }
+  };
+  events.on_metrics = [steps](const std::vector<store::MetricPoint>& points, double seconds) {
+    print_progress(points, steps, seconds);
+  };
+  return events;
+}
+
 void run(const GlobalOptions& globals, RunOptions options) {
   if (!options.job_file.empty() && options.job_index < 0) {
     throw UsageError("--job-file needs --job N (which job of the plan to run, from 0)");
   }
-  std::vector<std::string> overrides = options.overrides;
+  std::vector<std::string> overrides;
   std::unique_ptr<store::RunStore> opened;
-  Job job;
-  if (options.job_index < 0) {
-    // A bad config fails before the database is touched.
-    std::string experiment = options.experiment;
-    take_experiment_override(&overrides, &experiment);
-    job = compose_job(globals, experiment, overrides);
-  } else {
-    opened = open_results(globals);
-    if (!options.job_file.empty()) adopt_job_file(&options, *opened);
-    job = frozen_job(options, *opened, &overrides);
-  }
+  const ComposedConfig job = job_to_run(globals, &options, &opened, &overrides);
   const auto& s = job.settings;
   const std::string device = prepare_device(s);
   if (!opened) opened = open_results(globals);
@@ -162,20 +186,7 @@ void run(const GlobalOptions& globals, RunOptions options) {
   if (talk) print_start(run, s, device);
   std::signal(SIGINT, remember_signal);
   std::signal(SIGTERM, remember_signal);
-  train::RunEvents events;
-  events.stop_signal = [] { return g_signal.load(); };
-  if (talk) {
-    events.on_model = [](std::int64_t parameters, const std::string& engine, int resumed_step) {
-      std::cout << "  " << parameters << " parameters, " << engine << " engine" << std::endl;
-      if (resumed_step >= 0) {
-        std::cout << "  resumed from the checkpoint at step " << resumed_step << std::endl;
-      }
-    };
-    events.on_metrics = [&s](const std::vector<store::MetricPoint>& points, double seconds) {
-      print_progress(points, s.train.steps, seconds);
-    };
-  }
-  const train::RunOutcome outcome = run.train(events);
+  const train::RunOutcome outcome = run.train(printed_events(talk, s.train.steps));
   if (!outcome.finished()) {
     throw RunFailed("run " + run.id() + " " + store::status_name(outcome.status) + ": " +
                     outcome.error);

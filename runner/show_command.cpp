@@ -9,13 +9,8 @@
 namespace attnlab::runner {
 namespace {
 
-void show(const GlobalOptions& globals, const std::string& id) {
-  store::RunStore store = open_results_read_only(globals);
-  const auto found = store.find_run(id);
-  if (!found)
-    throw UsageError("no run '" + id + "' in " + globals.db.string() +
-                     " (list them with `attnlab ls runs`)");
-  const auto& r = *found;
+// The run's record, a line per field (and its config's heading).
+void print_record(const store::RunRecord& r) {
   const auto& env = r.run.environment;
   std::cout
       << "run:          " << r.run_id << "\n"
@@ -57,13 +52,23 @@ void show(const GlobalOptions& globals, const std::string& id) {
       << ", BLAS " << env.blas << (env.gpu.empty() ? "" : ", GPU " + env.gpu) << ", " << env.threads
       << " thread(s) on " << env.device << ", " << env.cpu << ", host " << env.hostname << "\n"
       << "config:\n";
+}
+
+void show(const GlobalOptions& globals, const std::string& id) {
+  store::RunStore store = open_results_read_only(globals);
+  const auto found = store.find_run(id);
+  if (!found)
+    throw UsageError("no run '" + id + "' in " + globals.db.string() +
+                     " (list them with `attnlab ls runs`)");
+  const auto& r = *found;
+  print_record(r);
   std::istringstream config(r.run.config_yaml);
   for (std::string line; std::getline(config, line);)
     std::cout << "  " << line << "\n";
   const auto metrics = store.metrics(r.run_id);
   const store::MetricPoint* last_loss = nullptr;
   for (const auto& m : metrics) {
-    if (m.name == "train_loss") last_loss = &m;
+    if (m.name == store::metric::kTrainLoss) last_loss = &m;
   }
   if (last_loss != nullptr) {
     std::cout << "final train loss: " << std::setprecision(4) << last_loss->value << " (step "

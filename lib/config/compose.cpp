@@ -156,49 +156,27 @@ void check_option(const fs::path& config_dir, const std::string& group, const st
                     "': " + base::join(options));
 }
 
-void apply_value_override(const Override& o, Composed* composed) {
-  const auto parts = split_key(o.key);
-  const std::string where = "override '" + o.text + "'";
-  YAML::Node existing = find_node(composed->root, parts);
-  const bool exists = existing.IsDefined();
-  switch (o.action) {
-    case OverrideAction::kSet:
-      if (!exists) {
-        // Find the deepest existing parent to suggest siblings.
-        std::vector<std::string> parent(parts.begin(), parts.end() - 1);
-        const YAML::Node p = find_node(composed->root, parent);
-        throw ConfigError("Could not override '" + o.key + "'. To append to your config use +" +
-                          o.text + "\nKey '" + o.key + "' is not in the config" +
-                          base::did_you_mean(parts.back(), map_keys(p)) +
-                          (p.IsMap() ? "; valid keys here: " + base::join(map_keys(p)) : ""));
-      }
-      break;
-    case OverrideAction::kAdd:
-      if (exists) {
-        throw ConfigError("Could not append to config. An item is already at '" + o.key +
-                          "'. Use " + o.key + "=" + render_value(o.value) + " or ++" + o.key + "=" +
-                          render_value(o.value));
-      }
-      break;
-    case OverrideAction::kForceAdd:
-      break;
-    case OverrideAction::kDelete: {
-      if (!exists)
-        throw ConfigError("Could not delete from config. '" + o.key + "' does not exist.");
-      if (o.has_value && render_value(o.value) != render_value(existing)) {
-        throw ConfigError("Could not delete from config. The value of '" + o.key + "' is " +
-                          render_value(existing) + " and not " + render_value(o.value) + ".");
-      }
-      YAML::Node parent = find_node(composed->root, {parts.begin(), parts.end() - 1});
-      if (parent.IsSequence()) {
-        parent.remove(static_cast<std::size_t>(list_index(parent, parts.back())));
-      } else {
-        parent.remove(parts.back());
-      }
-      composed->origin.erase(o.key);
-      return;
-    }
+// Deletes the key of `~key` or `~key=value` (only if it has that value).
+void delete_value(const Override& o, const std::vector<std::string>& parts,
+                  const YAML::Node& existing, Composed* composed) {
+  if (!existing.IsDefined())
+    throw ConfigError("Could not delete from config. '" + o.key + "' does not exist.");
+  if (o.has_value && render_value(o.value) != render_value(existing)) {
+    throw ConfigError("Could not delete from config. The value of '" + o.key + "' is " +
+                      render_value(existing) + " and not " + render_value(o.value) + ".");
   }
+  YAML::Node parent = find_node(composed->root, {parts.begin(), parts.end() - 1});
+  if (parent.IsSequence()) {
+    parent.remove(static_cast<std::size_t>(list_index(parent, parts.back())));
+  } else {
+    parent.remove(parts.back());
+  }
+  composed->origin.erase(o.key);
+}
+
+// The map or list that holds the override's key, with the maps that are
+// missing on the way created.
+YAML::Node holder_of(const Override& o, const std::vector<std::string>& parts, Composed* composed) {
   YAML::Node current;
   current.reset(composed->root);
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -220,18 +198,41 @@ void apply_value_override(const Override& o, Composed* composed) {
     if (!next.IsDefined()) current[parts[i]] = YAML::Node(YAML::NodeType::Map);
     current.reset(current[parts[i]]);
   }
-  if (current.IsSequence()) {
-    const long long index = list_index(current, parts.back());
+  return current;
+}
+
+void apply_value_override(const Override& o, Composed* composed) {
+  const auto parts = split_key(o.key);
+  YAML::Node existing = find_node(composed->root, parts);
+  const bool exists = existing.IsDefined();
+  if (o.action == OverrideAction::kDelete) return delete_value(o, parts, existing, composed);
+  if (o.action == OverrideAction::kSet && !exists) {
+    // Find the deepest existing parent to suggest siblings.
+    std::vector<std::string> parent(parts.begin(), parts.end() - 1);
+    const YAML::Node p = find_node(composed->root, parent);
+    throw ConfigError("Could not override '" + o.key + "'. To append to your config use +" +
+                      o.text + "\nKey '" + o.key + "' is not in the config" +
+                      base::did_you_mean(parts.back(), map_keys(p)) +
+                      (p.IsMap() ? "; valid keys here: " + base::join(map_keys(p)) : ""));
+  }
+  if (o.action == OverrideAction::kAdd && exists) {
+    throw ConfigError("Could not append to config. An item is already at '" + o.key + "'. Use " +
+                      o.key + "=" + render_value(o.value) + " or ++" + o.key + "=" +
+                      render_value(o.value));
+  }
+  YAML::Node holder = holder_of(o, parts, composed);
+  if (holder.IsSequence()) {
+    const long long index = list_index(holder, parts.back());
     if (index < 0) {
       throw ConfigError("Could not override '" + o.key +
                         "': a list item is set by its index, 0 to " +
-                        std::to_string(static_cast<long long>(current.size()) - 1));
+                        std::to_string(static_cast<long long>(holder.size()) - 1));
     }
-    current[static_cast<size_t>(index)] = YAML::Clone(o.value);
+    holder[static_cast<size_t>(index)] = YAML::Clone(o.value);
   } else {
-    current[parts.back()] = YAML::Clone(o.value);
+    holder[parts.back()] = YAML::Clone(o.value);
   }
-  composed->origin[o.key] = where;
+  composed->origin[o.key] = "override '" + o.text + "'";
 }
 
 }  // namespace
@@ -437,16 +438,27 @@ class DefaultsMerger {
 
 }  // namespace
 
-Composed compose(const ComposeRequest& request) {
-  const fs::path primary_file = request.config_dir / "config.yaml";
+namespace {
+
+// What the experiment and the command line change in the defaults list:
+// entries of nested lists wait in `pending` until merging reaches them.
+struct DefaultsChanges {
+  std::map<std::string, PendingChange> pending;
+  std::set<std::string> chosen;  // groups the command line or the experiment chose
+};
+
+// config.yaml's defaults list (with _self_ last unless placed), checked.
+// Leaves config.yaml's own values in `primary`.
+std::vector<DefaultsEntry> primary_defaults(const fs::path& config_dir, YAML::Node* primary) {
+  const fs::path primary_file = config_dir / "config.yaml";
   if (!fs::is_regular_file(primary_file)) {
     throw ConfigError(primary_file.string() +
                       ": no such file (use --config-dir to point at the folder that holds "
                       "config.yaml)");
   }
-  YAML::Node primary = load_yaml_file(primary_file);
-  std::vector<DefaultsEntry> defaults = read_defaults(primary["defaults"], primary_file);
-  primary.remove("defaults");
+  *primary = load_yaml_file(primary_file);
+  std::vector<DefaultsEntry> defaults = read_defaults((*primary)["defaults"], primary_file);
+  primary->remove("defaults");
   if (std::none_of(defaults.begin(), defaults.end(),
                    [](const DefaultsEntry& e) { return e.group.empty(); })) {
     defaults.push_back(DefaultsEntry{});  // _self_ goes last unless placed
@@ -455,119 +467,147 @@ Composed compose(const ComposeRequest& request) {
     if (entry.is_override) {
       throw ConfigError(entry.where + ": 'override' belongs in an experiment, not in config.yaml");
     }
-    if (!entry.group.empty() && !is_group(request.config_dir, entry.group)) {
+    if (!entry.group.empty() && !is_group(config_dir, entry.group)) {
       throw ConfigError(entry.where + ": no config group '" + entry.group + "' (no folder " +
-                        (request.config_dir / entry.group).string() + ")");
+                        (config_dir / entry.group).string() + ")");
     }
   }
+  return defaults;
+}
 
-  // Changes to entries that are not in the primary list; they may be in a
-  // nested one, which is only read while merging.
-  std::map<std::string, PendingChange> pending;
-  std::set<std::string> chosen;
-
-  // The experiment: group choices first, its values after the primary config.
-  YAML::Node experiment_body;
-  fs::path experiment_file;
-  if (!request.experiment.empty()) {
-    experiment_file = request.experiment_dir / (request.experiment + ".yaml");
-    if (!fs::is_regular_file(experiment_file)) {
-      const auto names = experiment_names(request.experiment_dir);
-      throw ConfigError("no experiment '" + request.experiment + "' (no file " +
-                        experiment_file.string() + ")" +
-                        base::did_you_mean(request.experiment, names) +
-                        "\nAvailable experiments: " + (names.empty() ? "none" : base::join(names)));
-    }
-    experiment_body = load_yaml_file(experiment_file);
-    for (const auto& entry : read_defaults(experiment_body["defaults"], experiment_file)) {
-      if (entry.group.empty()) continue;
-      if (!entry.is_override) {
-        no_such_entry(defaults, entry.name(), entry.where,
-                      "; an experiment changes one with 'override /" + entry.name() + ": OPTION'");
-      }
-      check_option(request.config_dir, entry.group, entry.option, entry.where);
-      chosen.insert(entry.name());
-      const auto target = find_entry(defaults, entry.name());
-      if (target != defaults.end()) {
-        target->option = entry.option;
-      } else {
-        pending[entry.name()] = PendingChange{entry.option, entry.where, false, false, ""};
-      }
-    }
-    experiment_body.remove("defaults");
+// Reads the experiment and applies its group choices (`override /GROUP:
+// OPTION`) to `defaults`; returns its values, without defaults, and sets
+// `file` to where it is.
+YAML::Node read_experiment(const ComposeRequest& request, std::vector<DefaultsEntry>* defaults,
+                           DefaultsChanges* changes, fs::path* file) {
+  *file = request.experiment_dir / (request.experiment + ".yaml");
+  if (!fs::is_regular_file(*file)) {
+    const auto names = experiment_names(request.experiment_dir);
+    throw ConfigError("no experiment '" + request.experiment + "' (no file " + file->string() +
+                      ")" + base::did_you_mean(request.experiment, names) +
+                      "\nAvailable experiments: " + (names.empty() ? "none" : base::join(names)));
   }
-  Composed composed;
-  composed.root = YAML::Node(YAML::NodeType::Map);
-  if (experiment_body.IsDefined()) {
-    // Hydra spells the sweep hydra.sweeper.params; both are accepted.
-    composed.experiment_sweep = experiment_body["sweep"];
-    const YAML::Node hydra = experiment_body["hydra"];
-    if (!composed.experiment_sweep.IsDefined() && hydra.IsMap() && hydra["sweeper"].IsMap()) {
-      composed.experiment_sweep = hydra["sweeper"]["params"];
+  YAML::Node body = load_yaml_file(*file);
+  for (const auto& entry : read_defaults(body["defaults"], *file)) {
+    if (entry.group.empty()) continue;
+    if (!entry.is_override) {
+      no_such_entry(*defaults, entry.name(), entry.where,
+                    "; an experiment changes one with 'override /" + entry.name() + ": OPTION'");
     }
-    composed.experiment_report = experiment_body["report"];
-    composed.experiment_claims = experiment_body["claims"];
-    for (const char* key : {"sweep", "hydra", "report", "claims"})
-      experiment_body.remove(key);
+    check_option(request.config_dir, entry.group, entry.option, entry.where);
+    changes->chosen.insert(entry.name());
+    const auto target = find_entry(*defaults, entry.name());
+    if (target != defaults->end()) {
+      target->option = entry.option;
+    } else {
+      changes->pending[entry.name()] = PendingChange{entry.option, entry.where, false, false, ""};
+    }
   }
+  body.remove("defaults");
+  return body;
+}
 
-  // Command-line group choices win over the config and the experiment:
-  // group[@pkg]=option changes an entry, +group[@pkg]=option adds one,
-  // ~group[@pkg] removes one.
+// Moves the experiment's sweep (Hydra spells it hydra.sweeper.params; both
+// are accepted), report and claims out of its values into `composed`.
+void take_experiment_blocks(YAML::Node* body, Composed* composed) {
+  composed->experiment_sweep = (*body)["sweep"];
+  const YAML::Node hydra = (*body)["hydra"];
+  if (!composed->experiment_sweep.IsDefined() && hydra.IsMap() && hydra["sweeper"].IsMap()) {
+    composed->experiment_sweep = hydra["sweeper"]["params"];
+  }
+  composed->experiment_report = (*body)["report"];
+  composed->experiment_claims = (*body)["claims"];
+  for (const char* key : {"sweep", "hydra", "report", "claims"})
+    body->remove(key);
+}
+
+// One command-line group choice, which wins over the config and the
+// experiment: group[@pkg]=option changes an entry, +group[@pkg]=option adds
+// one, ~group[@pkg] removes one.
+void apply_group_override(const fs::path& config_dir, const Override& o,
+                          std::vector<DefaultsEntry>* defaults, DefaultsChanges* changes) {
+  const std::string where = "override '" + o.text + "'";
+  const std::string name = o.package.empty() ? o.key : o.key + "@" + o.package;
+  const std::string option = !o.has_value || o.value.IsNull() ? "" : o.value.Scalar();
+  changes->chosen.insert(name);
+  auto target = find_entry(*defaults, name);
+  if (o.action == OverrideAction::kDelete) {
+    if (target == defaults->end()) {
+      changes->pending[name] = PendingChange{"", where, /*remove=*/true, false, ""};
+    } else {
+      defaults->erase(target);
+    }
+    return;
+  }
+  check_option(config_dir, o.key, option, where);
+  if (o.action == OverrideAction::kAdd ||
+      (o.action == OverrideAction::kForceAdd && target == defaults->end())) {
+    if (target != defaults->end()) {
+      throw ConfigError(where + ": Could not append to the defaults list: '" + name +
+                        "' is already there; use " + name + "=" + option);
+    }
+    DefaultsEntry added;
+    added.group = o.key;
+    added.package = o.package;
+    added.option = option;
+    added.where = where;
+    defaults->push_back(added);
+    return;
+  }
+  if (target == defaults->end()) {
+    changes->pending[name] =
+        PendingChange{option, where, false, false, "; to add it use +" + o.text};
+  } else {
+    target->option = option;
+  }
+}
+
+// Applies the command line's group choices; returns its value overrides,
+// which apply after merging.
+std::vector<const Override*> apply_group_overrides(const ComposeRequest& request,
+                                                   std::vector<DefaultsEntry>* defaults,
+                                                   DefaultsChanges* changes, Composed* composed) {
   std::vector<const Override*> value_overrides;
   for (const auto& o : request.overrides) {
-    composed.overrides.push_back(o.text);
+    composed->overrides.push_back(o.text);
     if (o.is_sweep()) {
       throw ConfigError("override '" + o.text +
                         "' is a sweep; use `attnlab sweep` to run every value, or quote the "
                         "value to pass it as one string");
     }
-    if (!is_group(request.config_dir, o.key)) {
-      if (!o.package.empty()) {
-        throw ConfigError("override '" + o.text + "': '" + o.key +
-                          "' is not a config group, so it takes no @package");
-      }
-      value_overrides.push_back(&o);
+    if (is_group(request.config_dir, o.key)) {
+      apply_group_override(request.config_dir, o, defaults, changes);
       continue;
     }
-    const std::string where = "override '" + o.text + "'";
-    const std::string name = o.package.empty() ? o.key : o.key + "@" + o.package;
-    const std::string option = !o.has_value || o.value.IsNull() ? "" : o.value.Scalar();
-    chosen.insert(name);
-    auto target = find_entry(defaults, name);
-    if (o.action == OverrideAction::kDelete) {
-      if (target == defaults.end()) {
-        pending[name] = PendingChange{"", where, /*remove=*/true, false, ""};
-      } else {
-        defaults.erase(target);
-      }
-      continue;
+    if (!o.package.empty()) {
+      throw ConfigError("override '" + o.text + "': '" + o.key +
+                        "' is not a config group, so it takes no @package");
     }
-    check_option(request.config_dir, o.key, option, where);
-    if (o.action == OverrideAction::kAdd ||
-        (o.action == OverrideAction::kForceAdd && target == defaults.end())) {
-      if (target != defaults.end()) {
-        throw ConfigError(where + ": Could not append to the defaults list: '" + name +
-                          "' is already there; use " + name + "=" + option);
-      }
-      DefaultsEntry added;
-      added.group = o.key;
-      added.package = o.package;
-      added.option = option;
-      added.where = where;
-      defaults.push_back(added);
-      continue;
-    }
-    if (target == defaults.end()) {
-      pending[name] = PendingChange{option, where, false, false, "; to add it use +" + o.text};
-    } else {
-      target->option = option;
-    }
+    value_overrides.push_back(&o);
   }
+  return value_overrides;
+}
 
-  DefaultsMerger(request.config_dir, &composed, &pending, std::move(chosen))
-      .merge(defaults, "", primary, primary_file, "", 0);
-  for (const auto& [name, change] : pending) {
+}  // namespace
+
+Composed compose(const ComposeRequest& request) {
+  YAML::Node primary;
+  std::vector<DefaultsEntry> defaults = primary_defaults(request.config_dir, &primary);
+  DefaultsChanges changes;
+  // The experiment: group choices first, its values after the primary config.
+  YAML::Node experiment_body;
+  fs::path experiment_file;
+  if (!request.experiment.empty()) {
+    experiment_body = read_experiment(request, &defaults, &changes, &experiment_file);
+  }
+  Composed composed;
+  composed.root = YAML::Node(YAML::NodeType::Map);
+  if (experiment_body.IsDefined()) take_experiment_blocks(&experiment_body, &composed);
+  const auto value_overrides = apply_group_overrides(request, &defaults, &changes, &composed);
+
+  DefaultsMerger(request.config_dir, &composed, &changes.pending, std::move(changes.chosen))
+      .merge(defaults, "", primary, request.config_dir / "config.yaml", "", 0);
+  for (const auto& [name, change] : changes.pending) {
     if (!change.used) no_such_entry(defaults, name, change.where, change.hint);
   }
   if (experiment_body.IsDefined()) {

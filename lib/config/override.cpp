@@ -331,30 +331,76 @@ class ValueParser {
     return items;
   }
 
+  // Fails on a named argument that `name`() does not take.
+  void check_named(const std::string& name, const std::vector<Argument>& named,
+                   const std::vector<std::string>& allowed) const {
+    for (const auto& a : named) {
+      if (std::find(allowed.begin(), allowed.end(), a.name) == allowed.end()) {
+        fail(text_, a.value.at,
+             name + "() has no argument '" + a.name + "'" +
+                 (allowed.empty() ? "" : "; valid: " + base::join(allowed)));
+      }
+    }
+  }
+
+  static const Parsed* named_value(const std::vector<Argument>& named,
+                                   const std::string& arg_name) {
+    for (const auto& a : named) {
+      if (a.name == arg_name) return &a.value;
+    }
+    return nullptr;
+  }
+
+  // sort(...) and shuffle(...): the values reordered, a list staying a list.
+  Parsed reorder(const std::string& name, const std::vector<Argument>& positional,
+                 const std::vector<Argument>& named, size_t at) {
+    check_named(name, named, {name == "sort" ? "reverse" : "seed"});
+    if (positional.empty()) fail(text_, at, name + "() needs values");
+    bool was_list = false;
+    std::vector<YAML::Node> items = items_of(positional, &was_list);
+    if (name == "sort") {
+      const Parsed* reverse = named_value(named, "reverse");
+      sort_values(&items, reverse != nullptr && lower(reverse->node.Scalar()) == "true");
+    } else {
+      const Parsed* seed = named_value(named, "seed");
+      long long s = 0;
+      if (seed != nullptr && !parse_int(seed->node.Scalar(), &s)) {
+        fail(text_, seed->at, "shuffle() seed must be an integer");
+      }
+      shuffle_values(&items, static_cast<std::uint64_t>(s));
+    }
+    if (was_list) {
+      YAML::Node list_node(YAML::NodeType::Sequence);
+      for (const auto& n : items)
+        list_node.push_back(n);
+      return single(list_node, at);
+    }
+    return Parsed{true, items, YAML::Node(), at};
+  }
+
+  // int(...), float(...), str(...), bool(...): element-wise on a sweep.
+  Parsed cast_all(const std::string& name, const std::vector<Argument>& positional,
+                  const std::vector<Argument>& named, size_t at) {
+    check_named(name, named, {});
+    if (positional.size() != 1) fail(text_, at, name + "() takes one argument");
+    const Parsed& in = positional[0].value;
+    if (in.sweep) {
+      Parsed out{true, {}, YAML::Node(), at};
+      for (const auto& v : in.items)
+        out.items.push_back(cast(name, v, in.at));
+      return out;
+    }
+    return single(cast(name, in.node, in.at), at);
+  }
+
   Parsed function(const std::string& name, size_t at) {
     const std::vector<Argument> args = arguments();
     std::vector<Argument> positional;
     std::vector<Argument> named;
     for (const auto& a : args)
       (a.name.empty() ? positional : named).push_back(a);
-    const auto named_value = [&](const std::string& arg_name) -> const Parsed* {
-      for (const auto& a : named) {
-        if (a.name == arg_name) return &a.value;
-      }
-      return nullptr;
-    };
-    const auto allow_named = [&](const std::vector<std::string>& allowed) {
-      for (const auto& a : named) {
-        if (std::find(allowed.begin(), allowed.end(), a.name) == allowed.end()) {
-          fail(text_, a.value.at,
-               name + "() has no argument '" + a.name + "'" +
-                   (allowed.empty() ? "" : "; valid: " + base::join(allowed)));
-        }
-      }
-    };
-
     if (name == "choice") {
-      allow_named({});
+      check_named(name, named, {});
       if (positional.empty()) fail(text_, at, "choice() needs at least one value");
       Parsed out{true, {}, YAML::Node(), at};
       for (const auto& a : positional) {
@@ -365,41 +411,9 @@ class ValueParser {
     }
     if (name == "range") return range(positional, named, at);
     if (name == "glob") return glob(positional, named, at);
-    if (name == "sort" || name == "shuffle") {
-      allow_named({name == "sort" ? "reverse" : "seed"});
-      if (positional.empty()) fail(text_, at, name + "() needs values");
-      bool was_list = false;
-      std::vector<YAML::Node> items = items_of(positional, &was_list);
-      if (name == "sort") {
-        const Parsed* reverse = named_value("reverse");
-        sort_values(&items, reverse != nullptr && lower(reverse->node.Scalar()) == "true");
-      } else {
-        const Parsed* seed = named_value("seed");
-        long long s = 0;
-        if (seed != nullptr && !parse_int(seed->node.Scalar(), &s)) {
-          fail(text_, seed->at, "shuffle() seed must be an integer");
-        }
-        shuffle_values(&items, static_cast<std::uint64_t>(s));
-      }
-      if (was_list) {
-        YAML::Node list_node(YAML::NodeType::Sequence);
-        for (const auto& n : items)
-          list_node.push_back(n);
-        return single(list_node, at);
-      }
-      return Parsed{true, items, YAML::Node(), at};
-    }
+    if (name == "sort" || name == "shuffle") return reorder(name, positional, named, at);
     if (name == "int" || name == "float" || name == "str" || name == "bool") {
-      allow_named({});
-      if (positional.size() != 1) fail(text_, at, name + "() takes one argument");
-      const Parsed& in = positional[0].value;
-      if (in.sweep) {
-        Parsed out{true, {}, YAML::Node(), at};
-        for (const auto& v : in.items)
-          out.items.push_back(cast(name, v, in.at));
-        return out;
-      }
-      return single(cast(name, in.node, in.at), at);
+      return cast_all(name, positional, named, at);
     }
     if (name == "interval") {
       fail(text_, at,

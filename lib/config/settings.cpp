@@ -1,14 +1,17 @@
 // Validation of the composed tree into RunSettings. A small Reader walks one
 // map, converts each known key with range checks, and at the end reports any
-// key it was not asked about.
+// key it was not asked about. The keys a task, a model or a scorer has of
+// its own come from one table per kind (OwnKeys), read and written there.
 #include "config/settings.h"
 
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "base/registry.h"
 #include "base/text.h"
 #include "config/device.h"
 #include "config/errors.h"
@@ -129,6 +132,13 @@ class Reader {
                         "; valid: " + base::join(valid));
   }
 
+  // One of a closed set's names, as its value.
+  template <typename Enum>
+  Enum one_of(const std::string& key, Enum fallback, const base::Registry<Enum>& table) {
+    const std::string& fallback_name = table.name_of(fallback);
+    return table.at(choice(key, fallback_name, table.names()));
+  }
+
   // [min, max] with least <= min <= max <= most.
   std::array<int, 2> range(const std::string& key, std::array<int, 2> fallback, int least, int most,
                            const std::string& what = "lengths") {
@@ -200,11 +210,198 @@ class Reader {
   std::set<std::string> seen_;
 };
 
+// The keys one choice (a task, a model, a scorer) has of its own, read and
+// written in one place: parse_settings reads them for the chosen one only,
+// and to_ordered_json writes them, so that settings a choice does not use
+// cannot change its hash. `check` tests them against the other settings.
+// Adding a choice with keys of its own is a line in its table and these
+// functions; parse_settings stays as it is.
+template <typename Settings>
+struct OwnKeys {
+  std::function<void(Reader&, Settings*)> read;
+  std::function<void(const Settings&, nlohmann::ordered_json*)> write;
+  std::function<void(const Composed&, const RunSettings&)> check;
+};
+
+void read_symbols(Reader& r, TaskSettings* t) {
+  t->vocab_size = static_cast<int>(r.integer("vocab_size", t->vocab_size, 2, 10000));
+}
+void write_symbols(const TaskSettings& t, nlohmann::ordered_json* j) {
+  (*j)["vocab_size"] = t.vocab_size;
+}
+void read_dates(Reader& r, TaskSettings* t) {
+  t->locales = r.text_list("locales", t->locales);
+  t->years = r.range("years", t->years, 1, 9999, "years");
+  t->size = static_cast<int>(r.integer("size", t->size, 1, 10000000));
+}
+void write_dates(const TaskSettings& t, nlohmann::ordered_json* j) {
+  (*j)["locales"] = t.locales;
+  (*j)["years"] = t.years;
+  (*j)["size"] = t.size;
+}
+void read_numbers(Reader& r, TaskSettings* t) {
+  t->language = r.text("language", t->language);
+  t->direction = r.one_of("direction", t->direction, directions());
+}
+void write_numbers(const TaskSettings& t, nlohmann::ordered_json* j) {
+  (*j)["language"] = t.language;
+  (*j)["direction"] = name(t.direction);
+}
+void read_path(Reader& r, TaskSettings* t) {
+  t->path = r.optional_text("path");
+}
+void write_path(const TaskSettings& t, nlohmann::ordered_json* j) {
+  (*j)["path"] = t.path;
+}
+void read_tsv(Reader& r, TaskSettings* t) {
+  read_path(r, t);
+  if (t->path.empty()) {
+    throw ConfigError(
+        "task.path: the tsv task reads a tab-separated file of source<TAB>"
+        "target lines; set task.path=FILE");
+  }
+  t->tokenize = r.one_of("tokenize", t->tokenize, tokenizations());
+  t->min_frequency = static_cast<int>(r.integer("min_frequency", t->min_frequency, 1, 1000000));
+}
+void write_tsv(const TaskSettings& t, nlohmann::ordered_json* j) {
+  write_path(t, j);
+  (*j)["tokenize"] = name(t.tokenize);
+  (*j)["min_frequency"] = t.min_frequency;
+}
+
+// Every task config::parse_settings accepts (lib/data builds them), with
+// its own keys.
+const base::Registry<OwnKeys<TaskSettings>>& tasks() {
+  static const base::Registry<OwnKeys<TaskSettings>> kTasks(
+      "task", {{"copy", {read_symbols, write_symbols, nullptr}},
+               {"reverse", {read_symbols, write_symbols, nullptr}},
+               {"sort", {read_symbols, write_symbols, nullptr}},
+               {"addition", {}},
+               {"dates", {read_dates, write_dates, nullptr}},
+               {"numbers", {read_numbers, write_numbers, nullptr}},
+               {"g2p_cmudict", {read_path, write_path, nullptr}},
+               {"tsv", {read_tsv, write_tsv, nullptr}}});
+  return kTasks;
+}
+
+void read_rnn(Reader& r, ModelSettings* m) {
+  m->cell = r.one_of("cell", m->cell, cells());
+  m->decoder = r.one_of("decoder", m->decoder, decoder_kinds());
+  m->input_feeding = r.boolean("input_feeding", m->input_feeding);
+  m->embedding_size = static_cast<int>(r.integer("embedding_size", m->embedding_size, 1, 65536));
+  m->bidirectional = r.boolean("bidirectional", m->bidirectional);
+}
+void write_rnn(const ModelSettings& m, nlohmann::ordered_json* j) {
+  (*j)["cell"] = name(m.cell);
+  (*j)["decoder"] = name(m.decoder);
+  if (m.decoder == Decoder::kLuong) (*j)["input_feeding"] = m.input_feeding;
+  (*j)["embedding_size"] = m.embedding_size;
+  (*j)["bidirectional"] = m.bidirectional;
+}
+void read_transformer(Reader& r, ModelSettings* m) {
+  m->ff_size = static_cast<int>(r.integer("ff_size", m->ff_size, 1, 1 << 20));
+  m->positions = r.one_of("positions", m->positions, position_kinds());
+}
+void write_transformer(const ModelSettings& m, nlohmann::ordered_json* j) {
+  (*j)["ff_size"] = m.ff_size;
+  (*j)["positions"] = name(m.positions);
+}
+void check_transformer(const Composed& composed, const RunSettings& s) {
+  if (s.attention.name == "multihead") return;
+  throw ConfigError(composed.where("attention.name") +
+                    ": attention.name: model=transformer attends with multi-head attention "
+                    "throughout; valid: multihead (got '" +
+                    s.attention.name + "')");
+}
+
+const base::Registry<OwnKeys<ModelSettings>>& models() {
+  static const base::Registry<OwnKeys<ModelSettings>> kModels(
+      "model", {{"rnn", {read_rnn, write_rnn, nullptr}},
+                {"transformer", {read_transformer, write_transformer, check_transformer}}});
+  return kModels;
+}
+
+void read_heads(Reader& r, AttentionSettings* a) {
+  a->heads = static_cast<int>(r.integer("heads", a->heads, 1, 1024));
+}
+void write_heads(const AttentionSettings& a, nlohmann::ordered_json* j) {
+  (*j)["heads"] = a.heads;
+}
+void check_heads(const Composed& composed, const RunSettings& s) {
+  if (s.model.hidden_size % s.attention.heads == 0) return;
+  throw ConfigError(composed.where("attention.heads") + ": attention.heads: " +
+                    std::to_string(s.attention.heads) + " heads do not divide model.hidden_size " +
+                    std::to_string(s.model.hidden_size));
+}
+
+// The scorers with keys of their own (the attention layer's table holds
+// every scorer).
+const base::Registry<OwnKeys<AttentionSettings>>& scorers_with_keys() {
+  static const base::Registry<OwnKeys<AttentionSettings>> kScorers(
+      "attention", {{"multihead", {read_heads, write_heads, check_heads}}});
+  return kScorers;
+}
+
+template <typename Settings>
+void read_own_keys(const base::Registry<OwnKeys<Settings>>& table, const std::string& name,
+                   Reader& reader, Settings* settings) {
+  const auto* own = table.find(name);
+  if (own != nullptr && own->read) own->read(reader, settings);
+}
+
+template <typename Settings>
+void check_own_keys(const base::Registry<OwnKeys<Settings>>& table, const std::string& name,
+                    const Composed& composed, const RunSettings& settings) {
+  const auto* own = table.find(name);
+  if (own != nullptr && own->check) own->check(composed, settings);
+}
+
+template <typename Settings>
+void write_own_keys(const base::Registry<OwnKeys<Settings>>& table, const std::string& name,
+                    const Settings& settings, nlohmann::ordered_json* j) {
+  const auto* own = table.find(name);
+  if (own != nullptr && own->write) own->write(settings, j);
+}
+
 }  // namespace
 
+const base::Registry<Direction>& directions() {
+  static const base::Registry<Direction> kNames(
+      "direction", {{"to_digits", Direction::kToDigits}, {"to_words", Direction::kToWords}});
+  return kNames;
+}
+
+const base::Registry<Tokenize>& tokenizations() {
+  static const base::Registry<Tokenize> kNames(
+      "tokenization", {{"char", Tokenize::kCharacters}, {"whitespace", Tokenize::kWhitespace}});
+  return kNames;
+}
+
+const base::Registry<Cell>& cells() {
+  static const base::Registry<Cell> kNames("cell", {{"gru", Cell::kGru}, {"lstm", Cell::kLstm}});
+  return kNames;
+}
+
+const base::Registry<Decoder>& decoder_kinds() {
+  static const base::Registry<Decoder> kNames(
+      "decoder", {{"luong", Decoder::kLuong}, {"bahdanau", Decoder::kBahdanau}});
+  return kNames;
+}
+
+const base::Registry<Positions>& position_kinds() {
+  static const base::Registry<Positions> kNames(
+      "positions", {{"sinusoidal", Positions::kSinusoidal}, {"learned", Positions::kLearned}});
+  return kNames;
+}
+
+const base::Registry<Precision>& precisions() {
+  static const base::Registry<Precision> kNames(
+      "precision", {{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}});
+  return kNames;
+}
+
 const std::vector<std::string>& task_names() {
-  static const std::vector<std::string> kNames = {"copy",  "reverse", "sort",        "addition",
-                                                  "dates", "numbers", "g2p_cmudict", "tsv"};
+  static const std::vector<std::string> kNames = tasks().names();
   return kNames;
 }
 
@@ -223,120 +420,89 @@ bool is_device_name(const std::string& device) {
   return std::regex_match(device, kDevice);
 }
 
-RunSettings parse_settings(const Composed& composed) {
-  RunSettings s;
-  Reader root(composed, composed.root, "");
+namespace {
 
-  Reader task = root.child("task");
-  s.task.name = task.choice("name", s.task.name, task_names());
-  s.task.train_lengths = task.length_range("train_lengths", s.task.train_lengths);
-  s.task.test_lengths = task.length_range("test_lengths", s.task.test_lengths);
-  s.task.eval_examples =
-      static_cast<int>(task.integer("eval_examples", s.task.eval_examples, 1, 1000000));
-  const std::string& t = s.task.name;
-  if (t == "copy" || t == "reverse" || t == "sort") {
-    s.task.vocab_size = static_cast<int>(task.integer("vocab_size", s.task.vocab_size, 2, 10000));
-  } else if (t == "dates") {
-    s.task.locales = task.text_list("locales", s.task.locales);
-    s.task.years = task.range("years", s.task.years, 1, 9999, "years");
-    s.task.size = static_cast<int>(task.integer("size", s.task.size, 1, 10000000));
-  } else if (t == "numbers") {
-    s.task.language = task.text("language", s.task.language);
-    s.task.direction = task.choice("direction", s.task.direction, {"to_digits", "to_words"});
-  } else if (t == "g2p_cmudict" || t == "tsv") {
-    s.task.path = task.optional_text("path");
-    if (t == "tsv") {
-      if (s.task.path.empty()) {
-        throw ConfigError(
-            "task.path: the tsv task reads a tab-separated file of source<TAB>"
-            "target lines; set task.path=FILE");
-      }
-      s.task.tokenize = task.choice("tokenize", s.task.tokenize, {"char", "whitespace"});
-      s.task.min_frequency =
-          static_cast<int>(task.integer("min_frequency", s.task.min_frequency, 1, 1000000));
-    }
-  }
+void read_task(Reader& task, TaskSettings* t) {
+  t->name = task.choice("name", t->name, task_names());
+  t->train_lengths = task.length_range("train_lengths", t->train_lengths);
+  t->test_lengths = task.length_range("test_lengths", t->test_lengths);
+  t->eval_examples = static_cast<int>(task.integer("eval_examples", t->eval_examples, 1, 1000000));
+  read_own_keys(tasks(), t->name, task, t);
   task.finish();
+}
 
-  Reader model = root.child("model");
-  s.model.name = model.choice("name", s.model.name, {"rnn", "transformer"});
-  s.model.hidden_size =
-      static_cast<int>(model.integer("hidden_size", s.model.hidden_size, 1, 65536));
-  s.model.layers = static_cast<int>(model.integer("layers", s.model.layers, 1, 64));
-  s.model.dropout = model.real("dropout", s.model.dropout, 0.0, 0.99);
-  if (s.model.name == "rnn") {
-    s.model.cell = model.choice("cell", s.model.cell, {"gru", "lstm"});
-    s.model.decoder = model.choice("decoder", s.model.decoder, {"luong", "bahdanau"});
-    s.model.input_feeding = model.boolean("input_feeding", s.model.input_feeding);
-    s.model.embedding_size =
-        static_cast<int>(model.integer("embedding_size", s.model.embedding_size, 1, 65536));
-    s.model.bidirectional = model.boolean("bidirectional", s.model.bidirectional);
-    if (s.model.bidirectional && s.model.hidden_size % 2 != 0) {
-      throw ConfigError(composed.where("model.hidden_size") +
-                        ": model.hidden_size: a bidirectional encoder gives each direction half "
-                        "of it, so it must be even; got " +
-                        std::to_string(s.model.hidden_size));
-    }
-  } else {
-    s.model.ff_size = static_cast<int>(model.integer("ff_size", s.model.ff_size, 1, 1 << 20));
-    s.model.positions = model.choice("positions", s.model.positions, {"sinusoidal", "learned"});
+void read_model(const Composed& composed, Reader& model, ModelSettings* m) {
+  m->name = model.choice("name", m->name, models().names());
+  m->hidden_size = static_cast<int>(model.integer("hidden_size", m->hidden_size, 1, 65536));
+  m->layers = static_cast<int>(model.integer("layers", m->layers, 1, 64));
+  m->dropout = model.real("dropout", m->dropout, 0.0, 0.99);
+  read_own_keys(models(), m->name, model, m);
+  if (m->bidirectional && m->hidden_size % 2 != 0) {
+    throw ConfigError(composed.where("model.hidden_size") +
+                      ": model.hidden_size: a bidirectional encoder gives each direction half "
+                      "of it, so it must be even; got " +
+                      std::to_string(m->hidden_size));
   }
   model.finish();
+}
 
-  Reader attention = root.child("attention");
-  s.attention.name = attention.text("name", s.attention.name);
-  if (s.attention.name == "multihead") {
-    s.attention.heads = static_cast<int>(attention.integer("heads", s.attention.heads, 1, 1024));
-    if (s.model.hidden_size % s.attention.heads != 0) {
-      throw ConfigError(composed.where("attention.heads") +
-                        ": attention.heads: " + std::to_string(s.attention.heads) +
-                        " heads do not divide model.hidden_size " +
-                        std::to_string(s.model.hidden_size));
-    }
-  }
+void read_attention(const Composed& composed, Reader& attention, RunSettings* s) {
+  s->attention.name = attention.text("name", s->attention.name);
+  read_own_keys(scorers_with_keys(), s->attention.name, attention, &s->attention);
+  check_own_keys(scorers_with_keys(), s->attention.name, composed, *s);
   attention.finish();
-  if (s.model.name == "transformer" && s.attention.name != "multihead") {
-    throw ConfigError(composed.where("attention.name") +
-                      ": attention.name: model=transformer attends with multi-head attention "
-                      "throughout; valid: multihead (got '" +
-                      s.attention.name + "')");
-  }
+  check_own_keys(models(), s->model.name, composed, *s);
+}
 
-  Reader train = root.child("train");
-  s.train.steps = static_cast<int>(train.integer("steps", s.train.steps, 0, 100000000));
-  s.train.batch_size = static_cast<int>(train.integer("batch_size", s.train.batch_size, 1, 65536));
-  s.train.lr = train.real("lr", s.train.lr, 1e-12, 1e30);
-  s.train.clip_norm = train.real("clip_norm", s.train.clip_norm, 0.0, 1e9);
-  s.train.log_every = static_cast<int>(train.integer("log_every", s.train.log_every, 1, 100000000));
-  s.train.checkpoint_every =
-      static_cast<int>(train.integer("checkpoint_every", s.train.checkpoint_every, 0, 100000000));
-  s.train.eval_every =
-      static_cast<int>(train.integer("eval_every", s.train.eval_every, 0, 100000000));
-  s.train.precision = train.choice("precision", s.train.precision, {"fp32", "bf16"});
-  s.train.deterministic = train.boolean("deterministic", s.train.deterministic);
-  s.train.schedule = train.choice("schedule", s.train.schedule, schedule_names());
-  s.train.warmup_steps =
-      static_cast<int>(train.integer("warmup_steps", s.train.warmup_steps, 0, 100000000));
-  s.train.select = train.choice("select", s.train.select, selection_names());
-  s.train.patience = static_cast<int>(train.integer("patience", s.train.patience, 0, 1000000));
-  s.train.dev_examples =
-      static_cast<int>(train.integer("dev_examples", s.train.dev_examples, 1, 1000000));
-  s.train.engine = train.choice("engine", s.train.engine, {"auto", "fused", "modules"});
+void read_train(const Composed& composed, Reader& train, TrainSettings* t) {
+  t->steps = static_cast<int>(train.integer("steps", t->steps, 0, 100000000));
+  t->batch_size = static_cast<int>(train.integer("batch_size", t->batch_size, 1, 65536));
+  t->lr = train.real("lr", t->lr, 1e-12, 1e30);
+  t->clip_norm = train.real("clip_norm", t->clip_norm, 0.0, 1e9);
+  t->log_every = static_cast<int>(train.integer("log_every", t->log_every, 1, 100000000));
+  t->checkpoint_every =
+      static_cast<int>(train.integer("checkpoint_every", t->checkpoint_every, 0, 100000000));
+  t->eval_every = static_cast<int>(train.integer("eval_every", t->eval_every, 0, 100000000));
+  t->precision = train.one_of("precision", t->precision, precisions());
+  t->deterministic = train.boolean("deterministic", t->deterministic);
+  t->schedule = train.choice("schedule", t->schedule, schedule_names());
+  t->warmup_steps = static_cast<int>(train.integer("warmup_steps", t->warmup_steps, 0, 100000000));
+  t->select = train.choice("select", t->select, selection_names());
+  t->patience = static_cast<int>(train.integer("patience", t->patience, 0, 1000000));
+  t->dev_examples = static_cast<int>(train.integer("dev_examples", t->dev_examples, 1, 1000000));
+  t->engine = train.choice("engine", t->engine, {"auto", "fused", "modules"});
   train.finish();
   const auto needs_dev = [&](const std::string& key, const std::string& what) {
-    if (s.train.eval_every > 0) return;
+    if (t->eval_every > 0) return;
     throw ConfigError(
         composed.where(key) + ": " + key + ": " + what +
         " needs dev evaluations; set train.eval_every to a number of steps (it is 0)");
   };
-  if (s.train.select == "best_dev") needs_dev("train.select", "best_dev");
-  if (s.train.patience > 0) needs_dev("train.patience", "early stopping");
+  if (t->select == "best_dev") needs_dev("train.select", "best_dev");
+  if (t->patience > 0) needs_dev("train.patience", "early stopping");
+}
 
-  Reader decode = root.child("decode");
-  s.decode.beam_size = static_cast<int>(decode.integer("beam_size", s.decode.beam_size, 1, 1000));
-  s.decode.length_penalty = decode.real("length_penalty", s.decode.length_penalty, 0.0, 10.0);
+void read_decode(Reader& decode, DecodeSettings* d) {
+  d->beam_size = static_cast<int>(decode.integer("beam_size", d->beam_size, 1, 1000));
+  d->length_penalty = decode.real("length_penalty", d->length_penalty, 0.0, 10.0);
   decode.finish();
+}
 
+}  // namespace
+
+RunSettings parse_settings(const Composed& composed) {
+  RunSettings s;
+  Reader root(composed, composed.root, "");
+  Reader task = root.child("task");
+  read_task(task, &s.task);
+  Reader model = root.child("model");
+  read_model(composed, model, &s.model);
+  Reader attention = root.child("attention");
+  read_attention(composed, attention, &s);
+  Reader train = root.child("train");
+  read_train(composed, train, &s.train);
+  Reader decode = root.child("decode");
+  read_decode(decode, &s.decode);
   s.seed = static_cast<std::uint64_t>(
       root.integer("seed", static_cast<long long>(s.seed), 0, (1LL << 53)));
   s.threads = static_cast<int>(root.integer("threads", s.threads, 0, 1024));
@@ -359,40 +525,16 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                {"train_lengths", s.task.train_lengths},
                {"test_lengths", s.task.test_lengths},
                {"eval_examples", s.task.eval_examples}};
-  // Settings a task does not use stay out, so they cannot change its hash.
-  const std::string& t = s.task.name;
-  if (t == "copy" || t == "reverse" || t == "sort") j["task"]["vocab_size"] = s.task.vocab_size;
-  if (t == "dates") {
-    j["task"]["locales"] = s.task.locales;
-    j["task"]["years"] = s.task.years;
-    j["task"]["size"] = s.task.size;
-  }
-  if (t == "numbers") {
-    j["task"]["language"] = s.task.language;
-    j["task"]["direction"] = s.task.direction;
-  }
-  if (t == "g2p_cmudict" || t == "tsv") j["task"]["path"] = s.task.path;
-  if (t == "tsv") {
-    j["task"]["tokenize"] = s.task.tokenize;
-    j["task"]["min_frequency"] = s.task.min_frequency;
-  }
-  // Settings a model does not use stay out, so they cannot change its hash.
+  // Settings a task, model or scorer does not use stay out, so they cannot
+  // change its hash.
+  write_own_keys(tasks(), s.task.name, s.task, &j["task"]);
   j["model"] = {{"name", s.model.name},
                 {"hidden_size", s.model.hidden_size},
                 {"layers", s.model.layers},
                 {"dropout", s.model.dropout}};
-  if (s.model.name == "rnn") {
-    j["model"]["cell"] = s.model.cell;
-    j["model"]["decoder"] = s.model.decoder;
-    if (s.model.decoder == "luong") j["model"]["input_feeding"] = s.model.input_feeding;
-    j["model"]["embedding_size"] = s.model.embedding_size;
-    j["model"]["bidirectional"] = s.model.bidirectional;
-  } else {
-    j["model"]["ff_size"] = s.model.ff_size;
-    j["model"]["positions"] = s.model.positions;
-  }
+  write_own_keys(models(), s.model.name, s.model, &j["model"]);
   j["attention"] = {{"name", s.attention.name}};
-  if (s.attention.name == "multihead") j["attention"]["heads"] = s.attention.heads;
+  write_own_keys(scorers_with_keys(), s.attention.name, s.attention, &j["attention"]);
   j["train"] = {{"steps", s.train.steps},
                 {"batch_size", s.train.batch_size},
                 {"lr", s.train.lr},
@@ -402,7 +544,7 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                 {"eval_every", s.train.eval_every}};
   // Off by default and out of the hash then, so that configs from before
   // these settings keep their hashes.
-  if (s.train.precision != "fp32") j["train"]["precision"] = s.train.precision;
+  if (s.train.precision != Precision::kFp32) j["train"]["precision"] = name(s.train.precision);
   if (s.train.deterministic) j["train"]["deterministic"] = true;
   j["train"]["schedule"] = s.train.schedule;
   j["train"]["warmup_steps"] = s.train.warmup_steps;

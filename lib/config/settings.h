@@ -8,9 +8,46 @@
 #include <string>
 #include <vector>
 
+#include "base/registry.h"
 #include "config/compose.h"
 
 namespace attnlab::config {
+
+// The closed sets among the settings, parsed once, here. Each one's table
+// holds the names configs, the database and reports write.
+enum class Direction { kToDigits, kToWords };  // numbers: words -> digits, or back
+enum class Tokenize { kCharacters, kWhitespace };
+enum class Cell { kGru, kLstm };
+// Luong's (current state, attentional vector) or Bahdanau's (previous state).
+enum class Decoder { kLuong, kBahdanau };
+enum class Positions { kSinusoidal, kLearned };
+enum class Precision { kFp32, kBf16 };  // bf16: autocast's matrix products in bf16
+
+const base::Registry<Direction>& directions();      // to_digits, to_words
+const base::Registry<Tokenize>& tokenizations();    // char, whitespace
+const base::Registry<Cell>& cells();                // gru, lstm
+const base::Registry<Decoder>& decoder_kinds();     // luong, bahdanau
+const base::Registry<Positions>& position_kinds();  // sinusoidal, learned
+const base::Registry<Precision>& precisions();      // fp32, bf16
+
+inline const std::string& name(Direction d) {
+  return directions().name_of(d);
+}
+inline const std::string& name(Tokenize t) {
+  return tokenizations().name_of(t);
+}
+inline const std::string& name(Cell c) {
+  return cells().name_of(c);
+}
+inline const std::string& name(Decoder d) {
+  return decoder_kinds().name_of(d);
+}
+inline const std::string& name(Positions p) {
+  return position_kinds().name_of(p);
+}
+inline const std::string& name(Precision p) {
+  return precisions().name_of(p);
+}
 
 struct TaskSettings {
   std::string name = "reverse";             // the task (configs/task/)
@@ -25,13 +62,13 @@ struct TaskSettings {
   std::array<int, 2> years{1900, 2099};  // [first, last] year drawn
   int size = 60000;                      // examples generated before the split
   // numbers:
-  std::string language = "en";          // ICU locale of the words
-  std::string direction = "to_digits";  // 'to_digits' (words -> digits) or 'to_words'
+  std::string language = "en";  // ICU locale of the words
+  Direction direction = Direction::kToDigits;
   // g2p_cmudict, tsv:
   std::string path;  // the data file
   // tsv:
-  std::string tokenize = "char";  // 'char' or 'whitespace'
-  int min_frequency = 1;          // rarer symbols become <unk>
+  Tokenize tokenize = Tokenize::kCharacters;
+  int min_frequency = 1;  // rarer symbols become <unk>
 };
 
 // The tasks config::parse_settings accepts (lib/data builds them).
@@ -44,14 +81,14 @@ struct ModelSettings {
   int layers = 1;        // rnn: encoder layers; transformer: layers of encoder and of decoder
   double dropout = 0.0;  // dropout probability (embeddings, between layers, sublayer outputs)
   // rnn only:
-  std::string cell = "gru";       // 'gru' or 'lstm', encoder and decoder
-  std::string decoder = "luong";  // 'luong' (current state, attentional vector) or 'bahdanau'
-  bool input_feeding = true;      // luong: feed h~_{t-1} into the next step
-  int embedding_size = 32;        // E
-  bool bidirectional = false;     // bidirectional encoder (H/2 per direction) with a bridge
+  Cell cell = Cell::kGru;  // encoder and decoder
+  Decoder decoder = Decoder::kLuong;
+  bool input_feeding = true;   // luong: feed h~_{t-1} into the next step
+  int embedding_size = 32;     // E
+  bool bidirectional = false;  // bidirectional encoder (H/2 per direction) with a bridge
   // transformer only:
-  int ff_size = 256;                     // inner size of the feed-forward blocks
-  std::string positions = "sinusoidal";  // 'sinusoidal' or 'learned' position embeddings
+  int ff_size = 256;                             // inner size of the feed-forward blocks
+  Positions positions = Positions::kSinusoidal;  // position embeddings
 };
 
 struct AttentionSettings {
@@ -65,15 +102,15 @@ struct DecodeSettings {
 };
 
 struct TrainSettings {
-  int steps = 1000;                // optimiser steps
-  int batch_size = 64;             // examples per step
-  double lr = 1e-3;                // Adam learning rate
-  double clip_norm = 1.0;          // gradient clipping by global norm; 0 disables
-  int log_every = 50;              // steps between recorded training losses
-  int checkpoint_every = 500;      // steps between checkpoints a killed run resumes from; 0 = none
-  int eval_every = 0;              // steps between dev evaluations (learning curve); 0 = none
-  std::string precision = "fp32";  // 'fp32', or 'bf16' (autocast: bf16 matrix products)
-  bool deterministic = false;      // ask LibTorch for deterministic algorithms only
+  int steps = 1000;            // optimiser steps
+  int batch_size = 64;         // examples per step
+  double lr = 1e-3;            // Adam learning rate
+  double clip_norm = 1.0;      // gradient clipping by global norm; 0 disables
+  int log_every = 50;          // steps between recorded training losses
+  int checkpoint_every = 500;  // steps between checkpoints a killed run resumes from; 0 = none
+  int eval_every = 0;          // steps between dev evaluations (learning curve); 0 = none
+  Precision precision = Precision::kFp32;
+  bool deterministic = false;  // ask LibTorch for deterministic algorithms only
   // The learning rate at each step, train.lr being its peak: 'constant';
   // 'inverse_sqrt' (linear warm-up, then lr * sqrt(warmup_steps / step));
   // 'cosine' and 'linear' (linear warm-up, then down to 0 at the last step).

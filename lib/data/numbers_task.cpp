@@ -132,11 +132,7 @@ class NumbersTask::Speller {
 
 NumbersTask::NumbersTask(const config::TaskSettings& settings)
     : speller_(std::make_unique<const Speller>(settings.language)) {
-  if (settings.direction != "to_digits" && settings.direction != "to_words") {
-    throw base::KeyError("task.direction",
-                         "expected 'to_digits' or 'to_words', got '" + settings.direction + "'");
-  }
-  to_digits_ = settings.direction == "to_digits";
+  to_digits_ = settings.direction == config::Direction::kToDigits;
   zero_ = vocabulary_.add("0");
   for (char c = '1'; c <= '9'; ++c)
     vocabulary_.add(std::string(1, c));

@@ -30,8 +30,8 @@ class NumbersTask : public GeneratedTask {
   static constexpr int kMaxDigits = 18;  // every such number fits std::int64_t
 
   // Throws std::invalid_argument naming task.language (no spell-out rules:
-  // ICU would silently fall back to the default locale), task.direction, or
-  // task.train_lengths / task.test_lengths (outside 1 to max_digits()).
+  // ICU would silently fall back to the default locale) or task.train_lengths
+  // / task.test_lengths (outside 1 to max_digits()).
   explicit NumbersTask(const config::TaskSettings& settings);
   ~NumbersTask() override;
 

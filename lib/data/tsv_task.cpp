@@ -28,15 +28,10 @@ struct Pair {
 
 }  // namespace
 
-TsvTask::TsvTask(const config::TaskSettings& settings)
-    : CorpusTask(Vocabulary(settings.tokenize == "char" ? "" : " ")),
-      unit_(settings.tokenize == "char" ? "characters" : "words") {
-  const bool characters = settings.tokenize == "char";
-  std::string bytes;
-  if (!base::read_file(settings.path, &bytes)) {
-    throw base::KeyError("task.path", "cannot read " + settings.path);
-  }
-  digest_ = digest_of(bytes);
+namespace {
+
+// The file's pairs, the first of each source line; `path` names it in errors.
+std::vector<Pair> read_pairs(const std::string& bytes, const std::string& path, bool characters) {
   std::istringstream in(bytes);
   std::vector<Pair> pairs;
   std::set<std::string> sources;
@@ -46,7 +41,7 @@ TsvTask::TsvTask(const config::TaskSettings& settings)
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const auto where = settings.path + ":" + std::to_string(number) + ": ";
+    const auto where = path + ":" + std::to_string(number) + ": ";
     const size_t tab = line.find('\t');
     if (tab == std::string::npos || line.find('\t', tab + 1) != std::string::npos) {
       throw std::invalid_argument(where + "expected source<TAB>target (exactly one tab), got " +
@@ -61,8 +56,22 @@ TsvTask::TsvTask(const config::TaskSettings& settings)
     }
     if (sources.insert(pair.key).second) pairs.push_back(std::move(pair));
   }
-  if (pairs.empty())
-    throw std::invalid_argument(settings.path + ": holds no source<TAB>target lines");
+  if (pairs.empty()) throw std::invalid_argument(path + ": holds no source<TAB>target lines");
+  return pairs;
+}
+
+}  // namespace
+
+TsvTask::TsvTask(const config::TaskSettings& settings)
+    : CorpusTask(Vocabulary(settings.tokenize == config::Tokenize::kCharacters ? "" : " ")),
+      unit_(settings.tokenize == config::Tokenize::kCharacters ? "characters" : "words") {
+  std::string bytes;
+  if (!base::read_file(settings.path, &bytes)) {
+    throw base::KeyError("task.path", "cannot read " + settings.path);
+  }
+  digest_ = digest_of(bytes);
+  std::vector<Pair> pairs =
+      read_pairs(bytes, settings.path, settings.tokenize == config::Tokenize::kCharacters);
 
   // The vocabulary: symbols of the training split, in order of first use.
   std::map<std::string, int> counts;

@@ -38,7 +38,8 @@ JobFile parse_job_file(const std::string& text, const std::string& origin) {
     plan.git_commit = file.at("git_commit").get<std::string>();
     plan.experiment_yaml = file.at("experiment").get<std::string>();
     for (const auto& j : file.at("jobs")) {
-      plan.jobs.push_back({j.at("overrides").get<std::vector<std::string>>(),
+      plan.jobs.push_back({static_cast<int>(plan.jobs.size()) + 1,
+                           j.at("overrides").get<std::vector<std::string>>(),
                            j.at("config_hash").get<std::string>(),
                            j.at("config").get<std::string>()});
     }

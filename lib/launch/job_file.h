@@ -7,21 +7,17 @@
 #include <string>
 #include <vector>
 
-namespace attnlab::launch {
+#include "store/records.h"
 
-struct FrozenJob {
-  std::vector<std::string> overrides;
-  std::string config_hash;
-  std::string config_yaml;  // the composed settings
-};
+namespace attnlab::launch {
 
 struct JobFile {
   std::string sweep_id;
   std::string name;
   std::vector<std::string> words;  // the sweep's command line: [EXPERIMENT] OVERRIDE...
   std::string git_commit;
-  std::string experiment_yaml;  // "" for none
-  std::vector<FrozenJob> jobs;  // in plan order
+  std::string experiment_yaml;          // "" for none
+  std::vector<store::PlannedJob> jobs;  // in plan order
 };
 
 // The file's text (JSON). The caller writes it atomically.

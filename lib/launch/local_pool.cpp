@@ -22,11 +22,11 @@ namespace attnlab::launch {
 namespace {
 
 struct Running {
-  const ProcessJob* job = nullptr;
+  const ChildProcess* job = nullptr;
   LogTail log;
 };
 
-pid_t start(const ProcessJob& job) {
+pid_t start(const ChildProcess& job) {
   std::vector<std::string> args = job.argv;
   std::vector<char*> argv;
   for (auto& a : args)
@@ -73,7 +73,7 @@ std::string describe(int status) {
 
 }  // namespace
 
-std::vector<ProcessOutcome> run_local(const std::vector<ProcessJob>& jobs, int parallel,
+std::vector<ProcessOutcome> run_local(const std::vector<ChildProcess>& jobs, int parallel,
                                       const PoolCallbacks& callbacks) {
   if (parallel < 1) throw std::invalid_argument("run_local: parallel must be at least 1");
   std::map<pid_t, Running> running;
@@ -87,7 +87,7 @@ std::vector<ProcessOutcome> run_local(const std::vector<ProcessJob>& jobs, int p
         kill(entry.first, SIGTERM);
     }
     while (!stopping && next < jobs.size() && static_cast<int>(running.size()) < parallel) {
-      const ProcessJob& job = jobs[next++];
+      const ChildProcess& job = jobs[next++];
       if (callbacks.on_start) callbacks.on_start(job);
       running.emplace(start(job), Running{&job, LogTail(job.log, false)});
     }

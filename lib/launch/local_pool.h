@@ -10,7 +10,9 @@
 
 namespace attnlab::launch {
 
-struct ProcessJob {
+// One child process: a sweep job's (launch/child.h writes its argv) or a
+// benchmark's.
+struct ChildProcess {
   int index = 0;                  // for messages; any numbering the caller likes
   std::vector<std::string> argv;  // argv[0] is the program's path
   std::filesystem::path log;      // receives the job's stdout and stderr
@@ -24,10 +26,10 @@ struct ProcessOutcome {
 };
 
 struct PoolCallbacks {
-  std::function<void(const ProcessJob&)> on_start;
+  std::function<void(const ChildProcess&)> on_start;
   // Each complete line a job appends to its log, as it appears.
-  std::function<void(const ProcessJob&, const std::string&)> on_line;
-  std::function<void(const ProcessJob&, const ProcessOutcome&)> on_finish;
+  std::function<void(const ChildProcess&, const std::string&)> on_line;
+  std::function<void(const ChildProcess&, const ProcessOutcome&)> on_finish;
   // Polled often. Once it returns true no job starts, and running jobs get
   // SIGTERM once (so that they can record themselves as interrupted).
   std::function<bool()> stop_requested;
@@ -36,7 +38,7 @@ struct PoolCallbacks {
 // Runs `jobs` in order, `parallel` at a time, and waits for all that started.
 // REQUIRES: parallel >= 1. Returns the outcomes in the order jobs finished.
 // Throws std::runtime_error if a process cannot be started at all.
-std::vector<ProcessOutcome> run_local(const std::vector<ProcessJob>& jobs, int parallel,
+std::vector<ProcessOutcome> run_local(const std::vector<ChildProcess>& jobs, int parallel,
                                       const PoolCallbacks& callbacks);
 
 }  // namespace attnlab::launch

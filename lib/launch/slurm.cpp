@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "launch/child.h"
+
 namespace attnlab::launch {
 namespace {
 
@@ -86,13 +88,6 @@ void set_option(SlurmOptions* o, const std::string& key, const YAML::Node& value
     throw std::invalid_argument(where + ": unknown launcher option '" + key +
                                 "'; valid: " + valid_keys());
   }
-}
-
-std::string quoted(const std::string& word) {
-  std::string out = "'";
-  for (char c : word)
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // The first word of a state: sacct writes "CANCELLED by 0".
@@ -201,12 +196,15 @@ std::string batch_script(const ArrayRequest& r) {
     << "# merges the shards into the main database. Submitted as:\n"
     << "#   sbatch";
   for (const auto& a : sbatch_arguments(r))
-    s << " " << quoted(a);
+    s << " " << shell_quoted(a);
+  ChildCommand child;
+  child.executable = r.executable;
+  child.db = {(r.sweep_dir / "shards").string(), "/job-$SLURM_ARRAY_TASK_ID/attnlab.db"};
+  child.job_file = r.job_file;
+  child.job = {"", "$job"};
   s << " THIS_FILE\n"
     << "job=$((SLURM_ARRAY_TASK_ID - 1))\n"
-    << "exec " << quoted(r.executable.string()) << " --db "
-    << quoted((r.sweep_dir / "shards").string()) << "\"/job-$SLURM_ARRAY_TASK_ID/attnlab.db\""
-    << " run --job-file " << quoted(r.job_file.string()) << " --job \"$job\"\n";
+    << "exec " << child_shell_line(child) << "\n";
   return s.str();
 }
 

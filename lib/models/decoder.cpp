@@ -19,12 +19,10 @@ CellWeights weights_of(const torch::nn::GRUCell& gru, const torch::nn::LSTMCell&
 DecoderImpl::DecoderImpl(const DecoderOptions& options,
                          std::shared_ptr<attention::ScorerImpl> scorer, int cell_input_size)
     : hidden_size_(options.hidden_size), scorer_(std::move(scorer)) {
-  TORCH_CHECK(options.cell == "gru" || options.cell == "lstm", "decoder: unknown cell '",
-              options.cell, "'; valid: gru, lstm");
   embedding_ = register_module("embedding",
                                torch::nn::Embedding(options.vocab_size, options.embedding_size));
   dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
-  if (options.cell == "gru") {
+  if (options.cell == config::Cell::kGru) {
     gru_ = register_module("cell", torch::nn::GRUCell(cell_input_size, options.hidden_size));
   } else {
     lstm_ = register_module("cell", torch::nn::LSTMCell(cell_input_size, options.hidden_size));

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "attention/scorer.h"
+#include "config/settings.h"
 #include "models/fused_engine.h"
 
 namespace attnlab::models {
@@ -39,7 +40,7 @@ struct DecoderOptions {
   int vocab_size = 0;
   int embedding_size = 0;
   int hidden_size = 0;
-  std::string cell = "gru";   // 'gru' or 'lstm'
+  config::Cell cell = config::Cell::kGru;
   bool input_feeding = true;  // Luong only
   double dropout = 0.0;       // on embeddings and on the output features
 };

@@ -60,109 +60,92 @@ Decoded greedy_decode(Seq2SeqModelImpl& model, const data::Batch& batch, int max
   return decoded;
 }
 
-Decoded beam_search(Seq2SeqModelImpl& model, const data::Batch& batch,
-                    const DecodeOptions& options) {
-  const int k = options.beam_size;
-  TORCH_CHECK(k >= 1, "beam_search: beam size must be >= 1, got ", k);
-  const int max_length = resolve_max_length(batch, options.max_length);
-  const double alpha = options.length_penalty;
-  const auto b = batch.source.size(0);
-  const auto device = batch.source.device();
-  auto state = model.start(batch);
-  state->select(torch::arange(b, torch::TensorOptions().dtype(torch::kInt64).device(device))
-                    .repeat_interleave(k));
+namespace {
 
-  // Live hypotheses: row r of batch item i is i * k + j.
-  std::vector<Hypothesis> live(static_cast<size_t>(b * k));
-  for (std::int64_t i = 0; i < b; ++i) {
-    for (int j = 0; j < k; ++j)
-      live[static_cast<size_t>(i * k + j)].log_prob = j == 0 ? 0.0 : -1e30;  // one start per item
-  }
-  std::vector<std::vector<Hypothesis>> finished(static_cast<size_t>(b));
-  std::vector<bool> done(static_cast<size_t>(b), false);
-  auto input = full_tokens(b * k, data::kBos, device);
+// The beams of a batch: k live hypotheses per item (row r of item i is
+// i * k + j), the finished ones, and which items are done.
+struct Beams {
+  int k = 1;
+  double alpha = 0;  // the length penalty
+  std::vector<Hypothesis> live;
+  std::vector<std::vector<Hypothesis>> finished;
+  std::vector<bool> done;
+};
 
-  for (int t = 0; t < max_length; ++t) {
-    const auto out = state->step(input);
-    const auto log_probs = out.log_probs.to(torch::kCPU, torch::kFloat64);  // [B*k, V]
-    const auto step_weights = out.weights.defined() ? out.weights.to(torch::kCPU) : torch::Tensor();
-    const auto vocab = log_probs.size(1);
-    std::vector<double> prior(live.size());
-    for (size_t r = 0; r < live.size(); ++r)
-      prior[r] = live[r].log_prob;
-    const auto totals =
-        (log_probs + torch::tensor(prior, torch::kFloat64).unsqueeze(1)).view({b, k * vocab});
-    const auto [top_scores, top_ids] = totals.topk(std::min<std::int64_t>(2 * k, k * vocab), 1);
-    const auto scores_a = top_scores.accessor<double, 2>();
-    const auto ids_a = top_ids.accessor<std::int64_t, 2>();
+// One step's best candidates ([B, 2k] scores and row * V + token ids) and
+// the attention weights of each row.
+struct Candidates {
+  at::TensorAccessor<double, 2> scores;
+  at::TensorAccessor<std::int64_t, 2> ids;
+  std::int64_t count = 0;
+  std::int64_t vocab = 0;
+  torch::Tensor weights;  // [B*k, S], or undefined
+};
 
-    std::vector<Hypothesis> next(live.size());
-    std::vector<std::int64_t> origin(live.size()), next_tokens(live.size(), data::kPad);
-    for (std::int64_t i = 0; i < b; ++i) {
-      const size_t row0 = static_cast<size_t>(i * k);
-      for (int j = 0; j < k; ++j)
-        origin[row0 + j] = static_cast<std::int64_t>(row0);  // filler for done items
-      if (done[i]) continue;
-      int filled = 0;
-      for (std::int64_t c = 0; c < top_ids.size(1) && filled < k; ++c) {
-        const std::int64_t from = i * k + ids_a[i][c] / vocab;
-        const std::int64_t token = ids_a[i][c] % vocab;
-        const double log_prob = scores_a[i][c];
-        if (log_prob < -1e29) break;  // only the unused start beams are left
-        Hypothesis grown = live[static_cast<size_t>(from)];
-        grown.log_prob = log_prob;
-        grown.tokens.push_back(token);
-        if (step_weights.defined()) grown.weights.push_back(step_weights[from]);
-        if (token == data::kEos) {
-          // Only among the best k candidates does <eos> finish a hypothesis.
-          if (c < k) {
-            grown.score = log_prob / normaliser(static_cast<int>(grown.tokens.size()), alpha);
-            finished[i].push_back(std::move(grown));
-          }
-          continue;
-        }
-        origin[row0 + filled] = from;
-        next_tokens[row0 + filled] = token;
-        next[row0 + filled] = std::move(grown);
-        ++filled;
+// Grows item i's beam by one step into `next` (with each row's origin and
+// token), finishing the hypotheses that chose <eos>; marks it done when
+// nothing can overtake its best finished one.
+void grow_item(std::int64_t i, const Candidates& c, Beams* beams, std::vector<Hypothesis>* next,
+               std::vector<std::int64_t>* origin, std::vector<std::int64_t>* next_tokens) {
+  const int k = beams->k;
+  const size_t row0 = static_cast<size_t>(i * k);
+  int filled = 0;
+  for (std::int64_t n = 0; n < c.count && filled < k; ++n) {
+    const std::int64_t from = i * k + c.ids[i][n] / c.vocab;
+    const std::int64_t token = c.ids[i][n] % c.vocab;
+    const double log_prob = c.scores[i][n];
+    if (log_prob < -1e29) break;  // only the unused start beams are left
+    Hypothesis grown = beams->live[static_cast<size_t>(from)];
+    grown.log_prob = log_prob;
+    grown.tokens.push_back(token);
+    if (c.weights.defined()) grown.weights.push_back(c.weights[from]);
+    if (token == data::kEos) {
+      // Only among the best k candidates does <eos> finish a hypothesis.
+      if (n < k) {
+        grown.score = log_prob / normaliser(static_cast<int>(grown.tokens.size()), beams->alpha);
+        beams->finished[i].push_back(std::move(grown));
       }
-      for (int j = filled; j < k; ++j)
-        next[row0 + j].log_prob = -1e30;  // fewer than k continuations
-      auto& ended = finished[i];
-      double best_finished = -std::numeric_limits<double>::infinity();
-      for (const auto& h : ended)
-        best_finished = std::max(best_finished, h.score);
-      // With alpha = 0, scores only fall as hypotheses grow: once the best
-      // finished one beats every live one, nothing can overtake it.
-      const bool settled = alpha == 0 && filled > 0 && best_finished >= next[row0].log_prob;
-      done[i] = static_cast<int>(ended.size()) >= k || filled == 0 || settled;
+      continue;
     }
-    live = std::move(next);
-    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
-    const auto rows = torch::tensor(origin, torch::kInt64).to(device);
-    state->select(rows);
-    input = torch::tensor(next_tokens, torch::kInt64).to(device);
+    (*origin)[row0 + filled] = from;
+    (*next_tokens)[row0 + filled] = token;
+    (*next)[row0 + filled] = std::move(grown);
+    ++filled;
   }
+  for (int j = filled; j < k; ++j)
+    (*next)[row0 + j].log_prob = -1e30;  // fewer than k continuations
+  const auto& ended = beams->finished[i];
+  double best_finished = -std::numeric_limits<double>::infinity();
+  for (const auto& h : ended)
+    best_finished = std::max(best_finished, h.score);
+  // With alpha = 0, scores only fall as hypotheses grow: once the best
+  // finished one beats every live one, nothing can overtake it.
+  const bool settled = beams->alpha == 0 && filled > 0 && best_finished >= (*next)[row0].log_prob;
+  beams->done[i] = static_cast<int>(ended.size()) >= k || filled == 0 || settled;
+}
 
-  // Items still open at the length limit keep their live hypotheses too.
-  Decoded decoded;
+// The best hypothesis of each item (items still open at the length limit
+// count their live hypotheses too), padded into one batch.
+Decoded best_of(Beams* beams, std::int64_t b) {
+  const int k = beams->k;
   std::int64_t length = 1;
   std::vector<const Hypothesis*> best(static_cast<size_t>(b), nullptr);
   for (std::int64_t i = 0; i < b; ++i) {
-    if (!done[i]) {
+    if (!beams->done[i]) {
       for (int j = 0; j < k; ++j) {
-        auto& h = live[static_cast<size_t>(i * k + j)];
+        auto& h = beams->live[static_cast<size_t>(i * k + j)];
         if (h.tokens.empty() || h.log_prob < -1e29) continue;
-        h.score = h.log_prob / normaliser(static_cast<int>(h.tokens.size()), alpha);
-        finished[i].push_back(h);
+        h.score = h.log_prob / normaliser(static_cast<int>(h.tokens.size()), beams->alpha);
+        beams->finished[i].push_back(h);
       }
     }
-    for (const auto& h : finished[i]) {
+    for (const auto& h : beams->finished[i]) {
       if (!best[i] || h.score > best[i]->score) best[i] = &h;
     }
     TORCH_CHECK(best[i], "beam_search: no hypothesis for batch item ", i);
     length = std::max<std::int64_t>(length, static_cast<std::int64_t>(best[i]->tokens.size()));
   }
+  Decoded decoded;
   decoded.tokens = torch::full({b, length}, data::kPad, torch::kInt64);
   decoded.scores = torch::zeros({b}, torch::kFloat64);
   const bool has_weights = !best[0]->weights.empty();
@@ -175,6 +158,61 @@ Decoded beam_search(Seq2SeqModelImpl& model, const data::Batch& batch,
     if (has_weights) decoded.weights[i].slice(0, 0, n).copy_(torch::stack(h.weights));
   }
   return decoded;
+}
+
+}  // namespace
+
+Decoded beam_search(Seq2SeqModelImpl& model, const data::Batch& batch,
+                    const DecodeOptions& options) {
+  const int k = options.beam_size;
+  TORCH_CHECK(k >= 1, "beam_search: beam size must be >= 1, got ", k);
+  const int max_length = resolve_max_length(batch, options.max_length);
+  const auto b = batch.source.size(0);
+  const auto device = batch.source.device();
+  auto state = model.start(batch);
+  state->select(torch::arange(b, torch::TensorOptions().dtype(torch::kInt64).device(device))
+                    .repeat_interleave(k));
+
+  Beams beams;
+  beams.k = k;
+  beams.alpha = options.length_penalty;
+  beams.live.resize(static_cast<size_t>(b * k));
+  for (std::int64_t i = 0; i < b; ++i) {
+    for (int j = 0; j < k; ++j)  // one start per item
+      beams.live[static_cast<size_t>(i * k + j)].log_prob = j == 0 ? 0.0 : -1e30;
+  }
+  beams.finished.resize(static_cast<size_t>(b));
+  beams.done.assign(static_cast<size_t>(b), false);
+  auto input = full_tokens(b * k, data::kBos, device);
+
+  for (int t = 0; t < max_length; ++t) {
+    const auto out = state->step(input);
+    const auto log_probs = out.log_probs.to(torch::kCPU, torch::kFloat64);  // [B*k, V]
+    const auto vocab = log_probs.size(1);
+    std::vector<double> prior(beams.live.size());
+    for (size_t r = 0; r < beams.live.size(); ++r)
+      prior[r] = beams.live[r].log_prob;
+    const auto totals =
+        (log_probs + torch::tensor(prior, torch::kFloat64).unsqueeze(1)).view({b, k * vocab});
+    const auto [top_scores, top_ids] = totals.topk(std::min<std::int64_t>(2 * k, k * vocab), 1);
+    const Candidates candidates{
+        top_scores.accessor<double, 2>(), top_ids.accessor<std::int64_t, 2>(), top_ids.size(1),
+        vocab, out.weights.defined() ? out.weights.to(torch::kCPU) : torch::Tensor()};
+
+    std::vector<Hypothesis> next(beams.live.size());
+    std::vector<std::int64_t> origin(beams.live.size()), next_tokens(beams.live.size(), data::kPad);
+    for (std::int64_t i = 0; i < b; ++i) {
+      const size_t row0 = static_cast<size_t>(i * k);
+      for (int j = 0; j < k; ++j)
+        origin[row0 + j] = static_cast<std::int64_t>(row0);  // filler for done items
+      if (!beams.done[i]) grow_item(i, candidates, &beams, &next, &origin, &next_tokens);
+    }
+    beams.live = std::move(next);
+    if (std::all_of(beams.done.begin(), beams.done.end(), [](bool d) { return d; })) break;
+    state->select(torch::tensor(origin, torch::kInt64).to(device));
+    input = torch::tensor(next_tokens, torch::kInt64).to(device);
+  }
+  return best_of(&beams, b);
 }
 
 Decoded decode(Seq2SeqModelImpl& model, const data::Batch& batch, const DecodeOptions& options) {

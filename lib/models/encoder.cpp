@@ -11,8 +11,6 @@ EncoderImpl::EncoderImpl(const EncoderOptions& options)
     : bidirectional_(options.bidirectional),
       layers_(options.layers),
       between_layers_(options.layers > 1 ? options.dropout : 0.0) {
-  TORCH_CHECK(options.cell == "gru" || options.cell == "lstm", "encoder: unknown cell '",
-              options.cell, "'; valid: gru, lstm");
   TORCH_CHECK(!bidirectional_ || options.hidden_size % 2 == 0,
               "encoder: a bidirectional encoder needs an even hidden size, got ",
               options.hidden_size);
@@ -22,7 +20,7 @@ EncoderImpl::EncoderImpl(const EncoderOptions& options)
   const int per_direction = bidirectional_ ? options.hidden_size / 2 : options.hidden_size;
   // LibTorch warns when asked for dropout between layers of a one-layer RNN.
   const double between_layers = between_layers_;
-  if (options.cell == "gru") {
+  if (options.cell == config::Cell::kGru) {
     gru_ = register_module(
         "rnn", torch::nn::GRU(torch::nn::GRUOptions(options.embedding_size, per_direction)
                                   .num_layers(options.layers)

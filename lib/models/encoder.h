@@ -10,6 +10,8 @@
 
 #include <string>
 
+#include "config/settings.h"
+
 namespace attnlab::models {
 
 struct EncoderOutput {
@@ -19,11 +21,11 @@ struct EncoderOutput {
 };
 
 struct EncoderOptions {
-  int vocab_size = 0;          // V
-  int embedding_size = 0;      // E
-  int hidden_size = 0;         // H; REQUIRES: even when bidirectional
-  int layers = 1;              // stacked recurrent layers
-  std::string cell = "gru";    // 'gru' or 'lstm'
+  int vocab_size = 0;      // V
+  int embedding_size = 0;  // E
+  int hidden_size = 0;     // H; REQUIRES: even when bidirectional
+  int layers = 1;          // stacked recurrent layers
+  config::Cell cell = config::Cell::kGru;
   bool bidirectional = false;  // read the source both ways
   double dropout = 0.0;        // on the embeddings and between layers
 };

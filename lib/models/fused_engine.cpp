@@ -244,19 +244,54 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
  public:
   static variable_list forward(AutogradContext* ctx, at::TensorList in,
                                const DecoderLoopInputs* spec) {
-    auto s = c10::make_intrusive<DecoderSaved>();
+    auto s = saved_inputs(in, spec);
     const Tensor gx = ready(in[kGx]);
+    const Tensor b_hh = ready(in[kBhh]);
     const int steps = static_cast<int>(gx.size(0));
+    std::vector<float> gi(static_cast<size_t>(s->cell.rows(s->cell.gates())));
+    for (int t = 0; t < steps; ++t)
+      forward_step(*s, t, data(gx), data(b_hh), gi.data());
+    // Outputs are fresh aliases: the saved tensors must not become outputs
+    // themselves, or the node would own tensors that point back to it (a
+    // cycle that never frees).
+    variable_list outputs;
+    if (s->kind == DecoderKind::luong) {
+      outputs = {s->features.detach(), s->run.narrow(0, 1, steps).detach(), s->contexts.detach()};
+    } else {
+      outputs = {s->run.narrow(0, 1, steps).detach(), s->contexts.detach()};
+    }
+    if (s->scorer) {
+      outputs.push_back(s->weights.detach());
+      ctx->mark_non_differentiable({outputs.back()});
+    }
+    ctx->saved_data["saved"] = c10::IValue::make_capsule(s);
+    return outputs;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto s =
+        c10::static_intrusive_pointer_cast<DecoderSaved>(ctx->saved_data["saved"].toCapsule());
+    DecoderGrads d = start_grads(*s, grads);
+    for (int t = static_cast<int>(s->gates.size(0)) - 1; t >= 0; --t)
+      backward_step(*s, t, d);
+    return input_grads(*s, d);
+  }
+
+ private:
+  // The inputs the steps read (and backward() reads again) and the buffers
+  // they fill.
+  static c10::intrusive_ptr<DecoderSaved> saved_inputs(at::TensorList in,
+                                                       const DecoderLoopInputs* spec) {
+    auto s = c10::make_intrusive<DecoderSaved>();
+    const int steps = static_cast<int>(in[kGx].size(0));
     Cell& cell = s->cell;
-    cell = Cell{spec->lstm, static_cast<int>(gx.size(1)), static_cast<int>(in[kWhh].size(1))};
+    cell = Cell{spec->lstm, static_cast<int>(in[kGx].size(1)), static_cast<int>(in[kWhh].size(1))};
     const int batch = cell.batch, hidden = cell.hidden, g = cell.gates();
-    const std::int64_t bh = cell.rows(hidden), bg = cell.rows(g);
     s->kind = spec->kind;
     s->feeding = spec->kind == DecoderKind::luong && spec->input_feeding;
     s->scorer = spec->scorer;
     if (in[kExtra].numel() > 0) s->extra = ready(in[kExtra]);
     s->w_hh = ready(in[kWhh]);
-    const Tensor b_hh = ready(in[kBhh]);
     if (in[kWc].numel() > 0) s->w_c = ready(in[kWc]);
     s->gh = f32({steps, batch, g});
     s->gates = f32({steps, batch, g});
@@ -280,180 +315,196 @@ class DecoderLoopFunction : public torch::autograd::Function<DecoderLoopFunction
       s->scratch.resize(static_cast<size_t>(s->scorer->fused_scratch(batch, s->source)) + 1);
     }
     if (s->kind == DecoderKind::luong) s->features = f32({steps, batch, hidden});
-    std::vector<float> gi(static_cast<size_t>(bg));
-    float* run = data(s->run);
-    float* cells = cell.lstm ? data(s->cells) : nullptr;
-    for (int t = 0; t < steps; ++t) {
-      const float* h_prev = run + t * bh;
-      float* h = run + (t + 1) * bh;
-      float* context = data(s->contexts) + t * bh;
-      std::memcpy(gi.data(), data(gx) + t * bg, sizeof(float) * bg);
-      if (s->kind == DecoderKind::bahdanau && s->scorer) {
-        attend(*s, h_prev, t, context);
-        ak::gemm(false, true, batch, g, hidden, 1.0f, context, hidden, data(s->extra), hidden, 1.0f,
-                 gi.data(), g);
-      }
-      if (s->feeding && t > 0) {
-        ak::gemm(false, true, batch, g, hidden, 1.0f, data(s->features) + (t - 1) * bh, hidden,
-                 data(s->extra), hidden, 1.0f, gi.data(), g);
-      }
-      cell.forward(gi.data(), h_prev, cell.lstm ? cells + t * bh : nullptr, s->w_hh, data(b_hh),
-                   data(s->gh) + t * bg, data(s->gates) + t * bg, h,
-                   cell.lstm ? cells + (t + 1) * bh : nullptr);
-      if (s->kind != DecoderKind::luong) continue;
-      // h~_t = tanh(W_c [c_t; h_t]), or tanh(W_c h_t) without a scorer.
-      float* feature = data(s->features) + t * bh;
-      const int wc_cols = static_cast<int>(s->w_c.size(1));
-      if (s->scorer) {
-        attend(*s, h, t, context);
-        ak::gemm(false, true, batch, hidden, hidden, 1.0f, context, hidden, data(s->w_c), wc_cols,
-                 0.0f, feature, hidden);
-      }
-      ak::gemm(false, true, batch, hidden, hidden, 1.0f, h, hidden,
-               data(s->w_c) + (s->scorer ? hidden : 0), wc_cols, s->scorer ? 1.0f : 0.0f, feature,
-               hidden);
-      ak::tanh(feature, bh);
-    }
-    // Outputs are fresh aliases: the saved tensors must not become outputs
-    // themselves, or the node would own tensors that point back to it (a
-    // cycle that never frees).
-    variable_list outputs;
-    if (s->kind == DecoderKind::luong) {
-      outputs = {s->features.detach(), s->run.narrow(0, 1, steps).detach(), s->contexts.detach()};
-    } else {
-      outputs = {s->run.narrow(0, 1, steps).detach(), s->contexts.detach()};
-    }
-    if (s->scorer) {
-      outputs.push_back(s->weights.detach());
-      ctx->mark_non_differentiable({outputs.back()});
-    }
-    ctx->saved_data["saved"] = c10::IValue::make_capsule(s);
-    return outputs;
+    return s;
   }
 
-  static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    const auto s =
-        c10::static_intrusive_pointer_cast<DecoderSaved>(ctx->saved_data["saved"].toCapsule());
-    const Cell& cell = s->cell;
-    const int steps = static_cast<int>(s->gates.size(0));
+  // Step t: Bahdanau's context, input feeding, the cell, then Luong's
+  // attention and attentional vector. `gi` is a [B, G] buffer.
+  static void forward_step(DecoderSaved& s, int t, const float* gx, const float* b_hh, float* gi) {
+    const Cell& cell = s.cell;
     const int batch = cell.batch, hidden = cell.hidden, g = cell.gates();
     const std::int64_t bh = cell.rows(hidden), bg = cell.rows(g);
-    const bool luong = s->kind == DecoderKind::luong;
-    const auto grad = [&](size_t i) {
-      return i < grads.size() && grads[i].defined() ? ready(grads[i]) : Tensor();
-    };
-    // Luong: (features, states, contexts); Bahdanau: (states, contexts).
-    const Tensor d_features = luong ? grad(0) : Tensor();
-    const Tensor d_states = grad(luong ? 1 : 0);
-    const Tensor d_contexts = grad(luong ? 2 : 1);
+    float* run = data(s.run);
+    float* cells = cell.lstm ? data(s.cells) : nullptr;
+    const float* h_prev = run + t * bh;
+    float* h = run + (t + 1) * bh;
+    float* context = data(s.contexts) + t * bh;
+    std::memcpy(gi, gx + t * bg, sizeof(float) * bg);
+    if (s.kind == DecoderKind::bahdanau && s.scorer) {
+      attend(s, h_prev, t, context);
+      ak::gemm(false, true, batch, g, hidden, 1.0f, context, hidden, data(s.extra), hidden, 1.0f,
+               gi, g);
+    }
+    if (s.feeding && t > 0) {
+      ak::gemm(false, true, batch, g, hidden, 1.0f, data(s.features) + (t - 1) * bh, hidden,
+               data(s.extra), hidden, 1.0f, gi, g);
+    }
+    cell.forward(gi, h_prev, cell.lstm ? cells + t * bh : nullptr, s.w_hh, b_hh,
+                 data(s.gh) + t * bg, data(s.gates) + t * bg, h,
+                 cell.lstm ? cells + (t + 1) * bh : nullptr);
+    if (s.kind != DecoderKind::luong) return;
+    // h~_t = tanh(W_c [c_t; h_t]), or tanh(W_c h_t) without a scorer.
+    float* feature = data(s.features) + t * bh;
+    const int wc_cols = static_cast<int>(s.w_c.size(1));
+    if (s.scorer) {
+      attend(s, h, t, context);
+      ak::gemm(false, true, batch, hidden, hidden, 1.0f, context, hidden, data(s.w_c), wc_cols,
+               0.0f, feature, hidden);
+    }
+    ak::gemm(false, true, batch, hidden, hidden, 1.0f, h, hidden,
+             data(s.w_c) + (s.scorer ? hidden : 0), wc_cols, s.scorer ? 1.0f : 0.0f, feature,
+             hidden);
+    ak::tanh(feature, bh);
+  }
 
-    auto dh = torch::zeros({batch, hidden}, torch::kFloat32);
-    auto dc = torch::zeros({batch, hidden}, torch::kFloat32);
-    auto dh_prev = f32({batch, hidden});
-    auto d_feed = torch::zeros({batch, hidden}, torch::kFloat32);  // dL/dh~_t from step t + 1
-    auto d_context = f32({batch, hidden});
-    auto d_gx = f32({steps, batch, g});
-    auto d_gh = f32({steps, batch, g});
-    auto d_a = luong ? f32({steps, batch, hidden}) : Tensor();  // dL/d(W_c [c; h])
+  // What backward() carries from the last step to the first.
+  struct DecoderGrads {
+    // The outputs' gradients (undefined where none): Luong's features, the
+    // states, the contexts.
+    Tensor d_features, d_states, d_contexts;
+    Tensor dh, dc, dh_prev;  // dL/dh_t, dL/dc_t (LSTM), and dL/dh_{t-1} being made
+    Tensor d_feed;           // dL/dh~_t from step t + 1
+    Tensor d_context;        // dL/dc_t of the context
+    Tensor d_gx, d_gh;       // [T, B, G] gate gradients, input and hidden side
+    Tensor d_a;              // Luong: [T, B, H] dL/d(W_c [c; h])
     Tensor d_memory, d_keys;
     std::vector<Tensor> d_scorer;
     std::vector<float*> d_scorer_data;
-    if (s->scorer) {
-      d_memory = torch::zeros_like(s->memory);
-      d_keys = torch::zeros_like(s->keys);
-      for (const auto& p : s->scorer_parameters) {
-        d_scorer.push_back(torch::zeros_like(p));
-        d_scorer_data.push_back(data(d_scorer.back()));
+  };
+
+  static DecoderGrads start_grads(const DecoderSaved& s, const variable_list& grads) {
+    const int steps = static_cast<int>(s.gates.size(0));
+    const int batch = s.cell.batch, hidden = s.cell.hidden, g = s.cell.gates();
+    const bool luong = s.kind == DecoderKind::luong;
+    const auto grad = [&](size_t i) {
+      return i < grads.size() && grads[i].defined() ? ready(grads[i]) : Tensor();
+    };
+    DecoderGrads d;
+    // Luong: (features, states, contexts); Bahdanau: (states, contexts).
+    d.d_features = luong ? grad(0) : Tensor();
+    d.d_states = grad(luong ? 1 : 0);
+    d.d_contexts = grad(luong ? 2 : 1);
+    d.dh = torch::zeros({batch, hidden}, torch::kFloat32);
+    d.dc = torch::zeros({batch, hidden}, torch::kFloat32);
+    d.dh_prev = f32({batch, hidden});
+    d.d_feed = torch::zeros({batch, hidden}, torch::kFloat32);
+    d.d_context = f32({batch, hidden});
+    d.d_gx = f32({steps, batch, g});
+    d.d_gh = f32({steps, batch, g});
+    d.d_a = luong ? f32({steps, batch, hidden}) : Tensor();
+    if (s.scorer) {
+      d.d_memory = torch::zeros_like(s.memory);
+      d.d_keys = torch::zeros_like(s.keys);
+      for (const auto& p : s.scorer_parameters) {
+        d.d_scorer.push_back(torch::zeros_like(p));
+        d.d_scorer_data.push_back(data(d.d_scorer.back()));
       }
     }
-    const float* run = data(s->run);
-    const float* cells = cell.lstm ? data(s->cells) : nullptr;
-    const int wc_cols = s->w_c.defined() ? static_cast<int>(s->w_c.size(1)) : 0;
-    for (int t = steps - 1; t >= 0; --t) {
-      const float* h = run + (t + 1) * bh;
-      if (d_states.defined()) dh.add_(d_states[t]);
-      if (luong) {
-        // d_a = dL/dh~_t (1 - h~_t^2); dL/dc_t = d_a W_c[:, :H], dL/dh_t += d_a W_c[:, H:].
-        float* da = data(d_a) + t * bh;
-        const float* feature = data(s->features) + t * bh;
-        const float* df = d_features.defined() ? data(d_features) + t * bh : nullptr;
-        const float* fed = data(d_feed);
-        for (std::int64_t j = 0; j < bh; ++j) {
-          const float total = (df ? df[j] : 0.0f) + (s->feeding ? fed[j] : 0.0f);
-          da[j] = total * (1.0f - feature[j] * feature[j]);
-        }
-        ak::gemm(false, false, batch, hidden, hidden, 1.0f, da, hidden,
-                 data(s->w_c) + (s->scorer ? hidden : 0), wc_cols, 1.0f, data(dh), hidden);
-        if (s->scorer) {
-          ak::gemm(false, false, batch, hidden, hidden, 1.0f, da, hidden, data(s->w_c), wc_cols,
-                   0.0f, data(d_context), hidden);
-          if (d_contexts.defined()) d_context.add_(d_contexts[t]);
-          attend_backward(*s, h, t, data(d_context), data(dh), d_memory, d_keys, d_scorer_data);
-        }
+    return d;
+  }
+
+  // Step t's share: through Luong's attentional vector (and the attention
+  // it read), the cell, input feeding, and Bahdanau's context.
+  static void backward_step(DecoderSaved& s, int t, DecoderGrads& d) {
+    const Cell& cell = s.cell;
+    const int batch = cell.batch, hidden = cell.hidden, g = cell.gates();
+    const std::int64_t bh = cell.rows(hidden), bg = cell.rows(g);
+    const bool luong = s.kind == DecoderKind::luong;
+    const float* run = data(s.run);
+    const float* cells = cell.lstm ? data(s.cells) : nullptr;
+    const int wc_cols = s.w_c.defined() ? static_cast<int>(s.w_c.size(1)) : 0;
+    const float* h = run + (t + 1) * bh;
+    if (d.d_states.defined()) d.dh.add_(d.d_states[t]);
+    if (luong) {
+      // d_a = dL/dh~_t (1 - h~_t^2); dL/dc_t = d_a W_c[:, :H], dL/dh_t += d_a W_c[:, H:].
+      float* da = data(d.d_a) + t * bh;
+      const float* feature = data(s.features) + t * bh;
+      const float* df = d.d_features.defined() ? data(d.d_features) + t * bh : nullptr;
+      const float* fed = data(d.d_feed);
+      for (std::int64_t j = 0; j < bh; ++j) {
+        const float total = (df ? df[j] : 0.0f) + (s.feeding ? fed[j] : 0.0f);
+        da[j] = total * (1.0f - feature[j] * feature[j]);
       }
-      float* gi = data(d_gx) + t * bg;
-      float* gh = data(d_gh) + t * bg;
-      cell.backward(data(dh), data(dc), data(s->gates) + t * bg, data(s->gh) + t * bg, run + t * bh,
-                    cell.lstm ? cells + (t + 1) * bh : nullptr,
-                    cell.lstm ? cells + t * bh : nullptr, s->w_hh, gi, gh, data(dh_prev));
-      if (s->feeding && t > 0) {
-        ak::gemm(false, false, batch, hidden, g, 1.0f, gi, g, data(s->extra), hidden, 0.0f,
-                 data(d_feed), hidden);
+      ak::gemm(false, false, batch, hidden, hidden, 1.0f, da, hidden,
+               data(s.w_c) + (s.scorer ? hidden : 0), wc_cols, 1.0f, data(d.dh), hidden);
+      if (s.scorer) {
+        ak::gemm(false, false, batch, hidden, hidden, 1.0f, da, hidden, data(s.w_c), wc_cols, 0.0f,
+                 data(d.d_context), hidden);
+        if (d.d_contexts.defined()) d.d_context.add_(d.d_contexts[t]);
+        attend_backward(s, h, t, data(d.d_context), data(d.dh), d.d_memory, d.d_keys,
+                        d.d_scorer_data);
       }
-      if (!luong && s->scorer) {
-        // c_i fed the cell: dL/dc_i = its output gradient + d_gi W_ctx.
-        if (d_contexts.defined()) {
-          d_context.copy_(d_contexts[t]);
-        } else {
-          d_context.zero_();
-        }
-        ak::gemm(false, false, batch, hidden, g, 1.0f, gi, g, data(s->extra), hidden, 1.0f,
-                 data(d_context), hidden);
-        attend_backward(*s, run + t * bh, t, data(d_context), data(dh_prev), d_memory, d_keys,
-                        d_scorer_data);
-      }
-      std::swap(dh, dh_prev);
     }
-    variable_list out(kScorer + s->scorer_parameters.size() + 1);
-    out[kGx] = d_gx;
-    auto [d_whh, d_bhh] = hidden_weight_grads(d_gh, s->run.narrow(0, 0, steps), g, hidden);
+    float* gi = data(d.d_gx) + t * bg;
+    float* gh = data(d.d_gh) + t * bg;
+    cell.backward(data(d.dh), data(d.dc), data(s.gates) + t * bg, data(s.gh) + t * bg, run + t * bh,
+                  cell.lstm ? cells + (t + 1) * bh : nullptr, cell.lstm ? cells + t * bh : nullptr,
+                  s.w_hh, gi, gh, data(d.dh_prev));
+    if (s.feeding && t > 0) {
+      ak::gemm(false, false, batch, hidden, g, 1.0f, gi, g, data(s.extra), hidden, 0.0f,
+               data(d.d_feed), hidden);
+    }
+    if (!luong && s.scorer) {
+      // c_i fed the cell: dL/dc_i = its output gradient + d_gi W_ctx.
+      if (d.d_contexts.defined()) {
+        d.d_context.copy_(d.d_contexts[t]);
+      } else {
+        d.d_context.zero_();
+      }
+      ak::gemm(false, false, batch, hidden, g, 1.0f, gi, g, data(s.extra), hidden, 1.0f,
+               data(d.d_context), hidden);
+      attend_backward(s, run + t * bh, t, data(d.d_context), data(d.dh_prev), d.d_memory, d.d_keys,
+                      d.d_scorer_data);
+    }
+    std::swap(d.dh, d.dh_prev);
+  }
+
+  // The gradients of the node's inputs, once every step is through.
+  static variable_list input_grads(DecoderSaved& s, DecoderGrads& d) {
+    const int steps = static_cast<int>(s.gates.size(0));
+    const int batch = s.cell.batch, hidden = s.cell.hidden, g = s.cell.gates();
+    const std::int64_t bh = s.cell.rows(hidden), bg = s.cell.rows(g);
+    const bool luong = s.kind == DecoderKind::luong;
+    variable_list out(kScorer + s.scorer_parameters.size() + 1);
+    out[kGx] = d.d_gx;
+    auto [d_whh, d_bhh] = hidden_weight_grads(d.d_gh, s.run.narrow(0, 0, steps), g, hidden);
     out[kWhh] = d_whh;
     out[kBhh] = d_bhh;
-    out[kH0] = dh;
-    if (cell.lstm) out[kC0] = dc;
-    if (s->extra.defined()) {
+    out[kH0] = d.dh;
+    if (s.cell.lstm) out[kC0] = d.dc;
+    if (s.extra.defined()) {
       // Luong: sum over t >= 1 of d_gi_t^T h~_{t-1}; Bahdanau: sum of d_gi_i^T c_i.
       auto d_extra = torch::zeros({g, hidden}, torch::kFloat32);
       if (luong && steps > 1) {
-        ak::gemm(true, false, g, hidden, (steps - 1) * batch, 1.0f, data(d_gx) + bg, g,
-                 data(s->features), hidden, 0.0f, data(d_extra), hidden);
+        ak::gemm(true, false, g, hidden, (steps - 1) * batch, 1.0f, data(d.d_gx) + bg, g,
+                 data(s.features), hidden, 0.0f, data(d_extra), hidden);
       } else if (!luong) {
-        ak::gemm(true, false, g, hidden, steps * batch, 1.0f, data(d_gx), g, data(s->contexts),
+        ak::gemm(true, false, g, hidden, steps * batch, 1.0f, data(d.d_gx), g, data(s.contexts),
                  hidden, 0.0f, data(d_extra), hidden);
       }
       out[kExtra] = d_extra;
     }
     if (luong) {
+      const int wc_cols = static_cast<int>(s.w_c.size(1));
       auto d_wc = f32({hidden, wc_cols});
       const int n = steps * batch;
-      if (s->scorer) {
-        ak::gemm(true, false, hidden, hidden, n, 1.0f, data(d_a), hidden, data(s->contexts), hidden,
-                 0.0f, data(d_wc), wc_cols);
+      if (s.scorer) {
+        ak::gemm(true, false, hidden, hidden, n, 1.0f, data(d.d_a), hidden, data(s.contexts),
+                 hidden, 0.0f, data(d_wc), wc_cols);
       }
-      ak::gemm(true, false, hidden, hidden, n, 1.0f, data(d_a), hidden, run + bh, hidden, 0.0f,
-               data(d_wc) + (s->scorer ? hidden : 0), wc_cols);
+      ak::gemm(true, false, hidden, hidden, n, 1.0f, data(d.d_a), hidden, data(s.run) + bh, hidden,
+               0.0f, data(d_wc) + (s.scorer ? hidden : 0), wc_cols);
       out[kWc] = d_wc;
     }
-    if (s->scorer) {
-      out[kMemory] = d_memory;
-      out[kKeys] = d_keys;
-      for (size_t p = 0; p < d_scorer.size(); ++p)
-        out[kScorer + p] = d_scorer[p];
+    if (s.scorer) {
+      out[kMemory] = d.d_memory;
+      out[kKeys] = d.d_keys;
+      for (size_t p = 0; p < d.d_scorer.size(); ++p)
+        out[kScorer + p] = d.d_scorer[p];
     }
     return out;
   }
 
- private:
   // Scores `query` [B, H] against the keys; writes step t's weights and
   // the context [B, H].
   static void attend(DecoderSaved& s, const float* query, int t, float* context) {
@@ -539,6 +590,60 @@ void Stepper::select(const Tensor& rows) {
   }
 }
 
+void Stepper::attend(const float* query, float* weights) {
+  const int n = rows();
+  const int source = in_.memory.defined() ? source_length() : 0;
+  attention::FusedStep read;
+  read.batch = n;
+  read.source = source;
+  read.memory_size = static_cast<int>(in_.w_hh.size(1));
+  read.query = query;
+  read.keys = data(in_.keys);
+  read.memory = data(in_.memory);
+  read.mask = in_.mask.data_ptr<bool>();
+  read.energies = energies_.data();
+  scratch_.resize(static_cast<size_t>(in_.scorer->fused_scratch(n, source)) + 1);
+  read.scratch = scratch_.data();
+  in_.scorer->fused_read(read, weights, context_.data());
+}
+
+void Stepper::luong_features(const float* h, float* weights) {
+  const int n = rows(), hidden = static_cast<int>(in_.w_hh.size(1));
+  const auto nh = static_cast<size_t>(n) * hidden;
+  const int wc_cols = static_cast<int>(in_.w_c.size(1));
+  if (in_.scorer) {
+    attend(h, weights);  // h_t
+    ak::gemm(false, true, n, hidden, hidden, 1.0f, context_.data(), hidden, data(in_.w_c), wc_cols,
+             0.0f, feature_.data(), hidden);
+  }
+  ak::gemm(false, true, n, hidden, hidden, 1.0f, h, hidden,
+           data(in_.w_c) + (in_.scorer ? hidden : 0), wc_cols, in_.scorer ? 1.0f : 0.0f,
+           feature_.data(), hidden);
+  ak::tanh(feature_.data(), static_cast<std::int64_t>(nh));
+  if (feed_.defined()) std::memcpy(data(feed_), feature_.data(), sizeof(float) * nh);
+}
+
+void Stepper::bahdanau_features(const float* h) {
+  const int n = rows(), hidden = static_cast<int>(in_.w_hh.size(1));
+  const int e = static_cast<int>(in_.embedding.size(1));
+  const auto nh = static_cast<size_t>(n) * hidden;
+  // t_i = max over pairs of U_o s_i + V_o E y_{i-1} + C_o c_i (+ bias).
+  readout_.resize(2 * nh);
+  for (int r = 0; r < n; ++r)
+    std::copy(data(in_.u_o_b), data(in_.u_o_b) + 2 * hidden,
+              readout_.data() + static_cast<std::int64_t>(r) * 2 * hidden);
+  ak::gemm(false, true, n, 2 * hidden, hidden, 1.0f, h, hidden, data(in_.u_o_w), hidden, 1.0f,
+           readout_.data(), 2 * hidden);
+  ak::gemm(false, true, n, 2 * hidden, e, 1.0f, x_.data(), e, data(in_.v_o_w), e, 1.0f,
+           readout_.data(), 2 * hidden);
+  if (in_.scorer) {
+    ak::gemm(false, true, n, 2 * hidden, hidden, 1.0f, context_.data(), hidden, data(in_.c_o_w),
+             hidden, 1.0f, readout_.data(), 2 * hidden);
+  }
+  for (size_t j = 0; j < nh; ++j)
+    feature_[j] = std::max(readout_[2 * j], readout_[2 * j + 1]);
+}
+
 void Stepper::step(const std::int64_t* tokens, float* log_probs, float* weights) {
   const int n = rows(), hidden = static_cast<int>(in_.w_hh.size(1));
   const int e = static_cast<int>(in_.embedding.size(1)),
@@ -561,26 +666,12 @@ void Stepper::step(const std::int64_t* tokens, float* log_probs, float* weights)
   for (int r = 0; r < n; ++r)
     std::memcpy(x_.data() + static_cast<std::int64_t>(r) * e, embedding + tokens[r] * e,
                 sizeof(float) * e);
-  const auto attend_to = [&](const float* query, float* w) {
-    attention::FusedStep read;
-    read.batch = n;
-    read.source = source;
-    read.memory_size = hidden;
-    read.query = query;
-    read.keys = data(in_.keys);
-    read.memory = data(in_.memory);
-    read.mask = in_.mask.data_ptr<bool>();
-    read.energies = energies_.data();
-    scratch_.resize(static_cast<size_t>(in_.scorer->fused_scratch(n, source)) + 1);
-    read.scratch = scratch_.data();
-    in_.scorer->fused_read(read, w, context_.data());
-  };
   for (int r = 0; r < n; ++r)
     std::copy(data(in_.b_ih), data(in_.b_ih) + g, gi_.data() + static_cast<std::int64_t>(r) * g);
   ak::gemm(false, true, n, g, e, 1.0f, x_.data(), e, data(in_.w_ih), in_cols, 1.0f, gi_.data(), g);
   const bool bahdanau = in_.kind == DecoderKind::bahdanau;
   if (bahdanau && in_.scorer) {
-    attend_to(h, weights);  // s_{i-1}
+    attend(h, weights);  // s_{i-1}
     ak::gemm(false, true, n, g, hidden, 1.0f, context_.data(), hidden, data(in_.w_ih) + e, in_cols,
              1.0f, gi_.data(), g);
   }
@@ -593,34 +684,10 @@ void Stepper::step(const std::int64_t* tokens, float* log_probs, float* weights)
                in_.lstm ? c_.data() : nullptr);
   std::memcpy(h, h_.data(), sizeof(float) * nh);
   if (c) std::memcpy(c, c_.data(), sizeof(float) * nh);
-  if (!bahdanau) {
-    const int wc_cols = static_cast<int>(in_.w_c.size(1));
-    if (in_.scorer) {
-      attend_to(h, weights);  // h_t
-      ak::gemm(false, true, n, hidden, hidden, 1.0f, context_.data(), hidden, data(in_.w_c),
-               wc_cols, 0.0f, feature_.data(), hidden);
-    }
-    ak::gemm(false, true, n, hidden, hidden, 1.0f, h, hidden,
-             data(in_.w_c) + (in_.scorer ? hidden : 0), wc_cols, in_.scorer ? 1.0f : 0.0f,
-             feature_.data(), hidden);
-    ak::tanh(feature_.data(), static_cast<std::int64_t>(nh));
-    if (feed_.defined()) std::memcpy(data(feed_), feature_.data(), sizeof(float) * nh);
+  if (bahdanau) {
+    bahdanau_features(h);
   } else {
-    // t_i = max over pairs of U_o s_i + V_o E y_{i-1} + C_o c_i (+ bias).
-    readout_.resize(2 * nh);
-    for (int r = 0; r < n; ++r)
-      std::copy(data(in_.u_o_b), data(in_.u_o_b) + 2 * hidden,
-                readout_.data() + static_cast<std::int64_t>(r) * 2 * hidden);
-    ak::gemm(false, true, n, 2 * hidden, hidden, 1.0f, h, hidden, data(in_.u_o_w), hidden, 1.0f,
-             readout_.data(), 2 * hidden);
-    ak::gemm(false, true, n, 2 * hidden, e, 1.0f, x_.data(), e, data(in_.v_o_w), e, 1.0f,
-             readout_.data(), 2 * hidden);
-    if (in_.scorer) {
-      ak::gemm(false, true, n, 2 * hidden, hidden, 1.0f, context_.data(), hidden, data(in_.c_o_w),
-               hidden, 1.0f, readout_.data(), 2 * hidden);
-    }
-    for (size_t j = 0; j < nh; ++j)
-      feature_[j] = std::max(readout_[2 * j], readout_[2 * j + 1]);
+    luong_features(h, weights);
   }
   for (int r = 0; r < n; ++r)
     std::copy(data(in_.b_s), data(in_.b_s) + v, log_probs + static_cast<std::int64_t>(r) * v);

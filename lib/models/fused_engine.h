@@ -101,6 +101,15 @@ class Stepper {
   int source_length() const { return static_cast<int>(in_.memory.size(1)); }
 
  private:
+  // Reads the memory with `query` [N, H]: the weights into `weights`, the
+  // context into context_.
+  void attend(const float* query, float* weights);
+  // The output features of state h [N, H] into feature_: Luong's
+  // attentional vector (attention read with h_t), or Bahdanau's maxout
+  // readout (from x_ and context_).
+  void luong_features(const float* h, float* weights);
+  void bahdanau_features(const float* h);
+
   StepperInputs in_;    // h0/c0 hold the running state
   torch::Tensor feed_;  // Luong's h~_{t-1} [N, H] (input feeding)
   std::vector<float> x_, gi_, gh_, gates_, h_, c_, context_, feature_, energies_, readout_,

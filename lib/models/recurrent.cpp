@@ -108,7 +108,8 @@ RecurrentModelImpl::RecurrentModelImpl(const config::ModelSettings& model,
   options.cell = model.cell;
   options.input_feeding = model.input_feeding;
   options.dropout = model.dropout;
-  decoder_ = register_module("decoder", decoders().at(model.decoder)(options, scorer));
+  decoder_ =
+      register_module("decoder", decoders().at(config::name(model.decoder))(options, scorer));
 }
 
 std::string RecurrentModelImpl::fused_gap() const {
@@ -121,7 +122,7 @@ double RecurrentModelImpl::training_flops(const data::Batch& batch) const {
   const double s = static_cast<double>(batch.source.size(1));
   const double t = static_cast<double>(batch.target_in.size(1));
   const double e = settings_.embedding_size, h = settings_.hidden_size, v = vocab_size_;
-  const double gates = settings_.cell == "lstm" ? 4 : 3;
+  const double gates = settings_.cell == config::Cell::kLstm ? 4 : 3;
   const int directions = settings_.bidirectional ? 2 : 1;
   const double per_direction = h / directions, g_d = gates * per_direction;
   double encoder = 0;
@@ -130,7 +131,7 @@ double RecurrentModelImpl::training_flops(const data::Batch& batch) const {
     encoder += directions * (2 * in * g_d + 2 * per_direction * g_d);
   }
   const attention::ScorerImpl* scorer = decoder_->attention_scorer();
-  const bool luong = settings_.decoder == "luong";
+  const bool luong = settings_.decoder == config::Decoder::kLuong;
   const double extra = (luong && settings_.input_feeding) || (!luong && scorer) ? h : 0;
   double step = 2 * (e + extra) * gates * h + 2 * h * gates * h + 2 * h * v;
   if (scorer) step += scorer->score_flops(static_cast<int>(s)) + 2 * s * h;

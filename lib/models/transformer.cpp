@@ -123,9 +123,7 @@ TransformerImpl::TransformerImpl(const config::ModelSettings& model,
       max_positions_(
           std::max(max_source_length,
                    std::max(max_output_tokens, max_output_length(max_source_length)) + 1)),
-      learned_positions_(model.positions == "learned") {
-  TORCH_CHECK(model.positions == "sinusoidal" || model.positions == "learned",
-              "transformer: unknown positions '", model.positions, "'; valid: sinusoidal, learned");
+      learned_positions_(model.positions == config::Positions::kLearned) {
   TransformerOptions options;
   options.model_size = model.hidden_size;
   options.heads = attention.heads;

@@ -147,26 +147,36 @@ class ClaimParser {
         }
       }
     }
-    if (claim.text.empty()) fail(node, path, "missing 'text' (the statement the report shows)");
-    if (claim.where.empty()) {
+    check_claim(node, path, relation_key, &claim);
+    if (has_margin) read_margin(margin_node, path, relation_key, &claim);
+    return claim;
+  }
+
+  // What every claim must have, and its threshold in the metric's units.
+  void check_claim(const YAML::Node& node, const std::string& path, const std::string& relation_key,
+                   Claim* claim) const {
+    if (claim->text.empty()) fail(node, path, "missing 'text' (the statement the report shows)");
+    if (claim->where.empty()) {
       fail(node, path, "missing 'where' (the runs the claim is about, e.g. {attention.name: dot})");
     }
     if (relation_key.empty()) fail(node, path, "needs exactly one of " + join(kRelationKeys));
     if (relation_key == "at_least" || relation_key == "at_most") {
-      check_units(claim.threshold, claim.metric, node[relation_key], path + "." + relation_key);
+      check_units(claim->threshold, claim->metric, node[relation_key], path + "." + relation_key);
     }
-    if (has_margin) {
-      if (relation_key != "below" && relation_key != "above") {
-        fail(margin_node, path + ".by_at_least",
-             "applies only to 'below' and 'above', not to '" + relation_key + "'");
-      }
-      claim.margin = parse_number(margin_node, path + ".by_at_least");
-      if (claim.margin < 0) {
-        fail(margin_node, path + ".by_at_least", "must not be negative (it is a margin)");
-      }
-      check_units(claim.margin, claim.metric, margin_node, path + ".by_at_least");
+  }
+
+  // by_at_least: the margin of a comparison.
+  void read_margin(const YAML::Node& margin_node, const std::string& path,
+                   const std::string& relation_key, Claim* claim) const {
+    if (relation_key != "below" && relation_key != "above") {
+      fail(margin_node, path + ".by_at_least",
+           "applies only to 'below' and 'above', not to '" + relation_key + "'");
     }
-    return claim;
+    claim->margin = parse_number(margin_node, path + ".by_at_least");
+    if (claim->margin < 0) {
+      fail(margin_node, path + ".by_at_least", "must not be negative (it is a margin)");
+    }
+    check_units(claim->margin, claim->metric, margin_node, path + ".by_at_least");
   }
 
   // A selector; `lengths`, when not null, takes the key `lengths` (the

@@ -97,6 +97,80 @@ Figure drawn(const Plot& plot, const fs::path& dir, Figure figure) {
 
 // --- accuracy by length ------------------------------------------------------
 
+// Marks the lengths the runs of one panel trained on: a shaded region when
+// they share one range, else a dashed line at the end of each.
+void training_marks(std::ostringstream& cmd, const std::set<std::pair<int, int>>& trained, int lo) {
+  if (trained.size() == 1 && trained.begin()->second > 0) {
+    const auto [train_lo, train_hi] = *trained.begin();
+    cmd << "set object 1 rect from " << std::max(train_lo, lo) - 0.5 << ", graph 0 to "
+        << train_hi + 0.5 << ", graph 1 fc rgb '#efefef' fs solid 1.0 noborder behind\n"
+        << "set label 1 "
+        << gnuplot_string("trained on " + std::to_string(train_lo) + "-" + std::to_string(train_hi))
+        << " at " << train_hi + 0.5 << ", graph 1.025 right textcolor rgb '#555555'\n";
+    return;
+  }
+  int tag = 1;
+  for (const auto& [train_lo, train_hi] : trained) {
+    if (train_hi <= 0) continue;
+    cmd << "set arrow " << tag << " from " << train_hi + 0.5 << ", graph 0 to " << train_hi + 0.5
+        << ", graph 1 nohead dt 2 lw 1.5 lc rgb '#777777' back\n"
+        << "set label " << tag << " "
+        << gnuplot_string("trained on " + std::to_string(train_lo) + "-" + std::to_string(train_hi))
+        << " at " << train_hi + 0.5 << ", graph " << 1.025 + 0.045 * (tag - 1)
+        << " right textcolor rgb '#555555'\n";
+    ++tag;
+  }
+}
+
+// What one panel of the accuracy figure shows: its runs (those of the
+// facet's value `panel`, or all) and the line labels.
+struct AccuracyPanel {
+  std::vector<const StudyRun*> runs;
+  std::vector<std::string> keys;  // what tells lines apart
+  const std::vector<std::string>* lines = nullptr;
+};
+
+// The panel's plot elements (bands first, behind the lines); its data go
+// into `plot` as datablocks named p<panel>l<line>.
+std::vector<std::string> accuracy_series(const AccuracyPanel& panel, size_t p, Plot* plot) {
+  std::vector<std::string> bands, curves;
+  const auto& lines = *panel.lines;
+  for (size_t l = 0; l < lines.size(); ++l) {
+    std::map<int, std::vector<SeedEvidence>> by_length;
+    for (const auto* run : panel.runs) {
+      if (label_over(*run, panel.keys) != lines[l]) continue;
+      for (const auto& e : run->result.evals)
+        if (e.n > 0) by_length[e.length].push_back(single(e.outcomes, e.sequence_accuracy));
+    }
+    if (by_length.empty()) continue;
+    std::string rows_text;
+    for (const auto& [length, seeds] : by_length) {
+      const auto i = accuracy_interval(seeds);
+      rows_text += std::to_string(length) + " " + fixed(100 * i.estimate, 3) + " " +
+                   fixed(100 * i.lo, 3) + " " + fixed(100 * i.hi, 3) + "\n";
+    }
+    const std::string name = "p" + std::to_string(p) + "l" + std::to_string(l);
+    plot->data += datablock(name, rows_text);
+    bands.push_back("$" + name + " using 1:3:4 with filledcurves fc rgb '" + series_colour(l) +
+                    "' fs transparent solid 0.18 noborder notitle");
+    curves.push_back("$" + name + " using 1:2 with linespoints " + series_style(l) +
+                     " lw 2 ps 0.9 title " + gnuplot_string(lines[l]));
+  }
+  bands.insert(bands.end(), curves.begin(), curves.end());
+  return bands;
+}
+
+// Lengths lo to hi along x (a tic every `step`), exact match along y.
+void accuracy_axes(std::ostringstream& cmd, const Study& study, int lo, int hi, int step) {
+  cmd << "set xrange [" << lo - 0.5 << ":" << hi + 0.5 << "]\nset yrange [-2:102]\n"
+      << "set xtics " << (lo % step == 0 ? lo : lo - lo % step + step) << "," << step
+      << " nomirror out\nset ytics 0,20,100 nomirror out\nset border 3\n"
+      << "set grid ytics lc rgb '#e0e0e0' lw 1 dt 1\n"
+      << "set xlabel " << gnuplot_string("input length (" + study.length_unit + ")") << "\n"
+      << "set ylabel 'exact match (%)'\nset tmargin " << (study.spec.facets.empty() ? 2.5 : 3.5)
+      << "\n";
+}
+
 std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir) {
   const auto runs = finished_runs(study);
   if (runs.empty()) return std::nullopt;
@@ -124,73 +198,26 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
   const int step = std::max(1, static_cast<int>(std::ceil(span / (plot.width / cols / 40.0))));
   std::ostringstream cmd;
   if (panels.size() > 1) cmd << "set multiplot layout " << rows << "," << cols << "\n";
-  cmd << "set xrange [" << lo - 0.5 << ":" << hi + 0.5 << "]\nset yrange [-2:102]\n"
-      << "set xtics " << (lo % step == 0 ? lo : lo - lo % step + step) << "," << step
-      << " nomirror out\nset ytics 0,20,100 nomirror out\nset border 3\n"
-      << "set grid ytics lc rgb '#e0e0e0' lw 1 dt 1\n"
-      << "set xlabel " << gnuplot_string("input length (" + study.length_unit + ")") << "\n"
-      << "set ylabel 'exact match (%)'\nset tmargin " << (facet.empty() ? 2.5 : 3.5) << "\n";
+  accuracy_axes(cmd, study, lo, hi, step);
   for (size_t p = 0; p < panels.size(); ++p) {
     cmd << "unset object\nunset label\nunset arrow\n";
     if (!facet.empty())
       cmd << "set title " << gnuplot_string(short_name(facet) + " = " + panels[p]) << "\n";
+    AccuracyPanel panel{{}, keys, &lines};
     std::set<std::pair<int, int>> trained;
-    for (const auto* run : runs)
-      if (facet.empty() || run->value(facet) == panels[p])
-        trained.emplace(run->result.train_lengths[0], run->result.train_lengths[1]);
-    if (trained.size() == 1 && trained.begin()->second > 0) {
-      const auto [train_lo, train_hi] = *trained.begin();
-      cmd << "set object 1 rect from " << std::max(train_lo, lo) - 0.5 << ", graph 0 to "
-          << train_hi + 0.5 << ", graph 1 fc rgb '#efefef' fs solid 1.0 noborder behind\n"
-          << "set label 1 "
-          << gnuplot_string("trained on " + std::to_string(train_lo) + "-" +
-                            std::to_string(train_hi))
-          << " at " << train_hi + 0.5 << ", graph 1.025 right textcolor rgb '#555555'\n";
-    } else {
-      int tag = 1;
-      for (const auto& [train_lo, train_hi] : trained) {
-        if (train_hi <= 0) continue;
-        cmd << "set arrow " << tag << " from " << train_hi + 0.5 << ", graph 0 to "
-            << train_hi + 0.5 << ", graph 1 nohead dt 2 lw 1.5 lc rgb '#777777' back\n"
-            << "set label " << tag << " "
-            << gnuplot_string("trained on " + std::to_string(train_lo) + "-" +
-                              std::to_string(train_hi))
-            << " at " << train_hi + 0.5 << ", graph " << 1.025 + 0.045 * (tag - 1)
-            << " right textcolor rgb '#555555'\n";
-        ++tag;
-      }
+    for (const auto* run : runs) {
+      if (!facet.empty() && run->value(facet) != panels[p]) continue;
+      panel.runs.push_back(run);
+      trained.emplace(run->result.train_lengths[0], run->result.train_lengths[1]);
     }
+    training_marks(cmd, trained, lo);
     if (p == 0) {
       cmd << "set key bottom left Left reverse opaque box lc rgb '#bbbbbb' samplen 2.5 "
              "spacing 1.05\n";
     } else {
       cmd << "unset key\n";
     }
-    std::vector<std::string> bands, curves;
-    for (size_t l = 0; l < lines.size(); ++l) {
-      std::map<int, std::vector<SeedEvidence>> by_length;
-      for (const auto* run : runs) {
-        if (label_over(*run, keys) != lines[l]) continue;
-        if (!facet.empty() && run->value(facet) != panels[p]) continue;
-        for (const auto& e : run->result.evals)
-          if (e.n > 0) by_length[e.length].push_back(single(e.outcomes, e.sequence_accuracy));
-      }
-      if (by_length.empty()) continue;
-      std::string rows_text;
-      for (const auto& [length, seeds] : by_length) {
-        const auto i = accuracy_interval(seeds);
-        rows_text += std::to_string(length) + " " + fixed(100 * i.estimate, 3) + " " +
-                     fixed(100 * i.lo, 3) + " " + fixed(100 * i.hi, 3) + "\n";
-      }
-      const std::string name = "p" + std::to_string(p) + "l" + std::to_string(l);
-      plot.data += datablock(name, rows_text);
-      bands.push_back("$" + name + " using 1:3:4 with filledcurves fc rgb '" + series_colour(l) +
-                      "' fs transparent solid 0.18 noborder notitle");
-      curves.push_back("$" + name + " using 1:2 with linespoints " + series_style(l) +
-                       " lw 2 ps 0.9 title " + gnuplot_string(lines[l]));
-    }
-    bands.insert(bands.end(), curves.begin(), curves.end());  // bands first, behind the lines
-    cmd << plot_command(bands);
+    cmd << plot_command(accuracy_series(panel, p, &plot));
   }
   plot.commands = cmd.str();
   return drawn(plot, dir,
@@ -207,8 +234,9 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
 
 // --- alignments --------------------------------------------------------------
 
-std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
-  // The first seed whose runs kept examples with attention weights.
+// The runs of the first seed whose runs kept examples with attention
+// weights (at most kMostAlignmentPanels).
+std::vector<const StudyRun*> runs_with_weights(const Study& study) {
   std::vector<const StudyRun*> runs;
   for (const auto& seed : study.seeds) {
     for (const auto* run : finished_runs(study)) {
@@ -221,6 +249,58 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
     if (!runs.empty()) break;
   }
   if (runs.size() > kMostAlignmentPanels) runs.resize(kMostAlignmentPanels);
+  return runs;
+}
+
+using AlignmentPanels = std::vector<std::pair<const StudyRun*, const store::DecodedExample*>>;
+
+// One heatmap per panel, all over the first panel's source tokens.
+Plot alignment_plot(const AlignmentPanels& panels) {
+  const auto& example = *panels.front().second;
+  size_t most_rows = 1;
+  for (const auto& [run, e] : panels)
+    most_rows = std::max(most_rows, e->output_tokens.size());
+  const size_t columns = example.source_tokens.size();
+  const size_t cols = std::min<size_t>(panels.size(), 4);
+  const size_t rows = (panels.size() + cols - 1) / cols;
+  size_t longest_token = 1;
+  for (const auto& t : example.source_tokens)
+    longest_token = std::max(longest_token, t.size());
+  const int cell = static_cast<int>(std::clamp<size_t>(360 / std::max(columns, most_rows), 10, 26));
+  Plot plot;
+  plot.width = static_cast<int>(cols * (cell * std::max(columns, size_t{6}) + 110));
+  plot.height = static_cast<int>(rows * (cell * std::max(most_rows, size_t{6}) + 110 +
+                                         (longest_token > 2 ? 8 * longest_token : 0)));
+  std::ostringstream cmd;
+  cmd << "set multiplot layout " << rows << "," << cols << "\n"
+      << "set palette gray negative\nset cbrange [0:1]\nunset colorbox\nunset key\n"
+      << "set size ratio -1\nset tics scale 0 font ',9'\nset border lw 0.5\n"
+      << "set xtics " << tic_labels(example.source_tokens)
+      << (longest_token > 2 ? " rotate by 90 right" : "") << "\n"
+      << "set xrange [-0.5:" << columns - 0.5 << "]\n";
+  for (size_t p = 0; p < panels.size(); ++p) {
+    const auto& [run, e] = panels[p];
+    const size_t output = e->output_tokens.size();
+    std::string matrix;
+    for (size_t r = 0; r < output; ++r) {
+      for (size_t c = 0; c < columns; ++c)
+        matrix += (c ? " " : "") + fixed(e->weights[r * columns + c], 4);
+      matrix += "\n";
+    }
+    const std::string name = "a" + std::to_string(p);
+    plot.data += datablock(name, matrix);
+    cmd << "set title "
+        << gnuplot_string(run->setting + (e->prediction == e->reference ? "" : " (wrong)"))
+        << "\nset ytics " << tic_labels(e->output_tokens) << "\n"
+        << "set yrange [" << output - 0.5 << ":-0.5]\n"
+        << "plot $" << name << " matrix with image pixels\n";
+  }
+  plot.commands = cmd.str();
+  return plot;
+}
+
+std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
+  const auto runs = runs_with_weights(study);
   std::set<int> lengths;
   for (const auto* run : runs)
     for (const auto& e : run->examples)
@@ -234,7 +314,7 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
   std::vector<Figure> figures;
   for (const int length : lengths) {
     // The first example of this length, in every run that decoded the same source.
-    std::vector<std::pair<const StudyRun*, const store::DecodedExample*>> panels;
+    AlignmentPanels panels;
     for (const auto* run : runs) {
       for (const auto& e : run->examples) {
         if (e.length != length || e.weights.empty()) continue;
@@ -245,51 +325,11 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
     }
     if (panels.empty()) continue;
     const auto& example = *panels.front().second;
-    size_t most_rows = 1;
-    for (const auto& [run, e] : panels)
-      most_rows = std::max(most_rows, e->output_tokens.size());
-    const size_t columns = example.source_tokens.size();
-    const size_t cols = std::min<size_t>(panels.size(), 4);
-    const size_t rows = (panels.size() + cols - 1) / cols;
-    size_t longest_token = 1;
-    for (const auto& t : example.source_tokens)
-      longest_token = std::max(longest_token, t.size());
-    const int cell =
-        static_cast<int>(std::clamp<size_t>(360 / std::max(columns, most_rows), 10, 26));
-    Plot plot;
-    plot.width = static_cast<int>(cols * (cell * std::max(columns, size_t{6}) + 110));
-    plot.height = static_cast<int>(rows * (cell * std::max(most_rows, size_t{6}) + 110 +
-                                           (longest_token > 2 ? 8 * longest_token : 0)));
-    std::ostringstream cmd;
-    cmd << "set multiplot layout " << rows << "," << cols << "\n"
-        << "set palette gray negative\nset cbrange [0:1]\nunset colorbox\nunset key\n"
-        << "set size ratio -1\nset tics scale 0 font ',9'\nset border lw 0.5\n"
-        << "set xtics " << tic_labels(example.source_tokens)
-        << (longest_token > 2 ? " rotate by 90 right" : "") << "\n"
-        << "set xrange [-0.5:" << columns - 0.5 << "]\n";
-    for (size_t p = 0; p < panels.size(); ++p) {
-      const auto& [run, e] = panels[p];
-      const size_t output = e->output_tokens.size();
-      std::string matrix;
-      for (size_t r = 0; r < output; ++r) {
-        for (size_t c = 0; c < columns; ++c)
-          matrix += (c ? " " : "") + fixed(e->weights[r * columns + c], 4);
-        matrix += "\n";
-      }
-      const std::string name = "a" + std::to_string(p);
-      plot.data += datablock(name, matrix);
-      cmd << "set title "
-          << gnuplot_string(run->setting + (e->prediction == e->reference ? "" : " (wrong)"))
-          << "\nset ytics " << tic_labels(e->output_tokens) << "\n"
-          << "set yrange [" << output - 0.5 << ":-0.5]\n"
-          << "plot $" << name << " matrix with image pixels\n";
-    }
-    plot.commands = cmd.str();
     std::vector<std::string> wrong;
     for (const auto& [run, e] : panels)
       if (e->prediction != e->reference) wrong.push_back(run->setting + ": " + e->prediction);
     figures.push_back(
-        drawn(plot, dir,
+        drawn(alignment_plot(panels), dir,
               {"alignment_L" + std::to_string(length),
                "Attention on an example of length " + std::to_string(length),
                "Attention weights while decoding one held-out example of length " +
@@ -307,23 +347,37 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
 
 // --- learning curves ---------------------------------------------------------
 
-std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
+// The training loss and dev exact match of every setting.
+struct Curves {
   // setting -> metric -> step -> values over seeds
-  std::map<std::string, std::map<std::string, std::map<int, std::vector<double>>>> curves;
-  bool evaluated = false;
-  bool on_test = false;  // runs stored before the dev split drew their curve on test examples
+  std::map<std::string, std::map<std::string, std::map<int, std::vector<double>>>> values;
+  bool evaluated = false;  // some run has a dev curve
+  bool on_test = false;    // runs stored before the dev split drew their curve on test examples
+};
+
+Curves curves_of(const Study& study) {
+  Curves curves;
   for (const auto* run : finished_runs(study)) {
     const bool has_dev =
         std::any_of(run->metrics.begin(), run->metrics.end(),
-                    [](const store::MetricPoint& m) { return m.name == "dev_exact"; });
+                    [](const store::MetricPoint& m) { return m.name == store::metric::kDevExact; });
     for (const auto& m : run->metrics) {
-      const bool curve = m.name == "dev_exact" || (!has_dev && m.name == "eval_exact");
-      if (m.name != "train_loss" && !curve) continue;
-      curves[run->setting][curve ? "dev_exact" : m.name][m.step].push_back(m.value);
-      evaluated = evaluated || curve;
-      on_test = on_test || (curve && !has_dev);
+      const bool curve =
+          m.name == store::metric::kDevExact || (!has_dev && m.name == store::metric::kEvalExact);
+      if (m.name != store::metric::kTrainLoss && !curve) continue;
+      curves.values[run->setting][curve ? store::metric::kDevExact : m.name][m.step].push_back(
+          m.value);
+      curves.evaluated = curves.evaluated || curve;
+      curves.on_test = curves.on_test || (curve && !has_dev);
     }
   }
+  return curves;
+}
+
+std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
+  const Curves found_curves = curves_of(study);
+  const auto& curves = found_curves.values;
+  const bool evaluated = found_curves.evaluated, on_test = found_curves.on_test;
   if (curves.empty()) return std::nullopt;
   Plot plot;
   plot.width = evaluated ? 1200 : 800;
@@ -355,11 +409,11 @@ std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
   cmd << "set title 'training loss'\nset logscale y\nset format y '%g'\n"
       << "set ylabel 'cross-entropy per token (log scale)'\n"
       << "set key bottom left Left reverse opaque box lc rgb '#bbbbbb' samplen 2.5\n";
-  panel("train_loss", 1);
+  panel(store::metric::kTrainLoss, 1);
   if (evaluated) {
     cmd << "unset logscale y\nset title 'dev exact match'\nset yrange [-2:102]\n"
         << "set ytics 0,20,100\nset ylabel 'exact match (%)'\nunset key\n";
-    panel("dev_exact", 100);
+    panel(store::metric::kDevExact, 100);
   }
   plot.commands = cmd.str();
   return drawn(
@@ -423,6 +477,39 @@ Figure draw_grid(const Grid& grid, const std::string& caption, const fs::path& d
                {grid.name, "Summary: " + grid.row_title + " x " + grid.column_title, caption});
 }
 
+// The grid of swept settings i (rows) and j (columns): the mean headline
+// exact match over seeds and the other swept settings.
+Figure pair_grid(const Study& study, const std::vector<const StudyRun*>& runs, size_t i, size_t j,
+                 const fs::path& dir) {
+  const LengthSelection& headline = study.spec.headline;
+  Grid grid;
+  grid.name = "grid_" + short_name(study.swept[i]) + "_" + short_name(study.swept[j]);
+  grid.row_title = short_name(study.swept[i]);
+  grid.column_title = short_name(study.swept[j]);
+  std::map<std::pair<size_t, size_t>, std::vector<double>> values;
+  for (const auto* run : runs) {
+    add_unique(&grid.rows, run->value(study.swept[i]));
+    add_unique(&grid.columns, run->value(study.swept[j]));
+    const Headline h = headline_of(*run, headline);
+    if (h.examples == 0) continue;
+    values[{index_of(grid.rows, run->value(study.swept[i])),
+            index_of(grid.columns, run->value(study.swept[j]))}]
+        .push_back(h.value);
+  }
+  for (const auto& [at, v] : values) {
+    double sum = 0;
+    for (const double x : v)
+      sum += x;
+    grid.cells[at] = sum / v.size();
+  }
+  return draw_grid(grid,
+                   "Exact match on " + lengths_text(headline) + " for each " + grid.row_title +
+                       " and " + grid.column_title + ", the mean over seeds" +
+                       (study.swept.size() > 2 ? " and the other swept settings" : "") +
+                       "; an empty cell has no finished run.",
+                   dir);
+}
+
 std::vector<Figure> summary_grids(const Study& study, const fs::path& dir) {
   const auto runs = finished_runs(study);
   if (runs.empty()) return {};
@@ -430,35 +517,8 @@ std::vector<Figure> summary_grids(const Study& study, const fs::path& dir) {
   std::vector<Figure> figures;
   if (study.swept.size() >= 2) {
     for (size_t i = 0; i < study.swept.size(); ++i) {
-      for (size_t j = i + 1; j < study.swept.size(); ++j) {
-        Grid grid;
-        grid.name = "grid_" + short_name(study.swept[i]) + "_" + short_name(study.swept[j]);
-        grid.row_title = short_name(study.swept[i]);
-        grid.column_title = short_name(study.swept[j]);
-        std::map<std::pair<size_t, size_t>, std::vector<double>> values;
-        for (const auto* run : runs) {
-          add_unique(&grid.rows, run->value(study.swept[i]));
-          add_unique(&grid.columns, run->value(study.swept[j]));
-          const Headline h = headline_of(*run, headline);
-          if (h.examples == 0) continue;
-          values[{index_of(grid.rows, run->value(study.swept[i])),
-                  index_of(grid.columns, run->value(study.swept[j]))}]
-              .push_back(h.value);
-        }
-        for (const auto& [at, v] : values) {
-          double sum = 0;
-          for (const double x : v)
-            sum += x;
-          grid.cells[at] = sum / v.size();
-        }
-        figures.push_back(
-            draw_grid(grid,
-                      "Exact match on " + lengths_text(headline) + " for each " + grid.row_title +
-                          " and " + grid.column_title + ", the mean over seeds" +
-                          (study.swept.size() > 2 ? " and the other swept settings" : "") +
-                          "; an empty cell has no finished run.",
-                      dir));
-      }
+      for (size_t j = i + 1; j < study.swept.size(); ++j)
+        figures.push_back(pair_grid(study, runs, i, j, dir));
     }
     return figures;
   }

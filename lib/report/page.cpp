@@ -80,7 +80,7 @@ double metric(const StudyRun& run, const std::string& name) {
 }
 
 std::string steps_per_second(const StudyRun& run) {
-  const double v = metric(run, "steps_per_second");
+  const double v = metric(run, store::metric::kStepsPerSecond);
   return v > 0 ? fixed(v, 1) : "";
 }
 
@@ -251,8 +251,10 @@ Table cost_table(const Study& study) {
   for (const auto& h : order) {
     std::vector<double> wall, speed, flops, peak, mfu, capacity;
     for (const StudyRun* run : by_hardware[h]) {
-      const double seconds = run->record.wall_seconds, steps = metric(*run, "steps_per_second");
-      const double per_step = metric(*run, "flops_per_step"), gflops = metric(*run, "peak_gflops");
+      const double seconds = run->record.wall_seconds,
+                   steps = metric(*run, store::metric::kStepsPerSecond);
+      const double per_step = metric(*run, store::metric::kFlopsPerStep),
+                   gflops = metric(*run, store::metric::kPeakGflops);
       wall.push_back(seconds);
       if (steps > 0) speed.push_back(steps);
       if (per_step > 0 && run->record.trained_steps > 0)
@@ -274,38 +276,38 @@ Table cost_table(const Study& study) {
   return t;
 }
 
-Document build(const Study& study, const std::vector<Figure>& figures,
-               const std::vector<Comparison>& pairs) {
+// The sweep in one line, the experiment's question, the summary table and
+// the claims.
+void overview(const Study& study, Document* doc) {
   const auto& sweep = study.sweep;
-  Document doc;
   int finished = 0;
   for (const auto& run : study.runs)
     finished += run.finished();
-  paragraph(&doc, "Sweep " + sweep.sweep_id + ", planned " + sweep.created_at + ": " +
-                      std::to_string(sweep.n_jobs) + " jobs, " + std::to_string(finished) +
-                      " finished" +
-                      (sweep.failed > 0 ? ", " + std::to_string(sweep.failed) + " failed" : "") +
-                      (sweep.running > 0 ? ", " + std::to_string(sweep.running) + " running" : "") +
-                      "; " + std::to_string(study.seeds.size()) +
-                      (study.seeds.size() == 1 ? " seed" : " seeds") + " per setting" +
-                      (study.swept.empty() ? "" : "; swept: " + base::join(study.swept)) + ".");
+  paragraph(doc, "Sweep " + sweep.sweep_id + ", planned " + sweep.created_at + ": " +
+                     std::to_string(sweep.n_jobs) + " jobs, " + std::to_string(finished) +
+                     " finished" +
+                     (sweep.failed > 0 ? ", " + std::to_string(sweep.failed) + " failed" : "") +
+                     (sweep.running > 0 ? ", " + std::to_string(sweep.running) + " running" : "") +
+                     "; " + std::to_string(study.seeds.size()) +
+                     (study.seeds.size() == 1 ? " seed" : " seeds") + " per setting" +
+                     (study.swept.empty() ? "" : "; swept: " + base::join(study.swept)) + ".");
   if (!study.description.empty()) {
-    heading(&doc, "The question");
+    heading(doc, "The question");
     std::istringstream in(study.description);
     std::string line, text;
     while (std::getline(in, line)) {
       if (line.empty()) {
-        paragraph(&doc, text);
+        paragraph(doc, text);
         text.clear();
       } else {
         text += line;
       }
     }
-    if (!text.empty()) paragraph(&doc, text);
+    if (!text.empty()) paragraph(doc, text);
   }
-  heading(&doc, "Results at a glance");
-  table(&doc, summary_table(study));
-  paragraph(&doc,
+  heading(doc, "Results at a glance");
+  table(doc, summary_table(study));
+  paragraph(doc,
             "Exact match (%): the share of held-out examples decoded exactly, pooled over the "
             "training lengths (train), the headline lengths (" +
                 lengths_text(study.spec.headline) +
@@ -315,44 +317,59 @@ Document build(const Study& study, const std::vector<Figure>& figures,
                 "planned. error: edit distance over reference tokens and BLEU: sacreBLEU's "
                 "corpus BLEU, both over the whole test set. s/run: wall-clock seconds per run.");
   if (!study.claims.empty()) {
-    heading(&doc, "Claims");
-    paragraph(&doc, "What the experiment file expects, checked on the runs below: " +
-                        claims_tally(study.claims) + ".");
-    table(&doc, claims_table(study.claims));
+    heading(doc, "Claims");
+    paragraph(doc, "What the experiment file expects, checked on the runs below: " +
+                       claims_tally(study.claims) + ".");
+    table(doc, claims_table(study.claims));
   }
+}
+
+void paired_comparisons(const Study& study, const std::vector<Comparison>& pairs, Document* doc) {
+  if (pairs.empty()) return;
+  heading(doc, "Paired comparisons");
+  paragraph(doc, "Differences in exact match on " + lengths_text(study.spec.headline) +
+                     ", A the better setting, paired by seed and test example: " +
+                     std::to_string(pairs.size()) +
+                     (pairs.size() == 1 ? " comparison" : " comparisons") +
+                     ". The 95 % intervals and p (paired t-test) are per comparison; "
+                     "\"A better\" means the difference holds after Holm's adjustment "
+                     "for all of them (Holm p < 0.05, family-wise). With few seeds the "
+                     "intervals are wide by design.");
+  table(doc, comparison_table(pairs));
+}
+
+// The cost table, when the runs trained on more than one kind of hardware.
+void cost_by_hardware(const Study& study, Document* doc) {
+  const Table cost = cost_table(study);
+  if (cost.rows.empty()) return;
+  heading(doc, "Cost by hardware");
+  table(doc, cost);
+  paragraph(doc,
+            "Finished runs, by the hardware they trained on; each column the mean over "
+            "runs. s/run: wall-clock seconds, evaluations included. model TFLOP/run: the "
+            "matrix products of training (a multiply-add is 2), steps x the run's FLOPs per "
+            "step. peak: the device's torch::mm rate measured with the run's threads and "
+            "precision (attnlab bench gemm). MFU: model FLOP/s over that peak. TFLOP at "
+            "peak/run: wall seconds x peak, the compute the hardware could have done while "
+            "the run held it: a cost that compares devices of different size. A run that "
+            "shared its device with others (several GPU jobs of one sweep at once) is "
+            "charged the whole device.");
+}
+
+Document build(const Study& study, const std::vector<Figure>& figures,
+               const std::vector<Comparison>& pairs) {
+  const auto& sweep = study.sweep;
+  Document doc;
+  overview(study, &doc);
   heading(&doc, "Figures");
   for (const auto& f : figures)
     doc.push_back({Block::Kind::kFigure, "", {}, f});
-  if (!pairs.empty()) {
-    heading(&doc, "Paired comparisons");
-    paragraph(&doc, "Differences in exact match on " + lengths_text(study.spec.headline) +
-                        ", A the better setting, paired by seed and test example: " +
-                        std::to_string(pairs.size()) +
-                        (pairs.size() == 1 ? " comparison" : " comparisons") +
-                        ". The 95 % intervals and p (paired t-test) are per comparison; "
-                        "\"A better\" means the difference holds after Holm's adjustment "
-                        "for all of them (Holm p < 0.05, family-wise). With few seeds the "
-                        "intervals are wide by design.");
-    table(&doc, comparison_table(pairs));
-  }
+  paired_comparisons(study, pairs, &doc);
   heading(&doc, "Runs");
   table(&doc, runs_table(study));
   heading(&doc, "Environment");
   table(&doc, environment_table(study));
-  if (const Table cost = cost_table(study); !cost.rows.empty()) {
-    heading(&doc, "Cost by hardware");
-    table(&doc, cost);
-    paragraph(&doc,
-              "Finished runs, by the hardware they trained on; each column the mean over "
-              "runs. s/run: wall-clock seconds, evaluations included. model TFLOP/run: the "
-              "matrix products of training (a multiply-add is 2), steps x the run's FLOPs per "
-              "step. peak: the device's torch::mm rate measured with the run's threads and "
-              "precision (attnlab bench gemm). MFU: model FLOP/s over that peak. TFLOP at "
-              "peak/run: wall seconds x peak, the compute the hardware could have done while "
-              "the run held it: a cost that compares devices of different size. A run that "
-              "shared its device with others (several GPU jobs of one sweep at once) is "
-              "charged the whole device.");
-  }
+  cost_by_hardware(study, &doc);
   heading(&doc, "Regenerate");
   code(&doc, "attnlab report " + sweep.sweep_id +
                  "                      # these figures and pages, from the database\n"

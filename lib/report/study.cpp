@@ -177,6 +177,84 @@ std::string short_name(const std::string& key) {
   return dot == std::string::npos ? name : name.substr(dot + 1);
 }
 
+namespace {
+
+// One run of the sweep, with what a report needs of it; its results, when
+// it finished, are appended to `finished`.
+StudyRun load_run(store::RunStore& store, const store::RunRecord& record,
+                  std::vector<RunResult>* finished) {
+  StudyRun run;
+  run.record = record;
+  run.result.run_id = record.run_id;
+  for (const auto& p : store.params(record.run_id))
+    run.result.params[p.key] = text_of(p);
+  run.result.train_lengths = {record.run.train_min_length, record.run.train_max_length};
+  run.metrics = store.metrics(record.run_id);
+  if (run.finished()) {
+    run.result.evals = store.evals(record.run_id);
+    run.result.splits = store.splits(record.run_id);
+    run.examples = store.examples(record.run_id);
+    finished->push_back(run.result);
+  }
+  run.seed = run.value("seed");
+  if (run.seed.empty()) run.seed = std::to_string(record.run.seed);
+  return run;
+}
+
+// The report's lines and facets: the ones the experiment names (checked
+// against the runs), else the first swept settings.
+void choose_lines_and_facets(const std::string& file, Study* study) {
+  ReportSpec& spec = study->spec;
+  const auto& runs = study->runs;
+  for (const auto& key : spec.lines) {
+    if (std::none_of(runs.begin(), runs.end(),
+                     [&](const StudyRun& r) { return r.result.params.count(key) > 0; })) {
+      throw std::invalid_argument(file + ": report.lines: no run has the setting '" + key + "'");
+    }
+  }
+  if (!spec.facets.empty() && std::none_of(runs.begin(), runs.end(), [&](const StudyRun& r) {
+        return r.result.params.count(spec.facets) > 0;
+      })) {
+    throw std::invalid_argument(file + ": report.facets: no run has the setting '" + spec.facets +
+                                "'");
+  }
+  if (spec.lines.empty() && !study->swept.empty()) {
+    for (const auto& key : study->swept) {
+      if (key != spec.facets) {
+        spec.lines.push_back(key);
+        break;
+      }
+    }
+  }
+  if (spec.facets.empty() && !spec.no_facets) {
+    for (const auto& key : study->swept) {
+      if (std::find(spec.lines.begin(), spec.lines.end(), key) == spec.lines.end()) {
+        spec.facets = key;
+        break;
+      }
+    }
+  }
+}
+
+// Each run's setting: its values of the swept settings ("dot, hidden_size=64").
+void label_settings(Study* study) {
+  for (auto& run : study->runs) {
+    std::string label;
+    for (const auto& key : study->swept) {
+      label += label.empty() ? run.value(key) : ", " + short_name(key) + "=" + run.value(key);
+    }
+    run.setting = label.empty() ? run.record.run.attention : label;
+    if (std::find(study->settings.begin(), study->settings.end(), run.setting) ==
+        study->settings.end()) {
+      study->settings.push_back(run.setting);
+    }
+    if (study->length_unit.empty()) study->length_unit = run.record.run.length_unit;
+  }
+  if (study->length_unit.empty()) study->length_unit = "tokens";
+}
+
+}  // namespace
+
 Study load_study(store::RunStore& store, const std::string& sweep_id) {
   Study study;
   const auto sweep = store.find_sweep(sweep_id);
@@ -191,21 +269,7 @@ Study load_study(store::RunStore& store, const std::string& sweep_id) {
 
   std::vector<RunResult> finished;
   for (const auto& record : store.sweep_runs(sweep->sweep_id)) {
-    StudyRun run;
-    run.record = record;
-    run.result.run_id = record.run_id;
-    for (const auto& p : store.params(record.run_id))
-      run.result.params[p.key] = text_of(p);
-    run.result.train_lengths = {record.run.train_min_length, record.run.train_max_length};
-    run.metrics = store.metrics(record.run_id);
-    if (run.finished()) {
-      run.result.evals = store.evals(record.run_id);
-      run.result.splits = store.splits(record.run_id);
-      run.examples = store.examples(record.run_id);
-      finished.push_back(run.result);
-    }
-    run.seed = run.value("seed");
-    if (run.seed.empty()) run.seed = std::to_string(record.run.seed);
+    StudyRun run = load_run(store, record, &finished);
     if (std::find(study.seeds.begin(), study.seeds.end(), run.seed) == study.seeds.end()) {
       study.seeds.push_back(run.seed);
     }
@@ -214,49 +278,8 @@ Study load_study(store::RunStore& store, const std::string& sweep_id) {
   for (const auto& key : overridden_settings(study.runs)) {
     if (key != "seed" && varies(study.runs, key)) study.swept.push_back(key);
   }
-  for (const auto& key : study.spec.lines) {
-    if (std::none_of(study.runs.begin(), study.runs.end(),
-                     [&](const StudyRun& r) { return r.result.params.count(key) > 0; })) {
-      throw std::invalid_argument(file + ": report.lines: no run has the setting '" + key + "'");
-    }
-  }
-  if (!study.spec.facets.empty() &&
-      std::none_of(study.runs.begin(), study.runs.end(), [&](const StudyRun& r) {
-        return r.result.params.count(study.spec.facets) > 0;
-      })) {
-    throw std::invalid_argument(file + ": report.facets: no run has the setting '" +
-                                study.spec.facets + "'");
-  }
-  if (study.spec.lines.empty() && !study.swept.empty()) {
-    for (const auto& key : study.swept) {
-      if (key != study.spec.facets) {
-        study.spec.lines.push_back(key);
-        break;
-      }
-    }
-  }
-  if (study.spec.facets.empty() && !study.spec.no_facets) {
-    for (const auto& key : study.swept) {
-      if (std::find(study.spec.lines.begin(), study.spec.lines.end(), key) ==
-          study.spec.lines.end()) {
-        study.spec.facets = key;
-        break;
-      }
-    }
-  }
-  for (auto& run : study.runs) {
-    std::string label;
-    for (const auto& key : study.swept) {
-      label += label.empty() ? run.value(key) : ", " + short_name(key) + "=" + run.value(key);
-    }
-    run.setting = label.empty() ? run.record.run.attention : label;
-    if (std::find(study.settings.begin(), study.settings.end(), run.setting) ==
-        study.settings.end()) {
-      study.settings.push_back(run.setting);
-    }
-    if (study.length_unit.empty()) study.length_unit = run.record.run.length_unit;
-  }
-  if (study.length_unit.empty()) study.length_unit = "tokens";
+  choose_lines_and_facets(file, &study);
+  label_settings(&study);
   const auto claims =
       experiment.IsMap() ? parse_claims(experiment["claims"], file) : std::vector<Claim>{};
   if (!claims.empty()) study.claims = evaluate_claims(claims, finished);
@@ -310,6 +333,34 @@ std::vector<SettingHeadline> headlines(const Study& study, const LengthSelection
   return out;
 }
 
+namespace {
+
+// Which settings to compare: every pair of a few, else the best against each
+// of the others.
+std::vector<std::pair<std::string, std::string>> pairs_to_compare(
+    const Study& study, const std::vector<std::string>& settings) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (settings.size() <= kAllPairsUpTo) {
+    for (size_t i = 0; i < settings.size(); ++i)
+      for (size_t j = i + 1; j < settings.size(); ++j)
+        pairs.emplace_back(settings[i], settings[j]);
+    return pairs;
+  }
+  std::string best;
+  double best_value = -1;
+  for (const auto& h : headlines(study, study.spec.headline)) {
+    if (h.value.estimate > best_value) {
+      best_value = h.value.estimate;
+      best = h.setting;
+    }
+  }
+  for (const auto& s : settings)
+    if (s != best) pairs.emplace_back(best, s);
+  return pairs;
+}
+
+}  // namespace
+
 std::vector<Comparison> compare_settings(const Study& study) {
   // setting -> seed -> headline
   std::map<std::string, std::map<std::string, Headline>> by_setting;
@@ -332,25 +383,8 @@ std::vector<Comparison> compare_settings(const Study& study) {
     }
     return seeds;
   };
-  std::vector<std::pair<std::string, std::string>> pairs;
-  if (settings.size() <= kAllPairsUpTo) {
-    for (size_t i = 0; i < settings.size(); ++i)
-      for (size_t j = i + 1; j < settings.size(); ++j)
-        pairs.emplace_back(settings[i], settings[j]);
-  } else {
-    std::string best;
-    double best_value = -1;
-    for (const auto& h : headlines(study, study.spec.headline)) {
-      if (h.value.estimate > best_value) {
-        best_value = h.value.estimate;
-        best = h.setting;
-      }
-    }
-    for (const auto& s : settings)
-      if (s != best) pairs.emplace_back(best, s);
-  }
   std::vector<Comparison> out;
-  for (auto [a, b] : pairs) {
+  for (auto [a, b] : pairs_to_compare(study, settings)) {
     auto seeds = evidence(a, b);
     if (seeds.empty()) continue;
     double mean = 0;

@@ -123,6 +123,101 @@ const char* action_name(MergeAction action) {
   return "";
 }
 
+namespace {
+
+void drop_run(Database& db, const std::string& run_id) {
+  for (const char* table : kRunTables) {
+    Statement drop = db.prepare(std::string("DELETE FROM main.") + table + " WHERE run_id = ?1");
+    drop.bind(1, run_id);
+    drop.step();
+  }
+  Statement drop = db.prepare("DELETE FROM main.runs WHERE run_id = ?1");
+  drop.bind(1, run_id);
+  drop.step();
+}
+
+// Merges the runs of the attached shard, one at a time, inside the caller's
+// transaction.
+class RunMerger {
+ public:
+  RunMerger(Database& db, const std::optional<EndedRun>& ended) : db_(db), ended_(ended) {
+    for (const auto& n : shared_columns(db, "runs")) {
+      if (n != "run_id") compared_.push_back(n);  // the id may differ
+    }
+  }
+
+  MergedRun merge(const std::string& shard_run_id, const std::string& uid,
+                  const std::string& config_hash, RunStatus status);
+
+ private:
+  size_t index_of(const std::string& name) const {
+    return static_cast<size_t>(std::find(compared_.begin(), compared_.end(), name) -
+                               compared_.begin());
+  }
+  // The shard's row of the run, as it will stand in the main database.
+  std::vector<Value> their_row(const std::string& shard_run_id, RunStatus status) const;
+
+  Database& db_;
+  const std::optional<EndedRun>& ended_;
+  std::vector<std::string> compared_;  // the runs columns both have, but the id
+};
+
+std::vector<Value> RunMerger::their_row(const std::string& shard_run_id, RunStatus status) const {
+  std::vector<Value> theirs = row_of(db_, "shard", compared_, "run_id", shard_run_id);
+  if (status == RunStatus::kRunning) {
+    // It never recorded its end: it ends at its last sign of life.
+    theirs[index_of("status")] = status_name(ended_->status);
+    theirs[index_of("error")] = ended_->error;
+    theirs[index_of("pid")] = std::monostate{};
+    theirs[index_of("finished_at")] =
+        row_of(db_, "shard", {"coalesce(heartbeat_at, started_at)"}, "run_id", shard_run_id)[0];
+  }
+  return theirs;
+}
+
+MergedRun RunMerger::merge(const std::string& shard_run_id, const std::string& uid,
+                           const std::string& config_hash, RunStatus status) {
+  MergedRun merged;
+  merged.shard_run_id = shard_run_id;
+  merged.status = status;
+  if (status == RunStatus::kRunning && !ended_) {
+    merged.action = MergeAction::kRunning;
+    return merged;
+  }
+  if (status == RunStatus::kRunning) merged.status = ended_->status;
+  const std::vector<Value> theirs = their_row(shard_run_id, status);
+  Statement existing = db_.prepare("SELECT run_id FROM main.runs WHERE uid = ?1");
+  existing.bind(1, uid);
+  if (existing.step()) {
+    merged.run_id = existing.column_text(0);
+    if (row_of(db_, "main", compared_, "run_id", merged.run_id) == theirs) {
+      merged.action = MergeAction::kUnchanged;
+      return merged;
+    }
+    drop_run(db_, merged.run_id);
+    merged.action = MergeAction::kUpdated;
+  } else {
+    merged.run_id = free_run_id(db_, shard_run_id, config_hash);
+    merged.action = MergeAction::kAdded;
+  }
+  copy_rows(db_, "runs", shard_run_id, merged.run_id);
+  if (status == RunStatus::kRunning) {
+    Statement end = db_.prepare(
+        "UPDATE main.runs SET status = ?2, error = ?3, pid = NULL, finished_at = ?4 "
+        "WHERE run_id = ?1");
+    end.bind(1, merged.run_id)
+        .bind(2, status_name(ended_->status))
+        .bind(3, ended_->error)
+        .bind(4, theirs[index_of("finished_at")]);
+    end.step();
+  }
+  for (const char* table : kRunTables)
+    copy_rows(db_, table, shard_run_id, merged.run_id);
+  return merged;
+}
+
+}  // namespace
+
 ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
                        const std::optional<EndedRun>& ended) {
   ShardMerge result;
@@ -139,75 +234,13 @@ ShardMerge merge_shard(RunStore& into, const std::filesystem::path& shard,
   try {
     Transaction txn(db);
     copy_missing_sweeps(db);
-    const auto names = shared_columns(db, "runs");
-    std::vector<std::string> compared;  // everything but the id, which may differ
-    for (const auto& n : names) {
-      if (n != "run_id") compared.push_back(n);
-    }
-    const auto index_of = [&compared](const std::string& name) {
-      return static_cast<size_t>(std::find(compared.begin(), compared.end(), name) -
-                                 compared.begin());
-    };
+    RunMerger merger(db, ended);
     Statement runs =
         db.prepare("SELECT run_id, uid, config_hash, status FROM shard.runs ORDER BY rowid");
     while (runs.step()) {
-      MergedRun merged;
-      merged.shard_run_id = runs.column_text(0);
-      const std::string uid = runs.column_text(1);
-      const RunStatus status = run_statuses().at(runs.column_text(3));
-      merged.status = status;
-      if (status == RunStatus::kRunning && !ended) {
-        merged.action = MergeAction::kRunning;
-        result.runs.push_back(merged);
-        continue;
-      }
-      std::vector<Value> theirs = row_of(db, "shard", compared, "run_id", merged.shard_run_id);
-      if (status == RunStatus::kRunning) {
-        // It never recorded its end: it ends at its last sign of life.
-        merged.status = ended->status;
-        theirs[index_of("status")] = status_name(ended->status);
-        theirs[index_of("error")] = ended->error;
-        theirs[index_of("pid")] = std::monostate{};
-        theirs[index_of("finished_at")] = row_of(
-            db, "shard", {"coalesce(heartbeat_at, started_at)"}, "run_id", merged.shard_run_id)[0];
-      }
-      Statement existing = db.prepare("SELECT run_id FROM main.runs WHERE uid = ?1");
-      existing.bind(1, uid);
-      if (existing.step()) {
-        merged.run_id = existing.column_text(0);
-        if (row_of(db, "main", compared, "run_id", merged.run_id) == theirs) {
-          merged.action = MergeAction::kUnchanged;
-          result.runs.push_back(merged);
-          continue;
-        }
-        for (const char* table : kRunTables) {
-          Statement drop =
-              db.prepare(std::string("DELETE FROM main.") + table + " WHERE run_id = ?1");
-          drop.bind(1, merged.run_id);
-          drop.step();
-        }
-        Statement drop = db.prepare("DELETE FROM main.runs WHERE run_id = ?1");
-        drop.bind(1, merged.run_id);
-        drop.step();
-        merged.action = MergeAction::kUpdated;
-      } else {
-        merged.run_id = free_run_id(db, merged.shard_run_id, runs.column_text(2));
-        merged.action = MergeAction::kAdded;
-      }
-      copy_rows(db, "runs", merged.shard_run_id, merged.run_id);
-      if (status == RunStatus::kRunning) {
-        Statement end = db.prepare(
-            "UPDATE main.runs SET status = ?2, error = ?3, pid = NULL, finished_at = ?4 "
-            "WHERE run_id = ?1");
-        end.bind(1, merged.run_id)
-            .bind(2, status_name(ended->status))
-            .bind(3, ended->error)
-            .bind(4, theirs[index_of("finished_at")]);
-        end.step();
-      }
-      for (const char* table : kRunTables)
-        copy_rows(db, table, merged.shard_run_id, merged.run_id);
-      result.runs.push_back(merged);
+      result.runs.push_back(merger.merge(runs.column_text(0), runs.column_text(1),
+                                         runs.column_text(2),
+                                         run_statuses().at(runs.column_text(3))));
     }
     txn.commit();
   } catch (...) {

@@ -142,14 +142,33 @@ struct RunResults {
   int trained_steps = 0;  // fewer than train.steps when early stopping ended training
 };
 
+// The names of the metrics a run records (the metrics table's `name`).
+namespace metric {
+inline constexpr const char* kTrainLoss = "train_loss";  // mean over the logged window
+inline constexpr const char* kLearningRate = "lr";       // the schedule's, at the step
+inline constexpr const char* kElapsedSeconds = "elapsed_seconds";
+inline constexpr const char* kDevExact = "dev_exact";  // the learning curve; selection
+inline constexpr const char* kDevTokenAccuracy = "dev_token_accuracy";
+inline constexpr const char* kDevPerplexity = "dev_perplexity";
+inline constexpr const char* kEvalExact = "eval_exact";  // the curve of runs before the dev split
+// The run's cost, once it finished.
+inline constexpr const char* kStepsPerSecond = "steps_per_second";
+inline constexpr const char* kFlopsPerStep = "flops_per_step";
+inline constexpr const char* kPeakGflops = "peak_gflops";  // its device's measured peak
+}  // namespace metric
+
 struct MetricPoint {
   int step = 0;
   std::string name;
   double value = 0;
 };
 
+// One job of a sweep's frozen plan, in the one shape it has from planning to
+// the child process that runs it: the sweep stores it, the job file carries
+// it, a launcher starts it and `attnlab run --job` reads it back.
 struct PlannedJob {
-  std::string overrides_json;  // JSON array of strings
+  int index = 0;  // its place in the plan from 1: "[i/N]", job-i.log, Slurm task i
+  std::vector<std::string> overrides;  // as given on the command line
   std::string config_hash;
   std::string config_yaml;  // the composed settings, frozen with the plan
 };

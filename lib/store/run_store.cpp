@@ -128,7 +128,7 @@ void insert_sweep(Database& db, const std::string& sweep_id, const std::string& 
   for (size_t i = 0; i < jobs.size(); ++i) {
     job.bind(1, sweep_id)
         .bind(2, static_cast<std::int64_t>(i))
-        .bind(3, jobs[i].overrides_json)
+        .bind(3, json_strings(jobs[i].overrides))
         .bind(4, jobs[i].config_hash)
         .bind(5, text_or_null(jobs[i].config_yaml));
     job.step();
@@ -307,15 +307,17 @@ void RunStore::log_metrics(const std::string& run_id, const std::vector<MetricPo
   txn.commit();
 }
 
-void RunStore::finish_run(const std::string& run_id, const RunResults& results) {
-  const auto& [evals, splits, examples, wall_seconds, selected_step, trained_steps] = results;
-  Transaction txn(db_);
-  Statement insert = db_.prepare(
+namespace {
+
+// A perplexity of 0 was not measured (runs before schema 8).
+Value measured(double perplexity) {
+  return perplexity > 0 ? Value{perplexity} : Value{};
+}
+
+void insert_evals(Database& db, const std::string& run_id, const std::vector<LengthEval>& evals) {
+  Statement insert = db.prepare(
       "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy, "
       "error_rate, bleu, outcomes, perplexity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  const auto measured = [](double perplexity) {
-    return perplexity > 0 ? Value{perplexity} : Value{};
-  };
   for (const auto& e : evals) {
     insert.bind(1, run_id)
         .bind(2, std::int64_t{e.length})
@@ -329,7 +331,11 @@ void RunStore::finish_run(const std::string& run_id, const RunResults& results) 
     insert.step();
     insert.reset();
   }
-  Statement score = db_.prepare(
+}
+
+void insert_scores(Database& db, const std::string& run_id,
+                   const std::vector<SplitScores>& splits) {
+  Statement score = db.prepare(
       "INSERT OR REPLACE INTO scores (run_id, split, n, token_accuracy, sequence_accuracy, "
       "error_rate, bleu, perplexity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   for (const auto& s : splits) {
@@ -344,23 +350,30 @@ void RunStore::finish_run(const std::string& run_id, const RunResults& results) 
     score.step();
     score.reset();
   }
-  Statement example = db_.prepare(
+}
+
+// An example's weights as JSON rows, one per output token; null without
+// attention.
+Value weight_rows(const DecodedExample& x) {
+  if (x.weights.empty()) return Value{};
+  const size_t columns = x.source_tokens.size();
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t r = 0; columns > 0 && r * columns < x.weights.size(); ++r) {
+    rows.push_back(
+        std::vector<float>(x.weights.begin() + static_cast<std::ptrdiff_t>(r * columns),
+                           x.weights.begin() + static_cast<std::ptrdiff_t>((r + 1) * columns)));
+  }
+  return rows.dump();
+}
+
+void insert_examples(Database& db, const std::string& run_id,
+                     const std::vector<DecodedExample>& examples) {
+  Statement example = db.prepare(
       "INSERT OR REPLACE INTO examples (run_id, example_index, length, source, reference, "
       "prediction, source_tokens, output_tokens, weights) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   for (size_t i = 0; i < examples.size(); ++i) {
     const DecodedExample& x = examples[i];
-    Value weights;
-    if (!x.weights.empty()) {
-      const size_t columns = x.source_tokens.size();
-      nlohmann::json rows = nlohmann::json::array();
-      for (size_t r = 0; columns > 0 && r * columns < x.weights.size(); ++r) {
-        rows.push_back(
-            std::vector<float>(x.weights.begin() + static_cast<std::ptrdiff_t>(r * columns),
-                               x.weights.begin() + static_cast<std::ptrdiff_t>((r + 1) * columns)));
-      }
-      weights = rows.dump();
-    }
     example.bind(1, run_id)
         .bind(2, static_cast<std::int64_t>(i))
         .bind(3, std::int64_t{x.length})
@@ -369,19 +382,28 @@ void RunStore::finish_run(const std::string& run_id, const RunResults& results) 
         .bind(6, x.prediction)
         .bind(7, nlohmann::json(x.source_tokens).dump())
         .bind(8, nlohmann::json(x.output_tokens).dump())
-        .bind(9, weights);
+        .bind(9, weight_rows(x));
     example.step();
     example.reset();
   }
+}
+
+}  // namespace
+
+void RunStore::finish_run(const std::string& run_id, const RunResults& results) {
+  Transaction txn(db_);
+  insert_evals(db_, run_id, results.evals);
+  insert_scores(db_, run_id, results.splits);
+  insert_examples(db_, run_id, results.examples);
   Statement update = db_.prepare(
       "UPDATE runs SET status = 'finished', finished_at = ?2, wall_seconds = ?3, error = NULL, "
       "pid = NULL, selected_step = ?4, trained_steps = ?5 WHERE run_id = ?1");
   const auto step_or_null = [](int step) { return step > 0 ? Value{std::int64_t{step}} : Value{}; };
   update.bind(1, run_id)
       .bind(2, utc_now())
-      .bind(3, wall_seconds)
-      .bind(4, step_or_null(selected_step))
-      .bind(5, step_or_null(trained_steps));
+      .bind(3, results.wall_seconds)
+      .bind(4, step_or_null(results.selected_step))
+      .bind(5, step_or_null(results.trained_steps));
   update.step();
   txn.commit();
 }
@@ -606,8 +628,11 @@ std::vector<PlannedJob> RunStore::sweep_plan(const std::string& sweep_id) {
       "WHERE sweep_id = ?1 ORDER BY job_index");
   s.bind(1, sweep_id);
   std::vector<PlannedJob> jobs;
-  while (s.step())
-    jobs.push_back({s.column_text(0), s.column_text(1), s.column_text(2)});
+  while (s.step()) {
+    jobs.push_back({static_cast<int>(jobs.size()) + 1,
+                    nlohmann::json::parse(s.column_text(0)).get<std::vector<std::string>>(),
+                    s.column_text(1), s.column_text(2)});
+  }
   return jobs;
 }
 

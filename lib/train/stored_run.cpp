@@ -53,7 +53,7 @@ store::NewRun new_run(const RunSpec& spec, const store::Environment& environment
   record.task = s.task.name;
   record.model = s.model.name;
   record.attention = s.attention.name;
-  record.decoder = s.model.name == "rnn" ? s.model.decoder : s.model.name;
+  record.decoder = s.model.name == "rnn" ? config::name(s.model.decoder) : s.model.name;
   record.hidden_size = s.model.hidden_size;
   record.train_min_length = s.task.train_lengths[0];
   record.train_max_length = s.task.train_lengths[1];
@@ -78,7 +78,8 @@ void write_run_folder(const std::filesystem::path& dir, const RunSpec& spec) {
 }  // namespace
 
 double device_peak_gflops(store::RunStore& store, const store::Environment& env,
-                          const std::string& dtype) {
+                          config::Precision precision) {
+  const std::string& dtype = config::name(precision);
   if (const auto recorded = store.device_peak(env.hostname, env.device, dtype, env.threads)) {
     return *recorded;
   }
@@ -87,8 +88,9 @@ double device_peak_gflops(store::RunStore& store, const store::Environment& env,
   const std::vector<int> sizes =
       device.is_cuda() ? std::vector<int>{4096, 8192} : std::vector<int>{512};
   const double gflops =
-      peak_flops(measure_gemm(sizes, 0.15, device,
-                              dtype == "bf16" ? torch::kBFloat16 : torch::kFloat, {})) /
+      peak_flops(measure_gemm(
+          sizes, 0.15, device,
+          precision == config::Precision::kBf16 ? torch::kBFloat16 : torch::kFloat, {})) /
       1e9;
   store.record_device_peak(env.hostname, env.device, dtype, env.threads, gflops);
   return gflops;
@@ -154,9 +156,11 @@ RunOutcome StoredRun::train(const RunEvents& events) {
     return outcome;
   }
   const TrainResult& r = outcome.result;
-  std::vector<store::MetricPoint> cost = {{r.trained_steps, "steps_per_second", r.steps_per_second},
-                                          {r.trained_steps, "peak_gflops", peak_gflops_}};
-  if (r.flops_per_step > 0) cost.push_back({r.trained_steps, "flops_per_step", r.flops_per_step});
+  std::vector<store::MetricPoint> cost = {
+      {r.trained_steps, store::metric::kStepsPerSecond, r.steps_per_second},
+      {r.trained_steps, store::metric::kPeakGflops, peak_gflops_}};
+  if (r.flops_per_step > 0)
+    cost.push_back({r.trained_steps, store::metric::kFlopsPerStep, r.flops_per_step});
   store_.log_metrics(id_, cost);
   store_.set_peak_memory(id_, peak_memory_bytes());
   outcome.status = store::RunStatus::kFinished;

@@ -54,14 +54,14 @@ struct RunOutcome {
 };
 
 // The matrix-product peak (GFLOP/s) of `env`'s device with its threads, in
-// `dtype` ("fp32" or "bf16"), as recorded in `store` for this host; measured
+// `precision`'s dtype, as recorded in `store` for this host; measured
 // briefly (torch::mm, a fraction of a second) and recorded when there is
 // none. A run copies it into its metrics (peak_gflops), beside its model
 // FLOPs per step (flops_per_step), so that runs on different devices
 // compare on the compute each had. A sweep measures before its jobs start,
 // so that they do not measure while the others train.
 double device_peak_gflops(store::RunStore& store, const store::Environment& env,
-                          const std::string& dtype);
+                          config::Precision precision);
 
 class StoredRun {
  public:

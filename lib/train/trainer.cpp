@@ -25,7 +25,7 @@ namespace {
 void check_in(const std::string& key, const std::string& value,
               const std::vector<std::string>& valid) {
   if (std::find(valid.begin(), valid.end(), value) != valid.end()) return;
-  throw base::KeyError(key, "'" + value + "' is not available; valid: " + base::join(valid));
+  throw base::ChoiceError(key, value, valid);
 }
 
 // Switches bfloat16 autocast on or off for one device type (the API moved
@@ -123,7 +123,7 @@ void check_names(const config::RunSettings& settings) {
   check_in("task.name", settings.task.name, data::task_names());
   check_in("attention.name", settings.attention.name, attention::attention_names());
   if (settings.model.name == "rnn") {
-    check_in("model.decoder", settings.model.decoder, models::decoder_names());
+    check_in("model.decoder", config::name(settings.model.decoder), models::decoder_names());
   }
   choose_engine(settings, settings.device == "auto" ? "cpu" : settings.device);
 }
@@ -140,8 +140,8 @@ std::string fused_engine_gap(const config::RunSettings& settings, const std::str
     }
   }
   if (device.rfind("cpu", 0) != 0) return "it runs on the CPU, not on " + device;
-  if (settings.train.precision != "fp32") {
-    return "it computes in fp32, not train.precision=" + settings.train.precision;
+  if (settings.train.precision != config::Precision::kFp32) {
+    return "it computes in fp32, not train.precision=" + config::name(settings.train.precision);
   }
   return "";
 }
@@ -206,7 +206,7 @@ torch::Tensor Trainer::train_step(std::int64_t step, StepsMeasured* measured) {
   set_lr(*optimizer_, scheduled_lr(settings_.train, step));
   torch::Tensor loss;
   {
-    const Bf16Autocast autocast(settings_.train.precision == "bf16", device_);
+    const Bf16Autocast autocast(settings_.train.precision == config::Precision::kBf16, device_);
     const auto logits = model_->forward(batch);  // [B, T, V]
     loss = torch::nn::functional::cross_entropy(
         logits.reshape({-1, logits.size(2)}), batch.target_out.reshape({-1}),
@@ -258,9 +258,9 @@ void Trainer::read_window(std::int64_t step) {
 bool Trainer::evaluate_dev(int step, std::vector<store::MetricPoint>* points) {
   // Decoding draws no random numbers, so the run trains exactly as without it.
   const auto scores = greedy_scores(*model_, dev_examples_, *task_, device_);
-  points->push_back({step, "dev_exact", scores.sequence_accuracy});
-  points->push_back({step, "dev_token_accuracy", scores.token_accuracy});
-  points->push_back({step, "dev_perplexity", scores.perplexity});
+  points->push_back({step, store::metric::kDevExact, scores.sequence_accuracy});
+  points->push_back({step, store::metric::kDevTokenAccuracy, scores.token_accuracy});
+  points->push_back({step, store::metric::kDevPerplexity, scores.perplexity});
   Selection& best = selection_;
   const bool better =
       scores.sequence_accuracy > best.exact ||
@@ -355,6 +355,32 @@ int Trainer::restore(const std::string& state) {
   return done_steps_;
 }
 
+std::vector<store::MetricPoint> Trainer::close_window(int step, TrainResult* result) {
+  read_window(step);
+  result->final_loss = window_loss_ / window_;
+  std::vector<store::MetricPoint> points = {
+      {step, store::metric::kTrainLoss, result->final_loss},
+      {step, store::metric::kLearningRate, scheduled_lr(settings_.train, step)}};
+  window_loss_ = 0;
+  window_ = 0;
+  window_sum_.zero_();
+  return points;
+}
+
+void Trainer::evaluate_selected(TrainResult* result) {
+  if (settings_.train.select == "best_dev" && !selection_.weights.empty()) {
+    torch::NoGradGuard no_grad;
+    const auto tensors = state_tensors(*model_);
+    for (size_t i = 0; i < tensors.size(); ++i)
+      tensors[i].copy_(selection_.weights[i]);
+    result->selected_step = selection_.step;
+  }
+  Evaluation evaluation = evaluate(*model_, *task_, settings_, device_);
+  result->evals = std::move(evaluation.lengths);
+  result->splits = std::move(evaluation.splits);
+  result->examples = std::move(evaluation.examples);
+}
+
 TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -383,14 +409,8 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
       last = evaluate_dev(step, &dev_points) || last;  // early stopping ends training here
     }
     if (step % train.log_every == 0 || last) {
-      read_window(step);
-      result.final_loss = window_loss_ / window_;
-      points.push_back({step, "train_loss", result.final_loss});
-      points.push_back({step, "lr", scheduled_lr(train, step)});
-      points.push_back({step, "elapsed_seconds", seconds()});
-      window_loss_ = 0;
-      window_ = 0;
-      window_sum_.zero_();
+      points = close_window(step, &result);
+      points.push_back({step, store::metric::kElapsedSeconds, seconds()});
     }
     points.insert(points.end(), dev_points.begin(), dev_points.end());
     if (!points.empty() && callbacks.on_metrics) callbacks.on_metrics(points);
@@ -405,17 +425,7 @@ TrainResult Trainer::run(const TrainCallbacks& callbacks) {
   result.steps_per_second = result.train_seconds > 0 ? step / result.train_seconds : 0;
   result.flops_per_step = counted_steps_ > 0 ? counted_flops_ / counted_steps_ : 0;
   result.selected_step = step;
-  if (train.select == "best_dev" && !selection_.weights.empty()) {
-    torch::NoGradGuard no_grad;
-    const auto tensors = state_tensors(*model_);
-    for (size_t i = 0; i < tensors.size(); ++i)
-      tensors[i].copy_(selection_.weights[i]);
-    result.selected_step = selection_.step;
-  }
-  Evaluation evaluation = evaluate(*model_, *task_, settings_, device_);
-  result.evals = std::move(evaluation.lengths);
-  result.splits = std::move(evaluation.splits);
-  result.examples = std::move(evaluation.examples);
+  evaluate_selected(&result);
   return result;
 }
 

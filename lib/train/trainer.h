@@ -105,6 +105,12 @@ class Trainer {
   // wait for the device). Throws Diverged when its mean is NaN, infinite or
   // past diverged_loss_.
   void read_window(std::int64_t step);
+  // Ends the logging window at `step` (read_window) and returns its mean
+  // loss and the learning rate, as metric points. Sets result->final_loss.
+  std::vector<store::MetricPoint> close_window(int step, TrainResult* result);
+  // Puts back the weights train.select chose, then evaluates them on every
+  // length and split into `result`.
+  void evaluate_selected(TrainResult* result);
   // Decodes the dev sample after `step`, adds its scores to `points` and
   // updates the selection. Returns true when early stopping ends training.
   bool evaluate_dev(int step, std::vector<store::MetricPoint>* points);

@@ -155,7 +155,7 @@ TEST(Settings, TheTransformerSelectsMultiheadAttentionUnlessTheCommandLineChose)
   EXPECT_EQ(s.attention.name, "multihead");
   EXPECT_EQ(s.attention.heads, 2);
   EXPECT_EQ(s.model.ff_size, 32);
-  EXPECT_EQ(s.model.positions, "sinusoidal");
+  EXPECT_EQ(s.model.positions, Positions::kSinusoidal);
   EXPECT_EQ(error_of({"model=transformer", "attention=dot"}),
             (kData / "configs/attention/dot.yaml").string() +
                 ":1:7: attention.name: model=transformer attends with multi-head attention "
@@ -172,14 +172,22 @@ TEST(Settings, TheTransformerSelectsMultiheadAttentionUnlessTheCommandLineChose)
 TEST(Settings, RecurrentChoicesAreCheckedAgainstTheirLists) {
   const RunSettings s = settings_with(
       {"model.cell=lstm", "model.decoder=bahdanau", "model.bidirectional=true", "model.layers=3"});
-  EXPECT_EQ(s.model.cell, "lstm");
-  EXPECT_EQ(s.model.decoder, "bahdanau");
+  EXPECT_EQ(s.model.cell, Cell::kLstm);
+  EXPECT_EQ(s.model.decoder, Decoder::kBahdanau);
   EXPECT_TRUE(s.model.bidirectional);
   EXPECT_EQ(s.model.layers, 3);
   EXPECT_NE(error_of({"model.decoder=sutskever"})
                 .find("model.decoder: 'sutskever' is not available; valid: luong, bahdanau"),
             std::string::npos);
   EXPECT_NE(error_of({"model.cell=rnn_tanh"}).find("valid: gru, lstm"), std::string::npos);
+  // A task's closed sets are parsed here too: no model or task sees a name.
+  EXPECT_NE(error_of({"task.name=numbers", "+task.direction=sideways"})
+                .find("task.direction: 'sideways' is not available; valid: to_digits, to_words"),
+            std::string::npos)
+      << error_of({"task.name=numbers", "+task.direction=sideways"});
+  EXPECT_EQ(settings_with({"task.name=numbers", "~task.vocab_size", "+task.direction=to_words"})
+                .task.direction,
+            Direction::kToWords);
   EXPECT_NE(error_of({"model.bidirectional=true", "model.hidden_size=33"})
                 .find("model.hidden_size: a bidirectional encoder gives each direction half of it, "
                       "so it must be even; got 33"),
@@ -226,9 +234,9 @@ TEST(Settings, DevicesPrecisionAndDeterminism) {
             "else cpu)");
   EXPECT_NE(error_of({"device=cuda:x"}).find("is not a device"), std::string::npos);
   const RunSettings s = settings_with({"+train.precision=bf16", "+train.deterministic=true"});
-  EXPECT_EQ(s.train.precision, "bf16");
+  EXPECT_EQ(s.train.precision, Precision::kBf16);
   EXPECT_TRUE(s.train.deterministic);
-  EXPECT_EQ(settings_with({}).train.precision, "fp32");
+  EXPECT_EQ(settings_with({}).train.precision, Precision::kFp32);
   EXPECT_NE(error_of({"+train.precision=fp16"}).find("'fp16' is not available"), std::string::npos)
       << error_of({"+train.precision=fp16"});
 }

@@ -125,7 +125,7 @@ config::TaskSettings tsv_settings(const std::string& file, int min_frequency = 1
   config::TaskSettings s;
   s.name = "tsv";
   s.path = (kCorpora / file).string();
-  s.tokenize = "whitespace";
+  s.tokenize = config::Tokenize::kWhitespace;
   s.min_frequency = min_frequency;
   s.train_lengths = {1, 50};
   return s;
@@ -158,7 +158,7 @@ TEST(TsvTask, WordsVocabularyFromTrainingWithMinimumFrequency) {
 
 TEST(TsvTask, CharactersAreTokens) {
   auto s = tsv_settings("pairs.tsv");
-  s.tokenize = "char";
+  s.tokenize = config::Tokenize::kCharacters;
   const TsvTask task(s);
   EXPECT_EQ(task.length_unit(), "characters");
   const auto test = task.test_examples(7, 10, 1);  // "the cat"
@@ -175,7 +175,7 @@ TEST(TsvTask, TheDataIdentityIsTheDigestOfTheFileBytes) {
   std::ofstream(file) << bytes;
   auto s = tsv_settings("");
   s.path = file.string();
-  s.tokenize = "char";
+  s.tokenize = config::Tokenize::kCharacters;
   const std::string first = TsvTask(s).data_identity();
   EXPECT_EQ(first, "sha256:" + config::sha256_hex(bytes));
   // The same settings over edited content: another identity.

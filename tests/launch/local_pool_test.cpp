@@ -22,7 +22,7 @@ class LocalPoolTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  ProcessJob shell(int index, const std::string& script) {
+  ChildProcess shell(int index, const std::string& script) {
     return {index, {"/bin/sh", "-c", script}, dir_ / ("job-" + std::to_string(index) + ".log")};
   }
 
@@ -33,8 +33,8 @@ TEST_F(LocalPoolTest, ReportsHowEachJobEndedAndForwardsItsLines) {
   std::map<int, std::vector<std::string>> lines;
   int started = 0;
   PoolCallbacks callbacks;
-  callbacks.on_start = [&](const ProcessJob&) { ++started; };
-  callbacks.on_line = [&](const ProcessJob& job, const std::string& line) {
+  callbacks.on_start = [&](const ChildProcess&) { ++started; };
+  callbacks.on_line = [&](const ChildProcess& job, const std::string& line) {
     lines[job.index].push_back(line);
   };
   const auto outcomes = run_local({shell(1, "echo one; echo two >&2"), shell(2, "exit 3"),

@@ -97,10 +97,10 @@ class FusedEngineTest : public ::testing::TestWithParam<Case> {
   config::RunSettings settings() const {
     const auto& [cell, layers, bidirectional, decoder, scorer, feeding] = GetParam();
     config::RunSettings s;
-    s.model.cell = cell;
+    s.model.cell = config::cells().at(cell);
     s.model.layers = layers;
     s.model.bidirectional = bidirectional;
-    s.model.decoder = decoder;
+    s.model.decoder = config::decoder_kinds().at(decoder);
     s.model.input_feeding = feeding;
     s.model.embedding_size = 5;
     s.model.hidden_size = 8;
@@ -188,7 +188,7 @@ INSTANTIATE_TEST_SUITE_P(Matrix, FusedEngineTest, ::testing::ValuesIn(covered_ma
 TEST(FusedEngine, DropoutDropsTheSameUnitsAsTheModules) {
   for (const std::string decoder : {"luong", "bahdanau"}) {
     config::RunSettings s;
-    s.model.decoder = decoder;
+    s.model.decoder = config::decoder_kinds().at(decoder);
     s.model.layers = 2;
     s.model.bidirectional = true;
     s.model.dropout = 0.3;
@@ -227,7 +227,7 @@ TEST(FusedEngine, RowBlocksOnTwoThreadsEqualTheModules) {
   const auto batch = data::make_batch(examples);
   for (const std::string cell : {"gru", "lstm"}) {
     config::RunSettings s;
-    s.model.cell = cell;
+    s.model.cell = config::cells().at(cell);
     s.model.embedding_size = 16;
     s.model.hidden_size = 64;
     s.attention.name = "general";

@@ -24,7 +24,7 @@ config::RunSettings small(const std::string& attention, const std::string& decod
   config::RunSettings s;
   s.model.embedding_size = 6;
   s.model.hidden_size = 8;
-  s.model.decoder = decoder;
+  s.model.decoder = config::decoder_kinds().at(decoder);
   s.attention.name = attention;
   s.attention.heads = 2;
   return s;
@@ -150,7 +150,7 @@ class EncoderVariants : public ::testing::TestWithParam<EncoderVariant> {};
 TEST_P(EncoderVariants, TrainAndDecodeWithBothDecoders) {
   for (const auto& decoder : decoder_names()) {
     auto s = small("general", decoder);
-    s.model.cell = GetParam().cell;
+    s.model.cell = config::cells().at(GetParam().cell);
     s.model.layers = GetParam().layers;
     s.model.bidirectional = GetParam().bidirectional;
     s.model.dropout = GetParam().dropout;
@@ -204,7 +204,7 @@ TEST(Transformer, ChangingAFutureTargetTokenLeavesEarlierOutputsAlone) {
 TEST(Transformer, GradientsReachEveryParameterWithEitherPositions) {
   for (const std::string positions : {"sinusoidal", "learned"}) {
     auto s = small_transformer();
-    s.model.positions = positions;
+    s.model.positions = config::position_kinds().at(positions);
     auto model = build(s);
     expect_gradients_everywhere(*model, mixed_batch());
     expect_incremental_matches_forward(*model, mixed_batch());

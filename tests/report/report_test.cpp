@@ -61,7 +61,7 @@ class StudyTest : public ::testing::Test {
     store_ = std::make_unique<store::RunStore>(dir_ / "r.db", store::OpenMode::kReadWrite);
     std::vector<store::PlannedJob> plan;
     for (const char* hash : {"a1", "a2", "b1", "b2"})
-      plan.push_back({"[]", hash, ""});
+      plan.push_back({static_cast<int>(plan.size()) + 1, {}, hash, ""});
     sweep_ = store_->begin_sweep("demo", "[]", plan, "", kExperiment);
     // Lengths 1-4, trained on 1-3; 4 examples per length.
     add_run("a1", "none", 1, {"1111", "1100", "1000", "0000"});
@@ -228,7 +228,7 @@ TEST_F(StudyTest, CostByHardwareNormalisesWallTimeByEachDevicesPeak) {
                         "Cost by hardware"));
   std::vector<store::PlannedJob> plan;
   for (const char* hash : {"c1", "g1"})
-    plan.push_back({"[]", hash, ""});
+    plan.push_back({static_cast<int>(plan.size()) + 1, {}, hash, ""});
   sweep_ = store_->begin_sweep("devices", "[]", plan, "", kExperiment);
   Cost cpu, gpu;
   cpu.environment.device = "cpu";

@@ -69,7 +69,7 @@ TEST_F(MergeTest, CopiesFinishedRunsAndASecondMergeChangesNothing) {
   std::string shard_id;
   {
     RunStore shard(shard_file, OpenMode::kReadWrite);
-    shard.adopt_sweep("sweep-1", "study", "[]", {{"[]", "aaaa111122223333", "seed: 1\n"}}, "abc",
+    shard.adopt_sweep("sweep-1", "study", "[]", {{1, {}, "aaaa111122223333", "seed: 1\n"}}, "abc",
                       "");
     shard_id = finished_shard(shard, "aaaa111122223333");
   }

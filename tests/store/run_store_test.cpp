@@ -69,7 +69,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
   const std::string sweep =
       store.begin_sweep("length_generalization", "[]",
-                        {{"[\"attention=additive\"]", "0123456789abcdef", ""}}, "abc123def456");
+                        {{1, {"attention=additive"}, "0123456789abcdef", ""}}, "abc123def456");
   NewRun run = sample_run("0123456789abcdef", "additive");
   run.sweep_id = sweep;
   run.data_identity = "sha256:00ff";
@@ -162,9 +162,9 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
 
 TEST_F(RunStoreTest, SweepRunsFollowThePlanAcrossSweeps) {
   RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
-  const std::vector<PlannedJob> plan = {{"[\"attention=none\"]", "hash-none-000", ""},
-                                        {"[\"attention=dot\"]", "hash-dot-0000", ""},
-                                        {"[\"attention=general\"]", "hash-general-", ""}};
+  const std::vector<PlannedJob> plan = {{1, {"attention=none"}, "hash-none-000", ""},
+                                        {2, {"attention=dot"}, "hash-dot-0000", ""},
+                                        {3, {"attention=general"}, "hash-general-", ""}};
   const std::string first = store.begin_sweep("demo", "[]", plan);
   NewRun none = sample_run("hash-none-000", "none");
   none.sweep_id = first;

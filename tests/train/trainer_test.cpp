@@ -120,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(Training, EveryScorerLearns, ::testing::ValuesIn(scorer
 TEST(Trainer, BahdanauDecoderLearns) {
   torch::set_num_threads(1);
   auto settings = short_reverse("additive");
-  settings.model.decoder = "bahdanau";
+  settings.model.decoder = config::Decoder::kBahdanau;
   EXPECT_GT(mean_exact_match(Trainer(settings, torch::kCPU).run({})), 0.5);
 }
 
@@ -157,7 +157,7 @@ TEST(Trainer, Bf16AutocastTrainsWithFp32WeightsAndItsOwnNumbers) {
   settings.train.log_every = 40;
   settings.task.test_lengths = {1, 2};
   const double fp32 = final_loss(settings, torch::kCPU);
-  settings.train.precision = "bf16";
+  settings.train.precision = config::Precision::kBf16;
   std::unique_ptr<Trainer> trainer;
   const double bf16 = final_loss(settings, torch::kCPU, &trainer);
   EXPECT_TRUE(std::isfinite(bf16));
@@ -452,11 +452,11 @@ TEST_F(Cuda, Bf16AndDeterministicModeTrainOnTheGpu) {
   settings.train.log_every = 60;
   settings.task.test_lengths = {1, 2};
   const double fp32 = final_loss(settings, torch::Device("cuda"));
-  settings.train.precision = "bf16";
+  settings.train.precision = config::Precision::kBf16;
   const double bf16 = final_loss(settings, torch::Device("cuda"));
   EXPECT_TRUE(std::isfinite(bf16));
   EXPECT_NEAR(bf16, fp32, 0.05 * fp32);
-  settings.train.precision = "fp32";
+  settings.train.precision = config::Precision::kFp32;
   use_deterministic_algorithms(true);
   const double first = final_loss(settings, torch::Device("cuda"));
   EXPECT_EQ(final_loss(settings, torch::Device("cuda")), first);
