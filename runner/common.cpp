@@ -163,6 +163,12 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
   return out;
 }
 
+std::filesystem::path report_folder(store::RunStore& store, const std::string& sweep_id) {
+  const auto sweep = store.find_sweep(sweep_id);
+  const bool named = sweep && !store.sweep_experiment(sweep_id).empty();
+  return std::filesystem::path("reports") / (named ? sweep->name : sweep_id);
+}
+
 std::string experiment_text(const GlobalOptions& globals, const std::string& experiment) {
   if (experiment.empty()) return "";
   const auto file = globals.experiment_dir() / (experiment + ".yaml");

@@ -104,6 +104,11 @@ std::string prepare_device(const config::RunSettings& settings);
 // line and key.
 std::string experiment_text(const GlobalOptions& globals, const std::string& experiment);
 
+// Where a sweep's report goes by default: reports/EXPERIMENT, or
+// reports/SWEEP_ID for a sweep without an experiment (so that two of them
+// never share a folder).
+std::filesystem::path report_folder(store::RunStore& store, const std::string& sweep_id);
+
 // Draws the report of sweep `sweep_id` into `dir` and prints its summary,
 // its claims and where it is. Writes nothing when the sweep has no finished
 // run. Throws UsageError when the stored experiment does not

@@ -1,6 +1,7 @@
 // `attnlab ls [sweeps|runs] [--sweep ID] [--status S]`: what the database
 // holds, with status. A 'running' run whose process is gone shows as
 // 'interrupted?' until a writing command records it.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -19,12 +20,17 @@ struct LsOptions {
 };
 
 void list_sweeps(store::RunStore& store) {
-  std::cout << std::left << std::setw(34) << "sweep" << std::setw(11) << "status" << std::setw(9)
+  const auto sweeps = store.list_sweeps();
+  size_t id_width = 34;  // ids grow with the experiment's name
+  for (const auto& w : sweeps)
+    id_width = std::max(id_width, w.sweep_id.size() + 2);
+  const int width = static_cast<int>(id_width);
+  std::cout << std::left << std::setw(width) << "sweep" << std::setw(11) << "status" << std::setw(9)
             << "launcher" << std::setw(7) << "jobs" << std::setw(10) << "finished" << std::setw(8)
             << "failed"
             << "created\n";
-  for (const auto& w : store.list_sweeps()) {
-    std::cout << std::left << std::setw(34) << w.sweep_id << std::setw(11)
+  for (const auto& w : sweeps) {
+    std::cout << std::left << std::setw(width) << w.sweep_id << std::setw(11)
               << store::status_name(w.status) << std::setw(9) << w.launcher << std::setw(7)
               << w.n_jobs << std::setw(10) << w.finished << std::setw(8) << w.failed << w.created_at
               << "\n";

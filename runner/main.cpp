@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   } catch (const RunFailed& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitRunFailed;
+  } catch (const attnlab::store::AmbiguousId& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
   } catch (const attnlab::store::StoreError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitRunFailed;

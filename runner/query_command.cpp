@@ -1,5 +1,6 @@
 // `attnlab query`: read-only SQL over the results database. The connection
-// is opened read-only, so a stray UPDATE cannot change anything.
+// is opened read-only, and one statement runs, refused before it steps
+// unless it only reads.
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,10 +42,22 @@ struct Table {
   std::vector<std::vector<store::Value>> rows;
 };
 
+// Runs one read-only statement; anything else is refused before it runs.
 Table run_query(store::Database& db, const std::string& sql) {
   Table table;
   try {
     store::Statement s = db.prepare(sql);
+    if (db.holds_statement(s.rest())) {
+      throw UsageError("query runs one statement; this SQL holds more after the first (" +
+                       sql.substr(0, sql.size() - s.rest().size()) +
+                       "). Run each on its own, or join them with UNION or a WITH clause");
+    }
+    if (!s.read_only()) {
+      throw UsageError(
+          "query only reads (the database is opened readonly); this statement "
+          "would write: " +
+          sql + "; valid: SELECT, WITH, EXPLAIN and PRAGMAs that read");
+    }
     for (int i = 0; i < s.column_count(); ++i)
       table.columns.push_back(s.column_name(i));
     while (s.step()) {

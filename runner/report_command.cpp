@@ -20,18 +20,12 @@ struct ReportOptions {
 void make_report(const GlobalOptions& globals, const ReportOptions& options) {
   store::RunStore store = open_results_read_only(globals);
   const auto sweeps = store.list_sweeps();
-  std::string sweep_id, name;
+  std::string sweep_id;
   for (const auto& w : sweeps) {
-    if (w.name == options.target) {
-      sweep_id = w.sweep_id;
-      name = w.name;
-    }
+    if (w.name == options.target) sweep_id = w.sweep_id;
   }
   if (sweep_id.empty()) {
-    if (const auto found = store.find_sweep(options.target)) {
-      sweep_id = found->sweep_id;
-      name = found->name;
-    }
+    if (const auto found = store.find_sweep(options.target)) sweep_id = found->sweep_id;
   }
   if (sweep_id.empty()) {
     std::string known;
@@ -41,7 +35,7 @@ void make_report(const GlobalOptions& globals, const ReportOptions& options) {
                      (known.empty() ? " (it holds no sweeps yet)" : "; sweeps:" + known));
   }
   const std::filesystem::path out =
-      options.out.empty() ? "reports/" + (name.empty() ? sweep_id : name) : options.out;
+      options.out.empty() ? report_folder(store, sweep_id) : std::filesystem::path(options.out);
   const PrintedReport printed = print_report(store, sweep_id, out);
   if (!printed.drawn) throw RunFailed("sweep " + sweep_id + " has no finished runs to report");
   if (options.check && printed.failed_claims > 0) {
@@ -67,6 +61,8 @@ PrintedReport print_report(store::RunStore& store, const std::string& sweep_id,
   report::ReportFiles files;
   try {
     files = report::write_report(study, dir);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   } catch (const std::exception& e) {
     throw RunFailed("cannot write the report of sweep " + sweep_id + " to " + dir.string() + ": " +
                     e.what());

@@ -260,7 +260,7 @@ void sweep(const GlobalOptions& globals, SweepOptions options) {
     throw RunFailed(e.what());
   }
   if (!outcome.waited) return;
-  end_sweep(*sweep, outcome, print_report(*store, sweep->id(), "reports/" + sweep->name()));
+  end_sweep(*sweep, outcome, print_report(*store, sweep->id(), report_folder(*store, sweep->id())));
 }
 
 }  // namespace
@@ -305,7 +305,7 @@ void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
           "appear,\nthe last varying fastest; the command line replaces an "
           "experiment's sweep for a key.\nA job whose composed config already has a "
           "finished run is skipped, so rerunning a\nsweep resumes it. The report goes "
-          "to reports/EXPERIMENT/ (reports/sweep/ without one).\nWith --launcher slurm each "
+          "to reports/EXPERIMENT/ (reports/SWEEP_ID/ without one).\nWith --launcher slurm each "
           "array task writes a shard database in\nresults/sweeps/SWEEP_ID/shards/; they "
           "are merged into --db as tasks end\n(or with `attnlab merge`). Launcher "
           "options: partition, time, cpus_per_task,\nmem_per_task, gpus, "

@@ -455,7 +455,7 @@ void read_attention(const Composed& composed, Reader& attention, RunSettings* s)
 }
 
 void read_train(const Composed& composed, Reader& train, TrainSettings* t) {
-  t->steps = static_cast<int>(train.integer("steps", t->steps, 0, 100000000));
+  t->steps = static_cast<int>(train.integer("steps", t->steps, 1, 100000000));
   t->batch_size = static_cast<int>(train.integer("batch_size", t->batch_size, 1, 65536));
   t->lr = train.real("lr", t->lr, 1e-12, 1e30);
   t->clip_norm = train.real("clip_norm", t->clip_norm, 0.0, 1e9);

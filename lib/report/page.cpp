@@ -2,6 +2,8 @@
 // tables, figures) and written twice: as HTML and as Markdown.
 #include "report/page.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -572,17 +574,68 @@ std::string text_table(const Table& t) {
 
 }  // namespace
 
-ReportFiles write_report(const Study& study, const fs::path& dir) {
-  fs::create_directories(dir);
+namespace {
+
+// True for the files a report writes: its pages and figures.
+bool report_file(const fs::path& file) {
+  const std::string name = file.filename().string(), ext = file.extension().string();
+  return name == "index.html" || name == "report.md" || ext == ".png" || ext == ".svg" ||
+         ext == ".pdf";
+}
+
+// Replaces folder `dir` (absent, or holding only report files) with
+// `staged`: a reader sees the old report or the new one whole, never a mix
+// or stale figures. Two reports into one folder at once each end whole;
+// the later one stays.
+void replace_folder(const fs::path& staged, const fs::path& dir) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (!entry.is_regular_file() || !report_file(entry.path())) {
+      fs::remove_all(staged, error);
+      throw std::invalid_argument(dir.string() + " holds " + entry.path().filename().string() +
+                                  ", which a report does not write; choose an empty or new "
+                                  "--out");
+    }
+  }
+  const fs::path old = dir.string() + ".old-" + std::to_string(::getpid());
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    fs::rename(dir, old, error);  // fails harmlessly when there is no report yet
+    fs::rename(staged, dir, error);
+    if (!error) break;
+  }
+  fs::remove_all(old, error);
+  if (fs::exists(staged)) {
+    fs::remove_all(staged, error);
+    throw std::runtime_error("cannot put the report in " + dir.string() +
+                             " (another process keeps replacing it)");
+  }
+}
+
+}  // namespace
+
+ReportFiles write_report(const Study& study, const fs::path& out) {
+  const fs::path dir = out.has_filename() ? out : out.parent_path();  // "reports/x/"
+  // Drawn beside its folder first, then swapped in whole.
+  const fs::path staged = dir.parent_path() / ("." + dir.filename().string() + ".drawing-" +
+                                               std::to_string(::getpid()));
+  fs::remove_all(staged);
+  fs::create_directories(staged);
   const auto pairs = compare_settings(study);
   ReportFiles files;
-  files.figures = draw_figures(study, pairs, dir);
-  const Document doc = build(study, files.figures, pairs);
-  const std::string title = "attnlab report: " + study.sweep.name;
+  try {
+    files.figures = draw_figures(study, pairs, staged);
+    const Document doc = build(study, files.figures, pairs);
+    const std::string title = "attnlab report: " + study.sweep.name;
+    write_text(staged / "index.html", to_html(title, doc));
+    write_text(staged / "report.md", to_markdown(title, doc));
+  } catch (...) {
+    std::error_code error;
+    fs::remove_all(staged, error);
+    throw;
+  }
+  replace_folder(staged, dir);
   files.html = dir / "index.html";
   files.markdown = dir / "report.md";
-  write_text(files.html, to_html(title, doc));
-  write_text(files.markdown, to_markdown(title, doc));
   return files;
 }
 

@@ -20,8 +20,11 @@ struct ReportFiles {
   std::vector<Figure> figures;
 };
 
-// Draws the figures and writes both pages into `dir` (created if needed).
-// Throws std::runtime_error when a figure or page cannot be written.
+// Draws the figures and writes both pages into `dir`: first into a folder
+// beside it, which then replaces `dir` whole (created if needed), so that no
+// stale figure of an earlier report stays and two reports at once do not
+// mix. Throws std::invalid_argument when `dir` holds files a report does not
+// write, std::runtime_error when a figure or page cannot be written.
 ReportFiles write_report(const Study& study, const std::filesystem::path& dir);
 
 // The results at a glance, one row per setting, as an aligned text table

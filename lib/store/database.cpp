@@ -2,14 +2,43 @@
 #include "store/database.h"
 
 namespace attnlab::store {
+namespace {
+
+// False when reading fails because SQLite cannot open or write what a
+// reader of a WAL database needs (its -shm file).
+bool readable(sqlite3* db) {
+  const int rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  const int primary = rc & 0xff;
+  return primary != SQLITE_CANTOPEN && primary != SQLITE_READONLY;
+}
+
+// file:PATH?immutable=1, with the characters a URI gives meaning escaped.
+std::string immutable_uri(const std::filesystem::path& file) {
+  std::string uri = "file:";
+  for (char c : file.string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      static const char* const kHex = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(c);
+      uri += {'%', kHex[byte >> 4], kHex[byte & 15]};
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+}  // namespace
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt_, &tail) !=
+      SQLITE_OK) {
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(stmt_);
     throw StoreError(message + " in SQL: " + sql);
   }
   if (stmt_ == nullptr) throw StoreError("empty SQL statement");
+  if (tail != nullptr) rest_ = sql.substr(static_cast<size_t>(tail - sql.c_str()));
 }
 
 Statement::~Statement() {
@@ -92,23 +121,69 @@ Database::Database(const std::filesystem::path& file, OpenMode mode) : file_(fil
                      ": no such database (run `attnlab run` or `attnlab sweep` first, or pass "
                      "--db PATH)");
   }
-  if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-    const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+  open(file.string(), flags);
+  if (mode == OpenMode::kReadOnly && !readable(db_)) {
+    // A WAL database in a folder this user cannot write: SQLite cannot make
+    // its shared-memory file. Nobody can write there either, so the file
+    // is read as it stands.
     sqlite3_close(db_);
     db_ = nullptr;
-    throw StoreError(file.string() + ": cannot open database: " + message);
+    open(immutable_uri(file), flags | SQLITE_OPEN_URI);
+  }
+  if (mode == OpenMode::kReadWrite && sqlite3_db_readonly(db_, "main") == 1) {
+    // SQLite falls back to reading a file it may not write (permissions,
+    // chattr +i); every write would then fail, after the work.
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(file.string() + ": cannot be written (the file or its folder is read-only)");
   }
   sqlite3_busy_timeout(db_, 30000);
   exec("PRAGMA foreign_keys = ON");
   if (mode == OpenMode::kReadOnly) exec("PRAGMA query_only = ON");  // belt and braces
-  if (mode == OpenMode::kReadWrite) {
-    exec("PRAGMA journal_mode = WAL");
-    exec("PRAGMA synchronous = FULL");  // a committed run survives a power cut
+}
+
+void Database::use_wal() {
+  exec("PRAGMA journal_mode = WAL");
+  exec("PRAGMA synchronous = FULL");  // a committed run survives a power cut
+}
+
+void Database::open(const std::string& name, int flags) {
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(file_.string() + ": cannot open database: " + message);
   }
 }
 
 Database::~Database() {
   sqlite3_close(db_);
+}
+
+bool Database::holds_statement(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  sqlite3_finalize(stmt);
+  return rc != SQLITE_OK || stmt != nullptr;  // what does not parse counts as one
+}
+
+void Database::copy_into_memory() {
+  sqlite3* memory = nullptr;
+  if (sqlite3_open(":memory:", &memory) != SQLITE_OK) {
+    sqlite3_close(memory);
+    throw StoreError(file_.string() + ": cannot open an in-memory database");
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(memory, "main", db_, "main");
+  const int rc = backup == nullptr ? SQLITE_ERROR : sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    const std::string message = sqlite3_errmsg(memory);
+    sqlite3_close(memory);
+    throw StoreError(file_.string() + ": cannot read it into memory: " + message);
+  }
+  sqlite3_close(db_);
+  db_ = memory;
+  exec("PRAGMA foreign_keys = ON");
 }
 
 void Database::exec(const std::string& sql) {

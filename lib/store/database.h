@@ -23,8 +23,16 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A run or sweep id prefix that more than one id starts with: the user
+// gives more of it (a usage error, exit 2).
+class AmbiguousId : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 class Statement {
  public:
+  // Prepares the first statement of `sql`; rest() is what follows it.
   Statement(sqlite3* db, const std::string& sql);
   ~Statement();
   Statement(const Statement&) = delete;
@@ -34,6 +42,11 @@ class Statement {
   // Steps once. Returns true while a row is available.
   bool step();
   void reset();
+
+  // The text after the prepared statement ("" when it was the last).
+  const std::string& rest() const { return rest_; }
+  // True when stepping cannot change the database (sqlite3_stmt_readonly).
+  bool read_only() const { return sqlite3_stmt_readonly(stmt_) != 0; }
 
   int column_count() const;
   std::string column_name(int i) const;
@@ -46,6 +59,7 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   std::string sql_;
+  std::string rest_;
 };
 
 enum class OpenMode { kReadWrite, kReadOnly };
@@ -53,18 +67,32 @@ enum class OpenMode { kReadWrite, kReadOnly };
 class Database {
  public:
   // REQUIRES: for kReadOnly, the file exists. kReadWrite creates the file and
-  // its folder if needed, enables WAL and a busy timeout.
+  // its folder if needed. Both set a busy timeout. kReadOnly opens a
+  // database in a folder this user cannot write (where SQLite cannot make
+  // its shared-memory file) as immutable.
   Database(const std::filesystem::path& file, OpenMode mode);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
+  // Write-ahead logging, and commits that survive a power cut: what a
+  // writer switches on once it knows the file is an attnlab database.
+  void use_wal();
   void exec(const std::string& sql);
   Statement prepare(const std::string& sql) { return Statement(db_, sql); }
+  // True when `sql` holds a statement (not only spaces, comments and ';').
+  bool holds_statement(const std::string& sql);
+  // Replaces the connection with an in-memory copy of the database (SQLite's
+  // backup): a reader migrates what an older attnlab wrote there, and the
+  // file is left as it is.
+  void copy_into_memory();
   const std::filesystem::path& file() const { return file_; }
   sqlite3* handle() { return db_; }
 
  private:
+  // Opens `name` (a path, or a URI with SQLITE_OPEN_URI) with `flags`.
+  void open(const std::string& name, int flags);
+
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;
 };

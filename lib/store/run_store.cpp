@@ -89,8 +89,8 @@ SweepRecord read_sweep(const Statement& s) {
   return w;
 }
 
-// A row by exact id, or by a unique prefix of its id. Throws StoreError when
-// a prefix is ambiguous.
+// A row by exact id, or by a unique prefix of its id. Throws AmbiguousId
+// when a prefix is ambiguous.
 template <typename Record>
 std::optional<Record> find_by_prefix(Database& db, const std::string& what,
                                      const std::string& table, const std::string& id_column,
@@ -104,8 +104,8 @@ std::optional<Record> find_by_prefix(Database& db, const std::string& what,
   Record first = read(s);
   const std::string first_id = s.column_text(0);
   if (first_id != id_or_prefix && s.step()) {
-    throw StoreError(what + " id '" + id_or_prefix + "' is ambiguous: it starts " + first_id +
-                     ", " + s.column_text(0) + ", ...; give more of it");
+    throw AmbiguousId(what + " id '" + id_or_prefix + "' is ambiguous: it starts " + first_id +
+                      ", " + s.column_text(0) + ", ...; give more of it");
   }
   return first;
 }
@@ -162,28 +162,34 @@ bool process_vanished(const RunRecord& run) {
 
 namespace {
 
-// A database an older build wrote is brought up to date first, also when
-// it is opened to be read: migrations are transactional and keep every row.
-const std::filesystem::path& migrated(const std::filesystem::path& file, OpenMode mode) {
-  if (mode == OpenMode::kReadOnly) {
-    bool older = false;
-    {
-      Database db(file, OpenMode::kReadOnly);
-      older = needs_migration(db);
-    }
-    if (older) {
-      Database db(file, OpenMode::kReadWrite);
-      migrate(db);
-    }
+// SQLite's quick_check: a database with damaged pages or indexes is named
+// before anything reads or writes it.
+void check_whole(Database& db) {
+  Statement check = db.prepare("PRAGMA quick_check(1)");
+  if (check.step() && check.column_text(0) != "ok") {
+    throw StoreError(db.file().string() + ": the database is damaged (" + check.column_text(0) +
+                     "); restore it from a copy, or save what is readable with `sqlite3 " +
+                     db.file().string() + " .recover`");
   }
-  return file;
 }
 
 }  // namespace
 
-RunStore::RunStore(const std::filesystem::path& file, OpenMode mode)
-    : db_(migrated(file, mode), mode) {
-  if (mode == OpenMode::kReadWrite) migrate(db_);
+RunStore::RunStore(const std::filesystem::path& file, OpenMode mode) : db_(file, mode) {
+  check_whole(db_);
+  if (mode == OpenMode::kReadWrite) {
+    check_schema(db_);
+    db_.use_wal();
+    migrate(db_);
+    return;
+  }
+  // A reader never writes: what an older attnlab wrote is migrated in an
+  // in-memory copy, and the file keeps its schema, journal mode and bytes.
+  check_schema(db_);
+  if (!needs_migration(db_)) return;
+  db_.copy_into_memory();
+  migrate(db_);
+  db_.exec("PRAGMA query_only = ON");
 }
 
 std::string RunStore::begin_run(const NewRun& run) {

@@ -18,6 +18,9 @@ namespace attnlab::store {
 class RunStore {
  public:
   // Opens (and creates or migrates, for kReadWrite) the database at `file`.
+  // kReadOnly never writes the file: an older schema is migrated in an
+  // in-memory copy. Throws StoreError for a schema newer than this build's
+  // or a SQLite file that is not an attnlab database.
   RunStore(const std::filesystem::path& file, OpenMode mode);
 
   // Records a new run as 'running' and returns its id: the first 10 hex digits
@@ -86,8 +89,8 @@ class RunStore {
   // Marks a sweep running again (it is being resumed).
   void reopen_sweep(const std::string& sweep_id);
 
-  // A run by exact id, or by a unique prefix of its id. Throws StoreError when
-  // a prefix is ambiguous.
+  // A run by exact id, or by a unique prefix of its id. Throws AmbiguousId
+  // when a prefix is ambiguous.
   std::optional<RunRecord> find_run(const std::string& id_or_prefix);
   // The id of a finished run with this config hash, if any.
   std::optional<std::string> finished_run_with_hash(const std::string& config_hash);

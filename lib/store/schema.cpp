@@ -323,13 +323,26 @@ int schema_version() {
   return static_cast<int>(migrations().size());
 }
 
-void migrate(Database& db) {
+void check_schema(Database& db) {
   const int current = user_version(db);
   if (current > schema_version()) {
     throw StoreError(db.file().string() + ": schema version " + std::to_string(current) +
                      " is newer than this attnlab understands (" +
                      std::to_string(schema_version()) + "); use a newer attnlab");
   }
+  if (current > 0) return;
+  Statement tables = db.prepare("SELECT name FROM sqlite_master LIMIT 1");
+  if (tables.step()) {
+    throw StoreError(db.file().string() + ": not an attnlab results database (it holds '" +
+                     tables.column_text(0) +
+                     "' and no attnlab schema); pass the --db of one attnlab wrote, or a new "
+                     "file");
+  }
+}
+
+void migrate(Database& db) {
+  check_schema(db);
+  const int current = user_version(db);
   if (current == schema_version()) return;
   // A migration may rebuild a table that others reference; with foreign keys
   // on, dropping it would cascade into their rows. The pragma only works

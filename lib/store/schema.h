@@ -13,8 +13,12 @@ int schema_version();
 // True when `db` was written by an older build and needs migrate().
 bool needs_migration(Database& db);
 
-// Brings `db` up to schema_version(). Throws StoreError if the file is newer
-// than this build understands.
+// Throws StoreError when `db` was written by a newer attnlab, or is a
+// SQLite database of something else (tables, but no attnlab schema).
+void check_schema(Database& db);
+
+// Brings `db` up to schema_version(). Throws StoreError where check_schema()
+// does.
 void migrate(Database& db);
 
 }  // namespace attnlab::store

@@ -116,6 +116,46 @@ StoredRun::StoredRun(store::RunStore& store, RunSpec spec) : store_(store), spec
   write_run_folder(spec_.runs_dir / id_, spec_);
 }
 
+namespace {
+
+// A checkpoint that could not be written (a full disk): the run is
+// interrupted, and resumes from its last good checkpoint.
+class CheckpointNotWritten : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+store::RunStatus ended_as(const std::exception& e) {
+  if (dynamic_cast<const Diverged*>(&e) != nullptr) return store::RunStatus::kDiverged;
+  if (dynamic_cast<const CheckpointNotWritten*>(&e) != nullptr) {
+    return store::RunStatus::kInterrupted;
+  }
+  return store::RunStatus::kFailed;
+}
+
+// What a run's error records: LibTorch's message without its C++ backtrace.
+std::string message_of(const std::exception& e) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e)) {
+    return torch_error->what_without_backtrace();
+  }
+  return e.what();
+}
+
+// Continues `trainer` from the checkpoint read at construction; returns its
+// step. A checkpoint that does not restore (damaged) fails the run, naming
+// the file; a failed run is not resumed, so the config's next run starts
+// afresh.
+int restore(Trainer& trainer, const std::string& state, const std::filesystem::path& file) {
+  try {
+    return trainer.restore(state);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file.string() + " cannot be restored (" + message_of(e) +
+                             "); running the config again trains it afresh");
+  }
+}
+
+}  // namespace
+
 RunOutcome StoredRun::train(const RunEvents& events) {
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
@@ -130,7 +170,13 @@ RunOutcome StoredRun::train(const RunEvents& events) {
     if (events.on_metrics) events.on_metrics(points, elapsed());
   };
   callbacks.on_checkpoint = [&](int step, const std::string& state) {
-    base::write_file_atomically(checkpoint, state);
+    try {
+      base::write_file_atomically(checkpoint, state);
+    } catch (const std::exception& e) {
+      throw CheckpointNotWritten("could not write the checkpoint of step " + std::to_string(step) +
+                                 " (" + e.what() +
+                                 "); the run resumes from its last checkpoint once there is room");
+    }
     store_.set_checkpoint(id_, step);
   };
 
@@ -138,13 +184,12 @@ RunOutcome StoredRun::train(const RunEvents& events) {
   try {
     Trainer trainer(spec_.settings, torch::Device(spec_.device), spec_.task);
     store_.set_model(id_, trainer.parameter_count(), trainer.engine());
-    const int resumed_step = resuming() ? trainer.restore(resume_state_) : -1;
+    const int resumed_step = resuming() ? restore(trainer, resume_state_, checkpoint) : -1;
     if (events.on_model) events.on_model(trainer.parameter_count(), trainer.engine(), resumed_step);
     outcome.result = trainer.run(callbacks);
   } catch (const std::exception& e) {
-    outcome.status = dynamic_cast<const Diverged*>(&e) != nullptr ? store::RunStatus::kDiverged
-                                                                  : store::RunStatus::kFailed;
-    outcome.error = e.what();
+    outcome.status = ended_as(e);
+    outcome.error = message_of(e);
     const int signal = events.stop_signal ? events.stop_signal() : 0;
     if (signal != 0) {
       outcome.status = store::RunStatus::kInterrupted;

@@ -83,10 +83,10 @@ TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
       "dev_examples, engine, eval_every, log_every, lr, patience, precision, schedule, select, "
       "steps, warmup_steps");
   EXPECT_EQ(error_of({"train.steps=many"}),
-            "override 'train.steps=many': train.steps: expected an integer in [0, 100000000], "
+            "override 'train.steps=many': train.steps: expected an integer in [1, 100000000], "
             "got many");
   EXPECT_EQ(error_of({"train.steps='10'"}),
-            "override 'train.steps='10'': train.steps: expected an integer in [0, 100000000], "
+            "override 'train.steps='10'': train.steps: expected an integer in [1, 100000000], "
             "got '10'");
   EXPECT_NE(error_of({"task.train_lengths=[5,2]"}).find("expected [min, max] lengths"),
             std::string::npos);

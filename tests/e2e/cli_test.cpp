@@ -220,6 +220,120 @@ TEST_F(Cli, ReadCommandsOnAMissingDatabaseExitTwo) {
   }
 }
 
+// Read commands leave every file as it was: query runs one statement that
+// only reads, refused before it runs; a SQLite file that is not attnlab's,
+// or one a newer attnlab wrote, is named and left alone; an empty file is
+// read (as empty) without gaining a schema.
+TEST_F(Cli, ReadCommandsNeverWriteAndQueryRunsOneReadingStatement) {
+  ASSERT_EQ(attnlab("run train.steps=5").exit_code, 0);
+  const auto refused = [&](const std::string& sql, const std::string& why) {
+    const Result r = attnlab("query \"" + sql + "\"");
+    EXPECT_EQ(r.exit_code, 2) << sql << ": " << r.output;
+    EXPECT_TRUE(contains(r.output, why)) << sql << ": " << r.output;
+  };
+  refused("SELECT 1; DELETE FROM runs", "query runs one statement");
+  refused("BEGIN; DELETE FROM runs; COMMIT", "query runs one statement");
+  refused("VACUUM INTO 'copy.db'", "this statement would write");
+  EXPECT_FALSE(fs::exists(dir_ / "copy.db"));
+  EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) AS n FROM runs; -- a comment'").output,
+            "n\n1\n");
+
+  ASSERT_EQ(shell("sqlite3 notes.db 'CREATE TABLE notes(a)'").exit_code, 0);
+  for (const char* args : {"ls", "query 'SELECT * FROM notes'", "run train.steps=5"}) {
+    const Result r = attnlab(std::string("--db notes.db ") + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_TRUE(contains(r.output, "notes.db: not an attnlab results database (it holds 'notes'"))
+        << r.output;
+  }
+  EXPECT_EQ(shell("sqlite3 notes.db 'SELECT group_concat(name) FROM sqlite_master; "
+                  "PRAGMA user_version; PRAGMA journal_mode'")
+                .output,
+            "notes\n0\ndelete\n");
+
+  std::ofstream(dir_ / "empty.db").close();
+  const Result empty = attnlab("--db empty.db ls runs");
+  EXPECT_EQ(empty.exit_code, 0) << empty.output;
+  EXPECT_EQ(fs::file_size(dir_ / "empty.db"), 0u);
+
+  ASSERT_EQ(
+      shell("cp results/t.db newer.db && sqlite3 newer.db 'PRAGMA user_version = 999'").exit_code,
+      0);
+  for (const char* args : {"ls", "show abc", "query 'SELECT 1'"}) {
+    const Result r = attnlab(std::string("--db newer.db ") + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_TRUE(contains(r.output, "schema version 999 is newer than this attnlab understands"))
+        << r.output;
+  }
+}
+
+// One process drives a sweep at a time: a second --resume while the first
+// holds the sweep's lock is refused (exit 2) and runs nothing. An ambiguous
+// id prefix is a usage error. A damaged database is named before any
+// command reads or trains.
+TEST_F(Cli, OneDriverPerSweepAndADamagedDatabaseIsNamedBeforeUse) {
+  Result r = attnlab("sweep attention=none,dot train.steps=5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = attnlab("query --format csv 'SELECT sweep_id FROM sweeps'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string id = r.output.substr(9, r.output.size() - 10);
+  r = shell("flock results/sweeps/" + id + "/driver.lock \"$ATTNLAB\" --db results/t.db " +
+            "--config-dir '" + (kData / "configs").string() + "' sweep --resume " + id +
+            " --rerun-finished");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "sweep " + id + " is being run by another attnlab")) << r.output;
+  EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) AS n FROM runs'").output, "n\n2\n");
+
+  // A sweep without an experiment reports into a folder of its own; a
+  // report replaces its folder whole (no stale figure stays) and refuses a
+  // folder that holds anything else.
+  EXPECT_TRUE(fs::exists(dir_ / "reports" / id / "index.html"));
+  std::ofstream(dir_ / "reports" / id / "stale_figure.svg") << "<svg/>";
+  r = attnlab("report " + id);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "reports" / id / "index.html"));
+  EXPECT_FALSE(fs::exists(dir_ / "reports" / id / "stale_figure.svg"));
+  std::ofstream(dir_ / "reports" / id / "notes.txt") << "mine";
+  r = attnlab("report " + id);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "holds notes.txt, which a report does not write")) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "reports" / id / "notes.txt"));
+
+  r = attnlab("show ''");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "is ambiguous")) << r.output;
+  r = attnlab("run train.steps=0");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "train.steps: expected an integer in [1, ")) << r.output;
+
+  ASSERT_EQ(shell("dd if=/dev/zero of=results/t.db bs=4096 seek=2 count=4 conv=notrunc").exit_code,
+            0);
+  for (const char* args : {"ls", "query 'SELECT count(*) FROM runs'", "run train.steps=5"}) {
+    r = attnlab(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_TRUE(contains(r.output, "results/t.db")) << r.output;
+    EXPECT_TRUE(contains(r.output, "damaged") || contains(r.output, "malformed")) << r.output;
+  }
+}
+
+// Another user can read a database in a folder only its owner may write
+// (SQLite cannot make its shared-memory file there), and a writer is told
+// the file cannot be written before any work. Needs root, to act as nobody.
+TEST_F(Cli, AnotherUserReadsADatabaseInAFolderItCannotWrite) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run attnlab as another user";
+  ASSERT_EQ(attnlab("run train.steps=5").exit_code, 0);
+  ASSERT_EQ(shell("chmod 755 . results && chmod 644 results/t.db").exit_code, 0);
+  const std::string as_nobody =
+      "setpriv --reuid=65534 --regid=65534 --clear-groups \"$ATTNLAB\" "
+      "--db results/t.db --config-dir '" +
+      (kData / "configs").string() + "' ";
+  Result r = shell(as_nobody + "query --format csv 'SELECT status FROM runs'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "status\nfinished\n");
+  r = shell(as_nobody + "run train.steps=5");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "results/t.db: cannot be written")) << r.output;
+}
+
 TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
   Result r = attnlab("run train.steps=20 attention=dot");
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "data/task.h"
@@ -133,6 +134,49 @@ TEST_F(StoredRunTest, AnInterruptedRunResumesFromItsCheckpoint) {
   ASSERT_TRUE(outcome.finished()) << outcome.error;
   EXPECT_EQ(resumed, 20);
   EXPECT_EQ(store_->find_run(id)->status, store::RunStatus::kFinished);
+}
+
+// A checkpoint that does not restore fails the run with a message that
+// names the file (no LibTorch backtrace); the config's next run starts afresh.
+TEST_F(StoredRunTest, ADamagedCheckpointFailsTheRunByNameAndTheNextRunStartsAfresh) {
+  std::string id;
+  {
+    StoredRun run(*store_, spec("h4"));
+    id = run.id();
+    int signal = 0;
+    RunEvents events;
+    events.stop_signal = [&] { return signal; };
+    events.on_metrics = [&](const std::vector<store::MetricPoint>& points, double) {
+      if (points.front().step == 20) signal = 15;
+    };
+    ASSERT_EQ(run.train(events).status, store::RunStatus::kInterrupted);
+  }
+  std::ofstream(dir_ / "runs" / id / "checkpoint.pt", std::ios::trunc) << "not a checkpoint";
+  StoredRun again(*store_, spec("h4"));
+  ASSERT_EQ(again.id(), id);
+  const RunOutcome outcome = again.train({});
+  EXPECT_EQ(outcome.status, store::RunStatus::kFailed);
+  EXPECT_NE(outcome.error.find("runs/" + id + "/checkpoint.pt cannot be restored ("),
+            std::string::npos)
+      << outcome.error;
+  EXPECT_EQ(outcome.error.find("Exception raised from"), std::string::npos) << outcome.error;
+  EXPECT_EQ(store_->find_run(id)->error, outcome.error);
+  StoredRun afresh(*store_, spec("h4"));
+  EXPECT_NE(afresh.id(), id);
+  EXPECT_FALSE(afresh.resuming());
+}
+
+// A checkpoint that cannot be written (here its path is a folder; a full
+// disk fails the same write) interrupts the run instead of failing it, so
+// that it resumes from its last good checkpoint.
+TEST_F(StoredRunTest, ACheckpointThatCannotBeWrittenInterruptsTheRun) {
+  StoredRun run(*store_, spec("h5"));
+  fs::create_directories(dir_ / "runs" / run.id() / "checkpoint.pt" / "in-the-way");
+  const RunOutcome outcome = run.train({});
+  EXPECT_EQ(outcome.status, store::RunStatus::kInterrupted);
+  EXPECT_EQ(outcome.error.rfind("could not write the checkpoint of step 10 (", 0), 0u)
+      << outcome.error;
+  EXPECT_EQ(store_->find_run(run.id())->status, store::RunStatus::kInterrupted);
 }
 
 TEST_F(StoredRunTest, ARunWhoseTrainerFailsIsStoredFailed) {
