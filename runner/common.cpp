@@ -13,6 +13,7 @@
 #include "config/sweep.h"
 #include "report/claims.h"
 #include "report/study.h"
+#include "store/schema.h"
 #include "train/environment.h"
 #include "train/trainer.h"
 
@@ -117,6 +118,13 @@ std::unique_ptr<store::RunStore> open_results(const GlobalOptions& globals) {
 
 store::RunStore open_results_read_only(const GlobalOptions& globals) {
   try {
+    const int schema = store::file_schema(globals.db);
+    if (schema > 0 && schema < store::schema_version() && globals.verbosity >= 0) {
+      std::cerr << "note: " << globals.db.string() << " was written by an older attnlab (schema "
+                << schema << " of " << store::schema_version()
+                << "); this command reads a migrated copy and leaves the file as it is. Any "
+                   "command that writes it (run, sweep, merge) migrates it in place.\n";
+    }
     return store::RunStore(globals.db, store::OpenMode::kReadOnly);
   } catch (const store::StoreError& e) {
     throw UsageError(e.what());

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include "runner/common.h"
 #include "store/run_store.h"
@@ -19,68 +20,90 @@ struct LsOptions {
   std::string status;  // only runs with this status
 };
 
-void list_sweeps(store::RunStore& store) {
-  const auto sweeps = store.list_sweeps();
-  size_t id_width = 34;  // ids grow with the experiment's name
-  for (const auto& w : sweeps)
-    id_width = std::max(id_width, w.sweep_id.size() + 2);
-  const int width = static_cast<int>(id_width);
-  std::cout << std::left << std::setw(width) << "sweep" << std::setw(11) << "status" << std::setw(9)
-            << "launcher" << std::setw(7) << "jobs" << std::setw(10) << "finished" << std::setw(8)
-            << "failed"
-            << "created\n";
-  for (const auto& w : sweeps) {
-    std::cout << std::left << std::setw(width) << w.sweep_id << std::setw(11)
-              << store::status_name(w.status) << std::setw(9) << w.launcher << std::setw(7)
-              << w.n_jobs << std::setw(10) << w.finished << std::setw(8) << w.failed << w.created_at
-              << "\n";
+using Row = std::vector<std::string>;
+
+// Prints rows with each column as wide as its widest cell; a row with fewer
+// cells (a queued job) lets its last one run on.
+void print_rows(const std::vector<Row>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (row.size() > width.size()) width.resize(row.size(), 0);
+    for (size_t c = 0; c + 1 < row.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
+  }
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      std::cout << row[c];
+      if (c + 1 < row.size()) std::cout << std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    std::cout << "\n";
   }
 }
 
-// The runs of one sweep, after a line for each job of its plan that has no
-// run yet (queued).
-std::vector<store::RunRecord> sweep_runs(store::RunStore& store, const LsOptions& options) {
-  const auto sweep = store.find_sweep(options.sweep);
-  if (!sweep)
-    throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
-  std::vector<store::RunRecord> runs = store.sweep_runs(sweep->sweep_id);
+void list_sweeps(store::RunStore& store) {
+  std::vector<Row> rows = {
+      {"sweep", "status", "launcher", "jobs", "finished", "failed", "created"}};
+  for (const auto& w : store.list_sweeps()) {
+    rows.push_back({w.sweep_id, store::status_name(w.status), w.launcher, std::to_string(w.n_jobs),
+                    std::to_string(w.finished), std::to_string(w.failed), w.created_at});
+  }
+  print_rows(rows);
+}
+
+// The jobs of a sweep's plan that have no run yet: queued.
+void add_queued(store::RunStore& store, const std::string& sweep_id,
+                const std::vector<store::RunRecord>& runs, std::vector<Row>* rows) {
   std::set<std::string> started;
   for (const auto& r : runs)
     started.insert(r.run.config_hash);
-  for (const auto& job : store.sweep_plan(sweep->sweep_id)) {
-    if (started.count(job.config_hash) != 0) continue;
-    if (!options.status.empty() && options.status != "queued") continue;
-    std::cout << std::left << std::setw(14) << "-" << std::setw(11) << "queued"
-              << store::json_strings(job.overrides) << "\n";
+  for (const auto& job : store.sweep_plan(sweep_id)) {
+    if (started.count(job.config_hash) == 0) {
+      rows->push_back({"-", "queued", store::json_strings(job.overrides)});
+    }
   }
-  return runs;
+}
+
+Row run_row(const store::RunRecord& r) {
+  // A running run whose process is gone, not yet marked by a command that writes.
+  const std::string status =
+      store::process_vanished(r) ? "interrupted?" : store::status_name(r.status);
+  std::ostringstream seconds;
+  seconds << std::fixed << std::setprecision(0) << r.wall_seconds;
+  return {r.run_id,
+          status,
+          r.run.attention,
+          r.run.decoder.empty() || r.run.decoder == r.run.model ? r.run.model
+                                                                : r.run.model + "/" + r.run.decoder,
+          std::to_string(r.run.hidden_size),
+          std::to_string(r.run.train_min_length) + "-" + std::to_string(r.run.train_max_length),
+          seconds.str(),
+          r.started_at,
+          r.run.sweep_id};
 }
 
 void list(const GlobalOptions& globals, const LsOptions& options) {
   store::RunStore store = open_results_read_only(globals);
   if (options.what == "sweeps") return list_sweeps(store);
-  std::cout << std::left << std::setw(14) << "run" << std::setw(11) << "status" << std::setw(11)
-            << "attention" << std::setw(12) << "model" << std::setw(7) << "H" << std::setw(9)
-            << "train" << std::setw(9) << "seconds" << std::setw(22) << "started"
-            << "sweep\n";
-  const std::vector<store::RunRecord> runs =
-      options.sweep.empty() ? store.list_runs() : sweep_runs(store, options);
-  for (auto& r : runs) {
-    if (!options.status.empty() && store::status_name(r.status) != options.status) continue;
-    // A running run whose process is gone, not yet marked by a command that writes.
-    const std::string status =
-        store::process_vanished(r) ? "interrupted?" : store::status_name(r.status);
-    std::cout << std::left << std::setw(14) << r.run_id << std::setw(11) << status << std::setw(11)
-              << r.run.attention << std::setw(12)
-              << (r.run.decoder.empty() || r.run.decoder == r.run.model
-                      ? r.run.model
-                      : r.run.model + "/" + r.run.decoder)
-              << std::setw(7) << r.run.hidden_size << std::setw(9)
-              << (std::to_string(r.run.train_min_length) + "-" +
-                  std::to_string(r.run.train_max_length))
-              << std::setw(9) << std::fixed << std::setprecision(0) << r.wall_seconds
-              << std::setw(22) << r.started_at << r.run.sweep_id << "\n";
+  std::vector<Row> rows = {
+      {"run", "status", "attention", "model", "H", "train", "seconds", "started", "sweep"}};
+  std::vector<store::RunRecord> runs;
+  if (options.sweep.empty()) {
+    runs = store.list_runs();
+  } else {
+    const auto sweep = store.find_sweep(options.sweep);
+    if (!sweep)
+      throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
+    runs = store.sweep_runs(sweep->sweep_id);
+    if (options.status.empty() || options.status == "queued") {
+      add_queued(store, sweep->sweep_id, runs, &rows);
+    }
   }
+  for (const auto& r : runs) {
+    if (options.status.empty() || store::status_name(r.status) == options.status) {
+      rows.push_back(run_row(r));
+    }
+  }
+  print_rows(rows);
 }
 
 }  // namespace

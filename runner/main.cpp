@@ -3,17 +3,68 @@
 // (0 success, 1 a run or sweep failed, 2 bad usage, config or input).
 #include <iostream>
 
+#include "base/text.h"
 #include "config/errors.h"
 #include "runner/common.h"
 #include "store/database.h"
+#include "train/environment.h"
+
+namespace {
+
+using namespace attnlab::runner;
+
+// The first word that names no subcommand (after the global options), or "".
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--db" || word == "--config-dir") {
+      ++i;  // its value
+      continue;
+    }
+    if (word.empty() || word[0] == '-') continue;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      if (sub->get_name() == word) return "";
+    }
+    return word;
+  }
+  return "";
+}
+
+// Runs the parsed command; an exception becomes its message and exit code.
+int run_app(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;  // help and --version exit 0
+  } catch (const attnlab::config::ConfigError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const attnlab::store::AmbiguousId& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {  // RunFailed, StoreError, anything else
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace attnlab::runner;
   CLI::App app{
       "attnlab: train, compare and report attention mechanisms for sequence-to-sequence models.\n"
       "Configs compose Hydra-style from --config-dir; results go to one SQLite database."};
   app.require_subcommand(1);
   app.fallthrough();
+  app.set_version_flag("--version", attnlab::train::version_text());
+  // One spelling for every error, CLI11's included.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
   GlobalOptions globals;
   app.add_option("--db", globals.db, "results database (SQLite)")
       ->capture_default_str()
@@ -25,45 +76,20 @@ int main(int argc, char** argv) {
       "-v,--verbose", [&](std::int64_t) { globals.verbosity = 1; }, "print more");
   app.add_flag_function(
       "-q,--quiet", [&](std::int64_t) { globals.verbosity = -1; }, "print only results and errors");
-
-  add_run_command(app, globals);
-  add_sweep_command(app, globals);
-  add_ls_command(app, globals);
-  add_show_command(app, globals);
-  add_query_command(app, globals);
-  add_report_command(app, globals);
-  add_reproduce_command(app, globals);
-  add_config_command(app, globals);
-  add_merge_command(app, globals);
-  add_bench_command(app, globals);
-
-  try {
-    app.parse(argc, argv);
-    return kExitOk;
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  } catch (const attnlab::config::ConfigError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const UsageError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const RunFailed& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitRunFailed;
-  } catch (const attnlab::store::AmbiguousId& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const attnlab::store::StoreError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitRunFailed;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitRunFailed;
+  for (const auto add : {add_run_command, add_sweep_command, add_ls_command, add_show_command,
+                         add_query_command, add_report_command, add_reproduce_command,
+                         add_config_command, add_merge_command, add_bench_command}) {
+    add(app, globals);
   }
+  if (const std::string word = unknown_command(app, argc, argv); !word.empty()) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({}))
+      names.push_back(sub->get_name());
+    std::cerr << "error: unknown command '" << word << "'"
+              << attnlab::base::did_you_mean(word, names)
+              << "; valid: " << attnlab::base::join(names)
+              << " (attnlab --help says what each does)\n";
+    return kExitUsage;
+  }
+  return run_app(app, argc, argv);
 }

@@ -182,10 +182,12 @@ void run(const GlobalOptions& globals, RunOptions options) {
 
   train::StoredRun run(*opened, {s, job.hash, overrides, options.sweep_id, slurm_job_id(), device,
                                  globals.results_dir() / "runs", task_of(s.task)});
-  const bool talk = globals.verbosity >= 0;
-  if (talk) print_start(run, s, device);
+  // Once the run exists (before anything is printed), a signal ends it as
+  // interrupted, however early it arrives.
   std::signal(SIGINT, remember_signal);
   std::signal(SIGTERM, remember_signal);
+  const bool talk = globals.verbosity >= 0;
+  if (talk) print_start(run, s, device);
   const train::RunOutcome outcome = run.train(printed_events(talk, s.train.steps));
   if (!outcome.finished()) {
     throw RunFailed("run " + run.id() + " " + store::status_name(outcome.status) + ": " +

@@ -20,10 +20,28 @@
 namespace attnlab::config {
 namespace {
 
+bool continues_character(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;  // a UTF-8 continuation byte
+}
+
+// The whole (UTF-8) character that starts at byte `i` of `s`.
+std::string character_at(const std::string& s, size_t i) {
+  size_t end = i + 1;
+  while (end < s.size() && continues_character(s[end]))
+    ++end;
+  return s.substr(i, end - i);
+}
+
+// Points at byte `position` of `text` (counted in characters, so that the
+// caret stands under it whatever the script) and says what is wrong there.
 [[noreturn]] void fail(const std::string& text, size_t position, const std::string& what) {
+  const size_t before = std::min(position, text.size());
+  const auto columns = static_cast<size_t>(
+      std::count_if(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(before),
+                    [](char c) { return !continues_character(c); }));
   std::ostringstream out;
   out << "Error parsing override '" << text << "'\n  " << text << "\n  "
-      << std::string(std::min(position, text.size()), ' ') << "^ " << what;
+      << std::string(columns, ' ') << "^ " << what;
   throw ConfigError(out.str());
 }
 
@@ -77,6 +95,14 @@ struct Parsed {
 };
 
 constexpr const char* kFunctions = "choice, range, glob, sort, shuffle, int, float, str, bool";
+
+bool is_function(const std::string& name) {
+  for (const char* f :
+       {"choice", "range", "glob", "sort", "shuffle", "int", "float", "str", "bool", "interval"}) {
+    if (name == f) return true;
+  }
+  return false;
+}
 
 class ValueParser {
  public:
@@ -132,15 +158,20 @@ class ValueParser {
     if (c == '\'' || c == '"') return single(quoted(), at);
     if (c == '[') return single(list(), at);
     if (c == '{') return single(dict(), at);
-    // A name directly followed by '(' is a function call.
+    // A name followed by '(' is a function call; as in Hydra, spaces may
+    // stand between a known function's name and its parenthesis.
     size_t end = pos_;
     while (end < text_.size() &&
            (std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_')) {
       ++end;
     }
-    if (end > pos_ && end < text_.size() && text_[end] == '(') {
+    size_t open = end;
+    while (open < text_.size() && is_space(text_[open]) &&
+           is_function(text_.substr(pos_, end - pos_)))
+      ++open;
+    if (end > pos_ && open < text_.size() && text_[open] == '(') {
       const std::string name = text_.substr(pos_, end - pos_);
-      pos_ = end + 1;
+      pos_ = open + 1;
       Parsed result = function(name, at);
       if (result.sweep && !top_level) {
         fail(text_, at, "a sweep cannot be nested inside a list, a dict or a cast");
@@ -404,6 +435,11 @@ class ValueParser {
       if (positional.empty()) fail(text_, at, "choice() needs at least one value");
       Parsed out{true, {}, YAML::Node(), at};
       for (const auto& a : positional) {
+        if (a.value.sweep) {
+          fail(text_, a.value.at,
+               "choice() takes values, not another sweep (sweeps do not nest, as in Hydra); "
+               "list the values, or sweep the key with that function alone");
+        }
         for (const auto& v : a.value.values())
           out.items.push_back(v);
       }
@@ -743,7 +779,7 @@ Override parse_override(const std::string& text, const ParseContext& context) {
   for (size_t i = 0; i < key.size(); ++i) {
     if (!valid_key_char(key[i])) {
       fail(text, pos + i,
-           std::string("'") + key[i] + "' cannot appear in a key (letters, digits, _ - . / @)");
+           "'" + character_at(key, i) + "' cannot appear in a key (letters, digits, _ - . / @)");
     }
   }
   const size_t at_sign = key.find('@');

@@ -315,6 +315,11 @@ int user_version(Database& db) {
 
 }  // namespace
 
+int file_schema(const std::filesystem::path& file) {
+  Database db(file, OpenMode::kReadOnly);
+  return user_version(db);
+}
+
 bool needs_migration(Database& db) {
   return user_version(db) < schema_version();
 }

@@ -10,6 +10,10 @@ namespace attnlab::store {
 // The schema version this build writes.
 int schema_version();
 
+// The schema version of the database file (its user_version), read without
+// changing it. Throws StoreError when it cannot be opened.
+int file_schema(const std::filesystem::path& file);
+
 // True when `db` was written by an older build and needs migrate().
 bool needs_migration(Database& db);
 

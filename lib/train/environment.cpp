@@ -139,6 +139,12 @@ std::string code_version() {
   return ATTNLAB_GIT_COMMIT;
 }
 
+std::string version_text() {
+  return std::string("attnlab ") + ATTNLAB_VERSION + " (commit " + code_version() +
+         (ATTNLAB_GIT_DIRTY != 0 ? " with uncommitted changes" : "") + ", LibTorch " +
+         TORCH_VERSION + ")";
+}
+
 std::string resolve_device(const std::string& requested) {
   const bool cuda = torch::cuda::is_available();
   if (requested == "auto") return cuda ? "cuda" : "cpu";

@@ -12,6 +12,9 @@ namespace attnlab::train {
 // The code version compiled into this binary (git commit, or "unknown").
 std::string code_version();
 
+// "attnlab 0.1.0 (commit 1a2b3c4, LibTorch 1.13.0)", for --version.
+std::string version_text();
+
 // OpenBLAS's kernel set ("SkylakeX", "Haswell"), or "" when the BLAS that
 // LibTorch calls is not OpenBLAS.
 std::string blas_core();

@@ -123,6 +123,9 @@ TEST(Override, SweepFunctionsAndCasts) {
   EXPECT_EQ(render_value(parse_override("a=bool(0)").value), "false");
   EXPECT_EQ(render_value(parse_override("a=int([1.9, '2'])").value), "[1, 2]");
   EXPECT_EQ(parse_override("a=choice(x)").sweep.size(), 1u);
+  // As in Hydra: spaces may stand before a function's parenthesis.
+  EXPECT_EQ(rendered(parse_override("a=choice (1, 2)")), (V{"1", "2"}));
+  EXPECT_EQ(rendered(parse_override("a=range (2)")), (V{"0", "1"}));
 }
 
 TEST(Override, GlobSelectsGroupOptions) {
@@ -173,6 +176,18 @@ TEST(Override, ErrorsPointAtTheProblem) {
   EXPECT_NE(error_of("a=foo(1)").find("unknown function 'foo'; valid: choice, range"),
             std::string::npos);
   EXPECT_NE(error_of("a=[choice(1,2)]").find("cannot be nested"), std::string::npos);
+  // Sweeps do not nest: choice() of another sweep is refused, not flattened.
+  EXPECT_NE(error_of("a=choice(range(2), 5)").find("choice() takes values, not another sweep"),
+            std::string::npos)
+      << error_of("a=choice(range(2), 5)");
+  // A character outside keys is quoted whole, the caret under it whatever
+  // its script.
+  EXPECT_EQ(
+      error_of("+\u043a\u043b\u044e\u0447=1"),
+      "Error parsing override '+\u043a\u043b\u044e\u0447=1'\n  +\u043a\u043b\u044e\u0447=1\n   ^ "
+      "'\u043a' cannot appear in a key (letters, digits, _ - . / @)");
+  EXPECT_NE(error_of("a=[\u00e9,2").find("\n        ^ unclosed '['"), std::string::npos)
+      << error_of("a=[\u00e9,2");
   EXPECT_NE(error_of("a=choice(1,2),3").find("cannot be part of a comma list"), std::string::npos);
   EXPECT_NE(error_of("a=${x.y").find("unclosed interpolation"), std::string::npos);
   EXPECT_NE(error_of("a=int(abc)").find("int() cannot convert 'abc'"), std::string::npos);

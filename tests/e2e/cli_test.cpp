@@ -113,8 +113,21 @@ TEST_F(Cli, HelpListsTheSubcommands) {
     EXPECT_TRUE(contains(r.output, sub)) << sub;
   }
   EXPECT_EQ(attnlab("sweep --help").exit_code, 0);
-  EXPECT_EQ(attnlab("frobnicate").exit_code, 2);
-  EXPECT_EQ(attnlab("").exit_code, 2);
+  Result unknown = attnlab("frobnicate");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_TRUE(contains(unknown.output,
+                       "error: unknown command 'frobnicate'; valid: run, sweep, ls, show, query"))
+      << unknown.output;
+  unknown = attnlab("swep length_generalization");
+  EXPECT_TRUE(contains(unknown.output, "unknown command 'swep' (did you mean 'sweep'?)"))
+      << unknown.output;
+  const Result none = attnlab("");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(none.output.rfind("error: ", 0), 0u) << none.output;  // one spelling of errors
+  const Result version = attnlab("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.output.rfind("attnlab 0.", 0), 0u) << version.output;
+  EXPECT_TRUE(contains(version.output, "LibTorch ")) << version.output;
 }
 
 TEST_F(Cli, BenchPrintsJsonWithTheDocumentedFields) {
@@ -276,6 +289,10 @@ TEST_F(Cli, OneDriverPerSweepAndADamagedDatabaseIsNamedBeforeUse) {
   r = attnlab("query --format csv 'SELECT sweep_id FROM sweeps'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string id = r.output.substr(9, r.output.size() - 10);
+  // Columns as wide as their content: the id (longer than the old fixed
+  // column) and its status stay apart.
+  r = attnlab("ls sweeps");
+  EXPECT_TRUE(contains(r.output, id + "  completed  local")) << r.output;
   r = shell("flock results/sweeps/" + id + "/driver.lock \"$ATTNLAB\" --db results/t.db " +
             "--config-dir '" + (kData / "configs").string() + "' sweep --resume " + id +
             " --rerun-finished");
