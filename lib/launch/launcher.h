@@ -19,8 +19,8 @@
 
 namespace attnlab::launch {
 
-// The launcher refused the jobs before any ran (sbatch rejected the array):
-// a usage error.
+// Nothing ran: the launcher refused the jobs (sbatch rejected the array),
+// or another process drives the sweep. A usage error.
 class LaunchRefused : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
