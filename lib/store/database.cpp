@@ -27,13 +27,31 @@ std::string immutable_uri(const std::filesystem::path& file) {
   return uri + "?immutable=1";
 }
 
+// SQLite's message for the last error on `db`; for a write that failed for
+// want of room (SQLITE_FULL, or the I/O error a full disk gives a WAL's
+// shared memory), with the room left where the database lives.
+std::string error_of(sqlite3* db) {
+  std::string message = sqlite3_errmsg(db);
+  const int code = sqlite3_errcode(db);
+  if (code != SQLITE_FULL && code != SQLITE_IOERR) return message;
+  const char* file = sqlite3_db_filename(db, "main");
+  std::error_code error;
+  const auto space = std::filesystem::space(
+      std::filesystem::path(file != nullptr && *file != '\0' ? file : ".").parent_path(), error);
+  if (!error) {
+    message += " (the disk holding the database has " + std::to_string(space.available / 1024) +
+               " kB free; is it full?)";
+  }
+  return message;
+}
+
 }  // namespace
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt_, &tail) !=
       SQLITE_OK) {
-    const std::string message = sqlite3_errmsg(db_);
+    const std::string message = error_of(db_);
     sqlite3_finalize(stmt_);
     throw StoreError(message + " in SQL: " + sql);
   }
@@ -65,7 +83,7 @@ bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw StoreError(std::string(sqlite3_errmsg(db_)) + " in SQL: " + sql_);
+  throw StoreError(error_of(db_) + " in SQL: " + sql_);
 }
 
 void Statement::reset() {
@@ -189,7 +207,7 @@ void Database::copy_into_memory() {
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error ? error : sqlite3_errmsg(db_);
+    const std::string message = error_of(db_);
     sqlite3_free(error);
     throw StoreError(file_.string() + ": " + message);
   }

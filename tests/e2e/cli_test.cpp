@@ -351,6 +351,35 @@ TEST_F(Cli, AnotherUserReadsADatabaseInAFolderItCannotWrite) {
   EXPECT_TRUE(contains(r.output, "results/t.db: cannot be written")) << r.output;
 }
 
+// A full disk: the run that meets it stops with a message that says so, the
+// database stays whole, and once there is room the same command finishes.
+// Needs root, to mount a small tmpfs.
+TEST_F(Cli, AFullDiskStopsARunCleanlyAndItFinishesOnceThereIsRoom) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  fs::create_directories(dir_ / "disk");
+  const Result mounted = shell("mount -t tmpfs -o size=1m tmpfs disk");
+  if (mounted.exit_code != 0) GTEST_SKIP() << "cannot mount a tmpfs here: " << mounted.output;
+  struct Unmount {
+    fs::path dir;
+    ~Unmount() { attnlab::testing::run_shell(dir, "true", "umount disk"); }
+  } unmount{dir_};
+  ASSERT_EQ(attnlab("--db disk/t.db run train.steps=5").exit_code, 0);
+  // Fill the disk, then leave 8 kB: too little for the next run's records.
+  shell("dd if=/dev/zero of=disk/filler bs=4k 2>/dev/null; truncate -s -8K disk/filler");
+  const std::string next = "--db disk/t.db run train.steps=20 seed=2";
+  Result r = attnlab(next);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "is it full?") || contains(r.output, "No space")) << r.output;
+  fs::remove(dir_ / "disk/filler");
+  EXPECT_EQ(shell("sqlite3 disk/t.db 'PRAGMA integrity_check'").output, "ok\n");
+  r = attnlab(next);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(attnlab("--db disk/t.db query --format csv "
+                    "'SELECT count(*) AS n FROM runs WHERE status = \"finished\"'")
+                .output,
+            "n\n2\n");
+}
+
 TEST_F(Cli, RunStoresEverythingAndTheReadCommandsShowIt) {
   Result r = attnlab("run train.steps=20 attention=dot");
   ASSERT_EQ(r.exit_code, 0) << r.output;
