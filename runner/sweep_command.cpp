@@ -129,11 +129,10 @@ void print_plan(const std::vector<store::PlannedJob>& plan) {
 // slower and, started last, would finish alone on idle cores. A job whose
 // device this machine lacks is left to fail with its own message.
 void prepare_local_jobs(store::RunStore& store, std::vector<const store::PlannedJob*>* jobs) {
-  std::map<int, config::RunSettings> settings_of;  // by job index
+  std::map<int, config::RunSettings> by_index;  // each job's settings
   std::set<std::tuple<std::string, int, config::Precision>> measured;
   for (const auto* job : *jobs) {
-    const config::RunSettings& settings = settings_of[job->index] =
-        job_from_yaml(job->config_yaml, "the plan").settings;
+    const config::RunSettings& settings = by_index[job->index] = launch::settings_of(*job);
     std::string device;
     try {
       device = train::resolve_device(settings.device);
@@ -145,7 +144,7 @@ void prepare_local_jobs(store::RunStore& store, std::vector<const store::Planned
                               settings.train.precision);
   }
   std::stable_partition(jobs->begin(), jobs->end(), [&](const store::PlannedJob* job) {
-    return train::choose_engine(settings_of.at(job->index), "cpu") == "modules";
+    return train::choose_engine(by_index.at(job->index), "cpu") == "modules";
   });
 }
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/errors.h"
 #include "base/registry.h"
 #include "base/text.h"
 #include "config/device.h"
@@ -128,8 +129,7 @@ class Reader {
     for (const auto& v : valid) {
       if (v == text) return text;
     }
-    fail(full(key), "'" + text + "' is not available" + base::did_you_mean(text, valid) +
-                        "; valid: " + base::join(valid));
+    fail(base::ChoiceError(full(key), text, valid));
   }
 
   // One of a closed set's names, as its value.
@@ -200,8 +200,13 @@ class Reader {
   std::string full(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    const std::string where = composed_.where(key);
-    throw ConfigError((where.empty() ? "" : where + ": ") + key + ": " + what);
+    fail(base::KeyError(key, what));
+  }
+
+  // The error, prefixed with where its key was set.
+  [[noreturn]] void fail(const base::KeyError& error) const {
+    const std::string where = composed_.where(error.key());
+    throw ConfigError((where.empty() ? "" : where + ": ") + error.what());
   }
 
   const Composed& composed_;
@@ -342,25 +347,14 @@ const base::Registry<OwnKeys<AttentionSettings>>& scorers_with_keys() {
   return kScorers;
 }
 
+// The own keys of `name` in `table`; none (every member empty) when it has
+// no line there.
 template <typename Settings>
-void read_own_keys(const base::Registry<OwnKeys<Settings>>& table, const std::string& name,
-                   Reader& reader, Settings* settings) {
+const OwnKeys<Settings>& own_keys(const base::Registry<OwnKeys<Settings>>& table,
+                                  const std::string& name) {
+  static const OwnKeys<Settings> kNone;
   const auto* own = table.find(name);
-  if (own != nullptr && own->read) own->read(reader, settings);
-}
-
-template <typename Settings>
-void check_own_keys(const base::Registry<OwnKeys<Settings>>& table, const std::string& name,
-                    const Composed& composed, const RunSettings& settings) {
-  const auto* own = table.find(name);
-  if (own != nullptr && own->check) own->check(composed, settings);
-}
-
-template <typename Settings>
-void write_own_keys(const base::Registry<OwnKeys<Settings>>& table, const std::string& name,
-                    const Settings& settings, nlohmann::ordered_json* j) {
-  const auto* own = table.find(name);
-  if (own != nullptr && own->write) own->write(settings, j);
+  return own != nullptr ? *own : kNone;
 }
 
 }  // namespace
@@ -427,7 +421,7 @@ void read_task(Reader& task, TaskSettings* t) {
   t->train_lengths = task.length_range("train_lengths", t->train_lengths);
   t->test_lengths = task.length_range("test_lengths", t->test_lengths);
   t->eval_examples = static_cast<int>(task.integer("eval_examples", t->eval_examples, 1, 1000000));
-  read_own_keys(tasks(), t->name, task, t);
+  if (const auto& own = own_keys(tasks(), t->name); own.read) own.read(task, t);
   task.finish();
 }
 
@@ -436,7 +430,7 @@ void read_model(const Composed& composed, Reader& model, ModelSettings* m) {
   m->hidden_size = static_cast<int>(model.integer("hidden_size", m->hidden_size, 1, 65536));
   m->layers = static_cast<int>(model.integer("layers", m->layers, 1, 64));
   m->dropout = model.real("dropout", m->dropout, 0.0, 0.99);
-  read_own_keys(models(), m->name, model, m);
+  if (const auto& own = own_keys(models(), m->name); own.read) own.read(model, m);
   if (m->bidirectional && m->hidden_size % 2 != 0) {
     throw ConfigError(composed.where("model.hidden_size") +
                       ": model.hidden_size: a bidirectional encoder gives each direction half "
@@ -448,10 +442,11 @@ void read_model(const Composed& composed, Reader& model, ModelSettings* m) {
 
 void read_attention(const Composed& composed, Reader& attention, RunSettings* s) {
   s->attention.name = attention.text("name", s->attention.name);
-  read_own_keys(scorers_with_keys(), s->attention.name, attention, &s->attention);
-  check_own_keys(scorers_with_keys(), s->attention.name, composed, *s);
+  const auto& own = own_keys(scorers_with_keys(), s->attention.name);
+  if (own.read) own.read(attention, &s->attention);
+  if (own.check) own.check(composed, *s);
   attention.finish();
-  check_own_keys(models(), s->model.name, composed, *s);
+  if (const auto& model = own_keys(models(), s->model.name); model.check) model.check(composed, *s);
 }
 
 void read_train(const Composed& composed, Reader& train, TrainSettings* t) {
@@ -527,14 +522,18 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                {"eval_examples", s.task.eval_examples}};
   // Settings a task, model or scorer does not use stay out, so they cannot
   // change its hash.
-  write_own_keys(tasks(), s.task.name, s.task, &j["task"]);
+  if (const auto& own = own_keys(tasks(), s.task.name); own.write) own.write(s.task, &j["task"]);
   j["model"] = {{"name", s.model.name},
                 {"hidden_size", s.model.hidden_size},
                 {"layers", s.model.layers},
                 {"dropout", s.model.dropout}};
-  write_own_keys(models(), s.model.name, s.model, &j["model"]);
+  if (const auto& own = own_keys(models(), s.model.name); own.write) {
+    own.write(s.model, &j["model"]);
+  }
   j["attention"] = {{"name", s.attention.name}};
-  write_own_keys(scorers_with_keys(), s.attention.name, s.attention, &j["attention"]);
+  if (const auto& own = own_keys(scorers_with_keys(), s.attention.name); own.write) {
+    own.write(s.attention, &j["attention"]);
+  }
   j["train"] = {{"steps", s.train.steps},
                 {"batch_size", s.train.batch_size},
                 {"lr", s.train.lr},

@@ -2,7 +2,6 @@
 
 #include "base/text.h"
 #include "config/compose.h"
-#include "config/settings.h"
 
 namespace attnlab::launch {
 
@@ -10,10 +9,10 @@ std::string describe_overrides(const store::PlannedJob& job) {
   return job.overrides.empty() ? "(no overrides)" : base::join(job.overrides, " ");
 }
 
-int threads_of(const store::PlannedJob& job) {
+config::RunSettings settings_of(const store::PlannedJob& job) {
   config::Composed composed;
   composed.root = YAML::Load(job.config_yaml);
-  return config::parse_settings(composed).threads;
+  return config::parse_settings(composed);
 }
 
 const base::Registry<LauncherFactory>& launchers() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/registry.h"
+#include "config/settings.h"
 #include "launch/slurm.h"
 #include "store/run_store.h"
 
@@ -116,8 +117,8 @@ using LauncherFactory = std::function<std::unique_ptr<Launcher>(const LauncherSe
 // "attention=dot seed=2", or "(no overrides)".
 std::string describe_overrides(const store::PlannedJob& job);
 
-// The job's `threads` setting (0 = one per core), from its frozen config.
-int threads_of(const store::PlannedJob& job);
+// The settings of the job's frozen config (checked when it was planned).
+config::RunSettings settings_of(const store::PlannedJob& job);
 
 // "local" and "slurm". Factories throw std::invalid_argument for options a
 // launcher does not have or values it cannot take.

@@ -42,7 +42,7 @@ void LocalLauncher::prepare(const SweepContext& sweep, SweepEvents& events) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int threads = 1;
   for (const auto& job : *sweep.plan) {
-    const int wanted = threads_of(job);
+    const int wanted = settings_of(job).threads;
     threads = std::max(threads, wanted > 0 ? wanted : cores);
   }
   const int at_once = std::min(settings_.parallel, static_cast<int>(sweep.plan->size()));

@@ -234,7 +234,8 @@ void SlurmLauncher::submit(const std::vector<const store::PlannedJob*>& jobs) {
   for (const auto* job : jobs) {
     request.task_ids.push_back(job->index);
     if (options_.cpus_per_task == 0) {
-      request.cpus_per_task = std::max(request.cpus_per_task, std::max(1, threads_of(*job)));
+      request.cpus_per_task =
+          std::max(request.cpus_per_task, std::max(1, settings_of(*job).threads));
     }
   }
   const auto script = sweep_->dir / "slurm" / ("array-" + array_spec(request.task_ids, 0) + ".sh");

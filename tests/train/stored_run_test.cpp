@@ -45,6 +45,22 @@ class StoredRunTest : public ::testing::Test {
     return {s, hash, {"attention=dot"}, "", "", "cpu", dir_ / "runs", data::make_task(s.task)};
   }
 
+  // Trains the run of `hash` until a signal after its step-20 checkpoint;
+  // returns its id.
+  std::string interrupted_after_step_20(const std::string& hash) {
+    StoredRun run(*store_, spec(hash));
+    int signal = 0;
+    RunEvents events;
+    events.stop_signal = [&] { return signal; };
+    events.on_metrics = [&](const std::vector<store::MetricPoint>& points, double) {
+      if (points.front().step == 20) signal = 15;  // after the step-20 checkpoint
+    };
+    const RunOutcome outcome = run.train(events);
+    EXPECT_EQ(outcome.status, store::RunStatus::kInterrupted);
+    EXPECT_EQ(outcome.error.rfind("interrupted by signal 15: ", 0), 0u) << outcome.error;
+    return run.id();
+  }
+
   fs::path dir_;
   std::unique_ptr<store::RunStore> store_;
 };
@@ -108,22 +124,9 @@ TEST_F(StoredRunTest, RecordsItsFlopsAndItsDevicesPeak) {
 }
 
 TEST_F(StoredRunTest, AnInterruptedRunResumesFromItsCheckpoint) {
-  std::string id;
-  {
-    StoredRun run(*store_, spec("h2"));
-    id = run.id();
-    int signal = 0;
-    RunEvents events;
-    events.stop_signal = [&] { return signal; };
-    events.on_metrics = [&](const std::vector<store::MetricPoint>& points, double) {
-      if (points.front().step == 20) signal = 15;  // after the step-20 checkpoint
-    };
-    const RunOutcome outcome = run.train(events);
-    EXPECT_EQ(outcome.status, store::RunStatus::kInterrupted);
-    EXPECT_EQ(outcome.error.rfind("interrupted by signal 15: ", 0), 0u) << outcome.error;
-    EXPECT_EQ(store_->find_run(id)->status, store::RunStatus::kInterrupted);
-    EXPECT_EQ(store_->find_run(id)->checkpoint_step, 20);
-  }
+  const std::string id = interrupted_after_step_20("h2");
+  EXPECT_EQ(store_->find_run(id)->status, store::RunStatus::kInterrupted);
+  EXPECT_EQ(store_->find_run(id)->checkpoint_step, 20);
   StoredRun again(*store_, spec("h2"));
   EXPECT_EQ(again.id(), id);
   EXPECT_TRUE(again.resuming());
@@ -139,18 +142,7 @@ TEST_F(StoredRunTest, AnInterruptedRunResumesFromItsCheckpoint) {
 // A checkpoint that does not restore fails the run with a message that
 // names the file (no LibTorch backtrace); the config's next run starts afresh.
 TEST_F(StoredRunTest, ADamagedCheckpointFailsTheRunByNameAndTheNextRunStartsAfresh) {
-  std::string id;
-  {
-    StoredRun run(*store_, spec("h4"));
-    id = run.id();
-    int signal = 0;
-    RunEvents events;
-    events.stop_signal = [&] { return signal; };
-    events.on_metrics = [&](const std::vector<store::MetricPoint>& points, double) {
-      if (points.front().step == 20) signal = 15;
-    };
-    ASSERT_EQ(run.train(events).status, store::RunStatus::kInterrupted);
-  }
+  const std::string id = interrupted_after_step_20("h4");
   std::ofstream(dir_ / "runs" / id / "checkpoint.pt", std::ios::trunc) << "not a checkpoint";
   StoredRun again(*store_, spec("h4"));
   ASSERT_EQ(again.id(), id);
