@@ -1,5 +1,5 @@
 // `attnlab bench gemm|train|sweep`: fixed, documented workloads that print
-// throughput, for people (a summary) and for machines (--json, one object).
+// throughput, for people (a summary) and for machines (--format json, one object).
 // bench/README.md describes the workloads and how results are recorded.
 #include <unistd.h>
 
@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 struct MachineOptions {
   int threads = 2;
   std::string device = "cpu";
-  bool json = false;
+  std::string format = "table";  // table (a summary) or json (one object)
+  bool json() const { return format == "json"; }
 };
 
 void add_machine_options(CLI::App* command, MachineOptions& m) {
@@ -40,7 +41,11 @@ void add_machine_options(CLI::App* command, MachineOptions& m) {
                    "where to run: cpu, cuda, cuda:N (the GPU with index N) or auto (cuda when a "
                    "GPU is usable)")
       ->capture_default_str();
-  command->add_flag("--json", m.json, "print one JSON object instead of the summary");
+  command->add_option("--format", m.format, "table (a summary) or json (one JSON object)")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  // The spelling before --format, kept for scripts.
+  command->add_flag_callback("--json", [&m] { m.format = "json"; })->group("");
 }
 
 // The device as configure_environment() takes it; exit 2 for a GPU this
@@ -105,13 +110,13 @@ std::vector<train::GemmMeasurement> run_gemm(const GemmOptions& o, const std::st
 void gemm(const GemmOptions& o) {
   const auto env =
       train::configure_environment(o.machine.threads, resolved_device(o.machine.device));
-  if (!o.machine.json) {
+  if (!o.machine.json()) {
     std::cout << o.dtype << " matrix products (torch::mm, " << env.threads << " thread(s), "
               << (on_gpu(env.device) ? env.gpu : env.blas + ") on " + env.cpu) << ":\n";
   }
-  const auto measured = run_gemm(o, env.device, o.machine.json);
+  const auto measured = run_gemm(o, env.device, o.machine.json());
   const double peak = train::peak_flops(measured);
-  if (o.machine.json) {
+  if (o.machine.json()) {
     auto j = environment_json(env);
     j["benchmark"] = "gemm";
     j["dtype"] = o.dtype;
@@ -188,7 +193,7 @@ std::string describe_workload(const config::RunSettings& s) {
   return model.str();
 }
 
-// The JSON line of `bench train --json`.
+// The JSON line of `bench train --format json`.
 nlohmann::json train_json(const store::Environment& env, const TrainOptions& o,
                           const std::vector<std::string>& overrides, const std::string& model,
                           const config::RunSettings& s, const train::TrainBenchResult& result,
@@ -228,7 +233,7 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
   bench.repeats = o.repeats;
   const auto env = train::configure_environment(bench.settings.threads, bench.settings.device);
   const auto& s = bench.settings;
-  const bool quiet = o.machine.json;
+  const bool quiet = o.machine.json();
   const std::string model = describe_workload(s);
   if (!quiet) {
     std::cout << "workload " << o.workload << ": " << model << "; " << env.threads
@@ -251,7 +256,7 @@ void train_bench(const GlobalOptions& globals, const TrainOptions& o) {
   });
   const double flops_per_second = result.median_steps_per_second * result.flops_per_step;
   const double mfu = flops_per_second / peak;
-  if (o.machine.json) {
+  if (o.machine.json()) {
     std::cout << train_json(env, o, overrides, model, s, result, peak).dump() << "\n";
     return;
   }
@@ -295,7 +300,7 @@ std::vector<nlohmann::json> run_copies(const std::vector<std::string>& argv, int
   for (const auto& job : jobs) {
     std::string text;
     base::read_file(job.log, &text);
-    // The JSON is the last line; nothing else is printed with --json.
+    // The JSON is the last line; nothing else is printed with --format json.
     const auto line = text.rfind('\n', text.size() < 2 ? 0 : text.size() - 2);
     out.push_back(nlohmann::json::parse(line == std::string::npos ? text : text.substr(line + 1)));
   }
@@ -334,13 +339,13 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
   const fs::path dir =
       fs::temp_directory_path() / ("attnlab-bench-sweep-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  const bool quiet = o.machine.json;
+  const bool quiet = o.machine.json();
   const std::vector<std::string> train = {"/proc/self/exe",
                                           "--config-dir",
                                           globals.config_dir.string(),
                                           "bench",
                                           "train",
-                                          "--json",
+                                          "--format=json",
                                           "--threads",
                                           std::to_string(env.threads),
                                           "--device",
@@ -366,7 +371,7 @@ void sweep_bench(const GlobalOptions& globals, SweepOptions o) {
   std::error_code ignored;
   fs::remove_all(dir, ignored);
 
-  if (o.machine.json) {
+  if (o.machine.json()) {
     auto j = environment_json(env);
     j["benchmark"] = "sweep";
     j["jobs"] = o.jobs;
@@ -465,7 +470,7 @@ void add_sweep_bench_command(CLI::App* bench, GlobalOptions& globals) {
 
 void add_bench_command(CLI::App& app, GlobalOptions& globals) {
   auto* bench = app.add_subcommand(
-      "bench", "fixed, documented workloads that print throughput (--json for machines)");
+      "bench", "fixed, documented workloads that print throughput (--format json for machines)");
   bench->require_subcommand(1);
 
   add_gemm_command(bench);

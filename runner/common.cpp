@@ -5,6 +5,9 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <sstream>
+#include <type_traits>
+#include <variant>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -40,11 +43,7 @@ Sweep values (attnlab sweep; in attnlab run they are an error):
   sort(3,1,2)  sort(range(3), reverse=true)  shuffle(a,b,c, seed=1)
   int(...) float(...) str(...) bool(...)    casts, element-wise
 interval() is rejected: a grid sweep needs discrete values.
-Examples:
-  attnlab config
-  attnlab config default
-  attnlab config attention=general model.hidden_size=128
-  attnlab config 'attention=glob(*,exclude=none)' 'train.steps=range(1000,3001,1000)')";
+Labels: +tags.KEY=VALUE tags a run (the tags table) without changing its identity.)";
 
 std::filesystem::path GlobalOptions::experiment_dir() const {
   return config_dir.parent_path().empty() ? std::filesystem::path("experiments")
@@ -226,6 +225,52 @@ std::string prepare_device(const config::RunSettings& settings) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+}
+
+store::RunRecord find_run(store::RunStore& store, const GlobalOptions& globals,
+                          const std::string& id) {
+  const auto found = store.find_run(id);  // an ambiguous prefix: AmbiguousId, exit 2
+  if (!found) {
+    throw UsageError("no run '" + id + "' in " + globals.db.string() +
+                     " (list them with `attnlab ls runs`)");
+  }
+  return *found;
+}
+
+std::map<std::string, std::string> settings_of(store::RunStore& store, const std::string& run_id) {
+  std::map<std::string, std::string> out;
+  for (const auto& p : store.params(run_id)) {
+    std::ostringstream text;
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (!std::is_same_v<T, std::monostate>) text << v;
+        },
+        p.value);
+    out[p.key] = text.str();
+  }
+  return out;
+}
+
+std::vector<Difference> differences(const store::Environment& a, const std::string& data_a,
+                                    const store::Environment& b, const std::string& data_b) {
+  const auto code = [](const store::Environment& e) {
+    return e.git_commit + (e.git_dirty ? " (uncommitted changes)" : "");
+  };
+  std::vector<Difference> out;
+  for (const Difference& d : {Difference{"code", code(a), code(b)},
+                              {"data", data_a, data_b},
+                              {"LibTorch", a.torch_version, b.torch_version},
+                              {"BLAS (library and kernel)", a.blas, b.blas},
+                              {"threads", std::to_string(a.threads), std::to_string(b.threads)},
+                              {"CPU", a.cpu, b.cpu},
+                              {"GPU", a.gpu, b.gpu},
+                              {"attnlab", a.attnlab_version, b.attnlab_version},
+                              {"device", a.device, b.device},
+                              {"host", a.hostname, b.hostname}}) {
+    if (d.first != d.second) out.push_back(d);
+  }
+  return out;
 }
 
 }  // namespace attnlab::runner

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -126,6 +127,25 @@ PrintedReport print_report(store::RunStore& store, const std::string& sweep_id,
 void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max,
                         const std::vector<store::SplitScores>& splits = {});
 
+// The run `id` names (exactly, or as a unique prefix). Throws UsageError
+// when there is none (store::AmbiguousId for an ambiguous prefix).
+store::RunRecord find_run(store::RunStore& store, const GlobalOptions& globals,
+                          const std::string& id);
+
+// A run's settings, flattened ("model.hidden_size"), as text.
+std::map<std::string, std::string> settings_of(store::RunStore& store, const std::string& run_id);
+
+// One thing two runs' environments say differently.
+struct Difference {
+  std::string what;  // "code", "data", "LibTorch", "BLAS (library and kernel)", "threads", ...
+  std::string first, second;
+};
+// Where two environments (and the data each run read) differ, in a fixed
+// order: code, data, LibTorch, BLAS, threads, CPU, then the attnlab
+// version, device and host (which do not change a result by themselves).
+std::vector<Difference> differences(const store::Environment& a, const std::string& data_a,
+                                    const store::Environment& b, const std::string& data_b);
+
 // Each subcommand adds itself to the app; its callback throws on failure.
 void add_run_command(CLI::App& app, GlobalOptions& globals);
 void add_sweep_command(CLI::App& app, GlobalOptions& globals);
@@ -137,5 +157,9 @@ void add_report_command(CLI::App& app, GlobalOptions& globals);
 void add_reproduce_command(CLI::App& app, GlobalOptions& globals);
 void add_bench_command(CLI::App& app, GlobalOptions& globals);
 void add_merge_command(CLI::App& app, GlobalOptions& globals);
+void add_decode_command(CLI::App& app, GlobalOptions& globals);
+void add_diff_command(CLI::App& app, GlobalOptions& globals);
+void add_tag_command(CLI::App& app, GlobalOptions& globals);
+void add_rm_command(CLI::App& app, GlobalOptions& globals);
 
 }  // namespace attnlab::runner

@@ -29,7 +29,13 @@ void add_config_command(CLI::App& app, GlobalOptions& globals) {
   CLI::App* cmd = app.add_subcommand(
       "config", "Print the composed config (and, for a sweep, one line per job).");
   cmd->add_option("words", *words, "[EXPERIMENT] OVERRIDE...");
-  cmd->footer(kOverrideGrammar);
+  cmd->footer(std::string("Examples:\n"
+                          "  attnlab config\n"
+                          "  attnlab config default\n"
+                          "  attnlab config attention=general model.hidden_size=128\n"
+                          "  attnlab config 'attention=glob(*,exclude=none)' "
+                          "'train.steps=range(1000,3001,1000)'\n\n") +
+              kOverrideGrammar);
   cmd->callback([&globals, words] { print_config(globals, *words); });
 }
 

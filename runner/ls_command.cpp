@@ -1,14 +1,18 @@
-// `attnlab ls [sweeps|runs] [--sweep ID] [--status S]`: what the database
-// holds, with status. A 'running' run whose process is gone shows as
-// 'interrupted?' until a writing command records it.
+// `attnlab ls [sweeps|runs]`: what the database holds. Runs are rows of the
+// run_summary view: filtered (--sweep, --status, and --where, SQL over its
+// columns), sorted (--sort), cut to --columns, and printed as a table, CSV
+// or JSON. A 'running' run whose process is gone shows as 'interrupted?'
+// until a command that writes records it.
 #include <algorithm>
-#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <set>
-#include <sstream>
 
+#include "base/errors.h"
+#include "base/text.h"
+#include "launch/launcher.h"
 #include "runner/common.h"
+#include "runner/table.h"
 #include "store/run_store.h"
 
 namespace attnlab::runner {
@@ -18,92 +22,162 @@ struct LsOptions {
   std::string what = "runs";
   std::string sweep;   // only this sweep's runs (id or prefix)
   std::string status;  // only runs with this status
+  std::string where;   // SQL over run_summary's columns
+  std::string sort;    // COLUMN[,COLUMN...], '-' before one for descending
+  std::string columns;
+  std::string format = "table";
 };
 
-using Row = std::vector<std::string>;
+const char* const kDefaultColumns =
+    "run_id,status,task,attention,decoder,hidden_size,seed,train_max_length,beyond_train_exact,"
+    "wall_seconds,sweep_id";
 
-// Prints rows with each column as wide as its widest cell; a row with fewer
-// cells (a queued job) lets its last one run on.
-void print_rows(const std::vector<Row>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    if (row.size() > width.size()) width.resize(row.size(), 0);
-    for (size_t c = 0; c + 1 < row.size(); ++c)
-      width[c] = std::max(width[c], row[c].size());
-  }
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) {
-      std::cout << row[c];
-      if (c + 1 < row.size()) std::cout << std::string(width[c] - row[c].size() + 2, ' ');
-    }
-    std::cout << "\n";
-  }
-}
-
-void list_sweeps(store::RunStore& store) {
-  std::vector<Row> rows = {
-      {"sweep", "status", "launcher", "jobs", "finished", "failed", "created"}};
+void list_sweeps(store::RunStore& store, const std::string& format) {
+  Table table{{"sweep", "status", "launcher", "jobs", "finished", "failed", "created"}, {}};
   for (const auto& w : store.list_sweeps()) {
-    rows.push_back({w.sweep_id, store::status_name(w.status), w.launcher, std::to_string(w.n_jobs),
-                    std::to_string(w.finished), std::to_string(w.failed), w.created_at});
+    table.rows.push_back({w.sweep_id, store::status_name(w.status), w.launcher,
+                          std::int64_t{w.n_jobs}, std::int64_t{w.finished}, std::int64_t{w.failed},
+                          w.created_at});
   }
-  print_rows(rows);
+  print_table(table, format);
 }
 
-// The jobs of a sweep's plan that have no run yet: queued.
+// "a, b ,c" as {"a", "b", "c"}.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  for (const char c : text + ",") {
+    if (c != ',') {
+      if (c != ' ') item += c;
+      continue;
+    }
+    if (!item.empty()) out.push_back(item);
+    item.clear();
+  }
+  return out;
+}
+
+std::vector<std::string> summary_columns(store::Database& db) {
+  std::vector<std::string> names;
+  store::Statement s = db.prepare("SELECT name FROM pragma_table_info('run_summary')");
+  while (s.step())
+    names.push_back(s.column_text(0));
+  return names;
+}
+
+std::string checked_column(const std::string& option, const std::string& name,
+                           const std::vector<std::string>& valid) {
+  for (const auto& v : valid)
+    if (v == name) return name;
+  throw UsageError(base::ChoiceError(option, name, valid).what());
+}
+
+// The SELECT over run_summary that --columns, --where and --sort ask for;
+// ?1 binds --status, and run ids from --sweep are listed.
+std::string summary_sql(const LsOptions& options, const std::vector<std::string>& valid,
+                        const std::vector<std::string>& columns,
+                        const std::vector<std::string>* run_ids) {
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < columns.size(); ++i)
+    sql += (i ? ", " : "") + columns[i];
+  sql += " FROM run_summary WHERE (?1 = '' OR status = ?1)";
+  if (run_ids != nullptr) {
+    sql += " AND run_id IN (''";
+    for (const auto& id : *run_ids)
+      sql += ", '" + id + "'";  // ids are hex digits and dashes
+    sql += ")";
+  }
+  if (!options.where.empty()) sql += " AND (" + options.where + "\n)";
+  std::vector<std::string> order;
+  for (const auto& key : split_list(options.sort)) {
+    const bool descending = key.front() == '-';
+    order.push_back(checked_column("--sort", descending ? key.substr(1) : key, valid) +
+                    (descending ? " DESC" : ""));
+  }
+  order.push_back("rowid");
+  return sql + " ORDER BY " + base::join(order);
+}
+
+// The planned jobs of a sweep that have no run yet.
 void add_queued(store::RunStore& store, const std::string& sweep_id,
-                const std::vector<store::RunRecord>& runs, std::vector<Row>* rows) {
+                const std::vector<store::RunRecord>& runs, const std::vector<std::string>& columns,
+                Table* table) {
   std::set<std::string> started;
   for (const auto& r : runs)
     started.insert(r.run.config_hash);
   for (const auto& job : store.sweep_plan(sweep_id)) {
-    if (started.count(job.config_hash) == 0) {
-      rows->push_back({"-", "queued", store::json_strings(job.overrides)});
+    if (started.count(job.config_hash) != 0) continue;
+    std::vector<store::Value> row;
+    for (const auto& c : columns) {
+      if (c == "status") {
+        row.push_back(std::string("queued"));
+      } else if (c == "sweep_id") {
+        row.push_back(sweep_id);
+      } else if (c == "run_id") {
+        row.push_back("job " + std::to_string(job.index) + ": " + launch::describe_overrides(job));
+      } else {
+        row.push_back(std::monostate{});
+      }
     }
+    table->rows.push_back(std::move(row));
   }
 }
 
-Row run_row(const store::RunRecord& r) {
-  // A running run whose process is gone, not yet marked by a command that writes.
-  const std::string status =
-      store::process_vanished(r) ? "interrupted?" : store::status_name(r.status);
-  std::ostringstream seconds;
-  seconds << std::fixed << std::setprecision(0) << r.wall_seconds;
-  return {r.run_id,
-          status,
-          r.run.attention,
-          r.run.decoder.empty() || r.run.decoder == r.run.model ? r.run.model
-                                                                : r.run.model + "/" + r.run.decoder,
-          std::to_string(r.run.hidden_size),
-          std::to_string(r.run.train_min_length) + "-" + std::to_string(r.run.train_max_length),
-          seconds.str(),
-          r.started_at,
-          r.run.sweep_id};
+void list_runs(store::RunStore& store, const LsOptions& options) {
+  store::Database& db = store.database();
+  const auto valid = summary_columns(db);
+  std::vector<std::string> columns;
+  for (const auto& c : split_list(options.columns.empty() ? kDefaultColumns : options.columns))
+    columns.push_back(checked_column("--columns", c, valid));
+  std::optional<store::SweepRecord> sweep;
+  std::vector<store::RunRecord> sweep_runs;
+  std::vector<std::string> ids;
+  if (!options.sweep.empty()) {
+    sweep = store.find_sweep(options.sweep);
+    if (!sweep) {
+      throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
+    }
+    sweep_runs = store.sweep_runs(sweep->sweep_id);
+    for (const auto& r : sweep_runs)
+      ids.push_back(r.run_id);
+  }
+  std::set<std::string> vanished;
+  for (const auto& r : store.list_runs())
+    if (store::process_vanished(r)) vanished.insert(r.run_id);
+
+  Table table{columns, {}};
+  if (sweep && (options.status.empty() || options.status == "queued")) {
+    add_queued(store, sweep->sweep_id, sweep_runs, columns, &table);
+  }
+  const auto id_column = std::find(columns.begin(), columns.end(), "run_id");
+  const std::string sql = summary_sql(options, valid, columns, sweep ? &ids : nullptr);
+  try {
+    store::Statement s = db.prepare(sql);
+    if (db.holds_statement(s.rest())) throw UsageError("--where: one SQL expression only");
+    s.bind(1, options.status);
+    while (s.step()) {
+      std::vector<store::Value> row;
+      const bool gone =
+          id_column != columns.end() &&
+          vanished.count(s.column_text(static_cast<int>(id_column - columns.begin()))) != 0;
+      for (int i = 0; i < s.column_count(); ++i) {
+        row.push_back(gone && columns[static_cast<size_t>(i)] == "status"
+                          ? store::Value{std::string("interrupted?")}
+                          : s.column(i));
+      }
+      table.rows.push_back(std::move(row));
+    }
+  } catch (const store::StoreError& e) {
+    throw UsageError("--where '" + options.where + "': " + e.what() +
+                     "; columns: " + base::join(valid));
+  }
+  print_table(table, options.format);
 }
 
 void list(const GlobalOptions& globals, const LsOptions& options) {
   store::RunStore store = open_results_read_only(globals);
-  if (options.what == "sweeps") return list_sweeps(store);
-  std::vector<Row> rows = {
-      {"run", "status", "attention", "model", "H", "train", "seconds", "started", "sweep"}};
-  std::vector<store::RunRecord> runs;
-  if (options.sweep.empty()) {
-    runs = store.list_runs();
-  } else {
-    const auto sweep = store.find_sweep(options.sweep);
-    if (!sweep)
-      throw UsageError("no sweep '" + options.sweep + "' (list them with `attnlab ls sweeps`)");
-    runs = store.sweep_runs(sweep->sweep_id);
-    if (options.status.empty() || options.status == "queued") {
-      add_queued(store, sweep->sweep_id, runs, &rows);
-    }
-  }
-  for (const auto& r : runs) {
-    if (options.status.empty() || store::status_name(r.status) == options.status) {
-      rows.push_back(run_row(r));
-    }
-  }
-  print_rows(rows);
+  if (options.what == "sweeps") return list_sweeps(store, options.format);
+  list_runs(store, options);
 }
 
 }  // namespace
@@ -121,6 +195,25 @@ void add_ls_command(CLI::App& app, GlobalOptions& globals) {
         names.insert(names.begin(), "queued");  // a planned job without a run
         return names;
       }()));
+  cmd->add_option("--where", options->where,
+                  "runs: only those where this SQL holds, over run_summary's columns");
+  cmd->add_option("--sort", options->sort,
+                  "runs: order by these columns (comma-separated; -column descends)");
+  cmd->add_option("--columns", options->columns,
+                  "runs: the columns to show, of run_summary's (comma-separated)")
+      ->default_str(kDefaultColumns);
+  cmd->add_option("--format", options->format, "table, csv or json (full precision)")
+      ->check(CLI::IsMember(table_formats()))
+      ->capture_default_str();
+  cmd->footer(
+      "Examples:\n"
+      "  attnlab ls sweeps\n"
+      "  attnlab ls runs --sweep length_gen --status finished\n"
+      "  attnlab ls runs --where \"attention = 'dot' AND hidden_size >= 64\" "
+      "--sort -beyond_train_exact\n"
+      "  attnlab ls runs --columns run_id,seed,final_loss,train_exact --format csv\n"
+      "beyond_train_exact is the exact match over the lengths beyond training (a fraction);\n"
+      "every column of run_summary is described in docs/schema.md.");
   cmd->callback([&globals, options] { list(globals, *options); });
 }
 

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
       "-q,--quiet", [&](std::int64_t) { globals.verbosity = -1; }, "print only results and errors");
   for (const auto add : {add_run_command, add_sweep_command, add_ls_command, add_show_command,
                          add_query_command, add_report_command, add_reproduce_command,
+                         add_decode_command, add_diff_command, add_tag_command, add_rm_command,
                          add_config_command, add_merge_command, add_bench_command}) {
     add(app, globals);
   }

@@ -13,9 +13,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <tuple>
-#include <type_traits>
-#include <variant>
 
 #include "runner/common.h"
 #include "store/run_store.h"
@@ -39,19 +36,9 @@ using Spread = std::map<std::string, std::vector<double>>;
 // What besides the seed makes a run: its settings, flattened, without "seed".
 std::map<std::string, std::string> settings_but_seed(store::RunStore& store,
                                                      const std::string& run_id) {
-  std::map<std::string, std::string> out;
-  for (const auto& p : store.params(run_id)) {
-    if (p.key == "seed") continue;
-    std::ostringstream text;
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (!std::is_same_v<T, std::monostate>) text << v;
-        },
-        p.value);
-    out[p.key] = text.str();
-  }
-  return out;
+  auto settings = settings_of(store, run_id);
+  settings.erase("seed");
+  return settings;
 }
 
 void add_scores(const std::string& where, const store::Scores& s, Spread* spread) {
@@ -120,16 +107,12 @@ void compare(const std::string& name, double stored, double again, const Spread*
 std::vector<std::string> environment_differences(const store::RunRecord& stored,
                                                  const store::Environment& now,
                                                  const std::string& data_now) {
-  const auto& was = stored.run.environment;
   std::vector<std::string> out;
-  for (const auto& [what, before, after] :
-       {std::tuple<std::string, std::string, std::string>{"code", was.git_commit, now.git_commit},
-        {"data", stored.run.data_identity, data_now},
-        {"LibTorch", was.torch_version, now.torch_version},
-        {"BLAS (library and kernel)", was.blas, now.blas},
-        {"threads", std::to_string(was.threads), std::to_string(now.threads)},
-        {"CPU", was.cpu, now.cpu}}) {
-    if (before != after) out.push_back(what + ": " + before + " then, " + after + " now");
+  for (const auto& d :
+       differences(stored.run.environment, stored.run.data_identity, now, data_now)) {
+    if (d.what != "host" && d.what != "device" && d.what != "attnlab") {
+      out.push_back(d.what + ": " + d.first + " then, " + d.second + " now");
+    }
   }
   return out;
 }

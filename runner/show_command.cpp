@@ -1,15 +1,18 @@
-// `attnlab show RUN_ID`: one run in full.
+// `attnlab show RUN_ID [--format table|csv|json]`: one run in full.
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "runner/common.h"
+#include "runner/table.h"
 #include "store/run_store.h"
 
 namespace attnlab::runner {
 namespace {
 
-// The run's record, a line per field (and its config's heading).
+// The run's record, a line per field.
 void print_record(const store::RunRecord& r) {
   const auto& env = r.run.environment;
   std::cout
@@ -51,17 +54,79 @@ void print_record(const store::RunRecord& r) {
       << (env.git_dirty ? ", uncommitted changes" : "") << "), LibTorch " << env.torch_version
       << ", BLAS " << env.blas << (env.gpu.empty() ? "" : ", GPU " + env.gpu) << ", " << env.threads
       << " thread(s) on " << env.device << ", " << env.cpu << ", host " << env.hostname << "\n"
-      << "config:\n";
+      << (r.weights_sha256.empty() ? ""
+                                   : "weights:      runs/" + r.run_id + "/model.pt (sha256 " +
+                                         r.weights_sha256.substr(0, 12) + "...)\n");
 }
 
-void show(const GlobalOptions& globals, const std::string& id) {
+// Its tags, if any, on one line.
+void print_tags(const std::map<std::string, std::string>& tags) {
+  if (tags.empty()) return;
+  std::cout << "tags:        ";
+  for (const auto& [key, value] : tags)
+    std::cout << " " << key << "=" << value;
+  std::cout << "\n";
+}
+
+// The rows of `sql` (with ?1 the run's id).
+Table rows_of(store::RunStore& store, const std::string& sql, const std::string& run_id) {
+  store::Statement s = store.database().prepare(sql);
+  s.bind(1, run_id);
+  return read_table(s);
+}
+
+nlohmann::json json_of(const store::Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return nullptr;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return std::get<std::string>(v);
+}
+
+// Each row as an object of its columns.
+nlohmann::json objects(const Table& table) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& row : table.rows) {
+    nlohmann::json object = nlohmann::json::object();
+    for (size_t i = 0; i < row.size(); ++i)
+      object[table.columns[i]] = json_of(row[i]);
+    out.push_back(std::move(object));
+  }
+  return out;
+}
+
+// The scores per length, then per whole split, one row each.
+const char* const kScoresSql =
+    "SELECT 'length' AS bucket, length AS value, n, token_accuracy, sequence_accuracy, "
+    "error_rate, bleu, perplexity FROM evals WHERE run_id = ?1 UNION ALL SELECT 'split', split, "
+    "n, token_accuracy, sequence_accuracy, error_rate, bleu, perplexity FROM scores WHERE run_id "
+    "= ?1";
+
+// The whole run as one JSON object: its row of the runs table, settings,
+// tags, scores and metrics.
+void print_json(store::RunStore& store, const std::string& run_id) {
+  nlohmann::json out = objects(rows_of(store, "SELECT * FROM runs WHERE run_id = ?1", run_id))[0];
+  nlohmann::json settings = nlohmann::json::object(), tags = nlohmann::json::object();
+  for (const auto& p : store.params(run_id))
+    settings[p.key] = json_of(p.value);
+  for (const auto& [key, value] : store.tags(run_id))
+    tags[key] = value;
+  out["settings"] = settings;
+  out["tags"] = tags;
+  out["scores"] = objects(rows_of(store, kScoresSql, run_id));
+  out["metrics"] = objects(
+      rows_of(store, "SELECT step, name, value FROM metrics WHERE run_id = ?1 ORDER BY name, step",
+              run_id));
+  std::cout << out.dump(2) << "\n";
+}
+
+void show(const GlobalOptions& globals, const std::string& id, const std::string& format) {
   store::RunStore store = open_results_read_only(globals);
-  const auto found = store.find_run(id);
-  if (!found)
-    throw UsageError("no run '" + id + "' in " + globals.db.string() +
-                     " (list them with `attnlab ls runs`)");
-  const auto& r = *found;
+  const store::RunRecord r = find_run(store, globals, id);
+  if (format == "json") return print_json(store, r.run_id);
+  if (format == "csv") return print_table(rows_of(store, kScoresSql, r.run_id), "csv");
   print_record(r);
+  print_tags(store.tags(r.run_id));
+  std::cout << "config:\n";
   std::istringstream config(r.run.config_yaml);
   for (std::string line; std::getline(config, line);)
     std::cout << "  " << line << "\n";
@@ -85,11 +150,16 @@ void show(const GlobalOptions& globals, const std::string& id) {
 }  // namespace
 
 void add_show_command(CLI::App& app, GlobalOptions& globals) {
-  auto id = std::make_shared<std::string>();
+  auto options = std::make_shared<std::pair<std::string, std::string>>("", "table");
   CLI::App* cmd = app.add_subcommand(
       "show", "Show one run: config, environment, metrics and per-length accuracy.");
-  cmd->add_option("run_id", *id, "the run's id, or a unique prefix of it")->required();
-  cmd->callback([&globals, id] { show(globals, *id); });
+  cmd->add_option("run_id", options->first, "the run's id, or a unique prefix of it")->required();
+  cmd->add_option("--format", options->second,
+                  "table (the run in full), csv (its scores per length and split) or json "
+                  "(everything: record, settings, tags, scores, metrics)")
+      ->check(CLI::IsMember(table_formats()))
+      ->capture_default_str();
+  cmd->callback([&globals, options] { show(globals, options->first, options->second); });
 }
 
 }  // namespace attnlab::runner

@@ -116,9 +116,27 @@ void check_frozen_plan(const launch::Sweep& sweep) {
     job_from_yaml(job.config_yaml, "sweep " + sweep.id() + " job " + std::to_string(job.index - 1));
 }
 
-void print_plan(const std::vector<store::PlannedJob>& plan) {
-  for (const auto& job : plan)
-    std::cout << "#" << job.index - 1 << " : " << base::join(job.overrides, " ") << "\n";
+// One line per job; a job whose config already has a finished run in the
+// database (which a dry run only reads, and only when it exists) is marked.
+void print_plan(const GlobalOptions& globals, const std::vector<store::PlannedJob>& plan,
+                store::RunStore* store) {
+  int finished = 0;
+  for (const auto& job : plan) {
+    const auto done = store ? store->finished_run_with_hash(job.config_hash) : std::nullopt;
+    std::cout << "#" << job.index - 1 << " : " << base::join(job.overrides, " ")
+              << (done ? "  (finished: run " + *done + ", skipped)" : "") << "\n";
+    finished += done ? 1 : 0;
+  }
+  if (store != nullptr) {
+    std::cout << plan.size() << " job(s), " << finished << " already finished in "
+              << globals.db.string() << "\n";
+  }
+}
+
+void print_plan(const GlobalOptions& globals, const std::vector<store::PlannedJob>& plan) {
+  if (!std::filesystem::exists(globals.db)) return print_plan(globals, plan, nullptr);
+  store::RunStore store = open_results_read_only(globals);
+  print_plan(globals, plan, &store);
 }
 
 // Before local jobs train: measures the matrix-product peak of each device,
@@ -240,16 +258,18 @@ void sweep(const GlobalOptions& globals, SweepOptions options) {
                              {},
                              experiment_text(globals, expansion.experiment)};
     planned.plan = plan_from_words(globals, expansion);
-    if (options.dry_run) return print_plan(planned.plan);
+    if (options.dry_run) return print_plan(globals, planned.plan);
     store = open_results(globals);
     sweep.emplace(launch::Sweep::begin(*store, site, planned));
   } else {
     check_frozen_plan(*sweep);
-    if (options.dry_run) return print_plan(sweep->plan());
+    if (options.dry_run) return print_plan(globals, sweep->plan());
   }
   std::signal(SIGINT, remember_sweep_signal);
   std::signal(SIGTERM, remember_sweep_signal);
-  PrintedEvents events(globals.verbosity < 0);
+  // A line per job; what each job prints (its per-length tables) with -v,
+  // and always in its log.
+  PrintedEvents events(globals.verbosity < 1);
   launch::SweepOutcome outcome;
   try {
     outcome = sweep->run(*launcher, options.launcher, options.rerun_finished, events);

@@ -39,7 +39,7 @@ fi
 build_packages=(
   libyaml-cpp-dev libsqlite3-dev libcli11-dev nlohmann-json3-dev libicu-dev
   libblas-dev libopenblas0-openmp
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev
 )
 gnuplot_packages=(gnuplot-nox fonts-dejavu-core)
 # Present on any machine that can run a compiler, and newer there.

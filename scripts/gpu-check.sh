@@ -158,6 +158,7 @@ configure() {
   [ -d /usr/local/cuda/bin ] && export PATH="$PATH:/usr/local/cuda/bin"
   rm -rf "$build"
   cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+    -DATTNLAB_TESTS=ON -DATTNLAB_BENCH=ON \
     -DCMAKE_PREFIX_PATH="$prefix/build/usr;$torch_prefix" \
     -DICU_ROOT="$prefix/build/usr" \
     -DATTNLAB_BLAS_LIBRARY="$prefix/blas/libblas.so" \

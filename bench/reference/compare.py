@@ -73,7 +73,7 @@ def implementations(a, case, threads, steps, attnlab_args, reference_args):
     """name: (command, device, threads, dtype) for one case."""
     dtype = "bf16" if "train.precision=bf16" in attnlab_args else "fp32"
     common = ["--steps", str(steps), "--repeats", str(a.repeats)]
-    attnlab = [a.attnlab, "bench", "train", "--json"] + common
+    attnlab = [a.attnlab, "bench", "train", "--format", "json"] + common
     reference = [a.python, os.path.join(HERE, "default_model.py")] + common + reference_args
     on = ["--device", a.device, "--threads", str(threads)]
     out = {"attnlab": (attnlab + on + attnlab_args, a.device, threads, dtype)}
@@ -109,7 +109,7 @@ def main():
         subprocess.run([a.python, "-c", "import torch"], check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError):
         sys.exit(f"error: the reference needs PyTorch in {a.python} (on Debian, "
-                 "scripts/install-deps.sh --bench installs python3-torch)")
+                 "scripts/install-deps.sh --bench-reference installs python3-torch)")
 
     results = {"date": datetime.date.today().isoformat(), "host": socket.gethostname(),
                "device": a.device, "cases": []}
@@ -119,7 +119,7 @@ def main():
     def peak(device, threads, dtype):
         key = (device, threads, dtype)
         if key not in peaks:
-            gemm = run_json([a.attnlab, "bench", "gemm", "--json", "--device", device,
+            gemm = run_json([a.attnlab, "bench", "gemm", "--format", "json", "--device", device,
                              "--threads", str(threads), "--dtype", dtype])
             peaks[key] = gemm["peak_gflops"]
             if device == a.device:

@@ -40,8 +40,8 @@ std::string character_at(const std::string& s, size_t i) {
       std::count_if(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(before),
                     [](char c) { return !continues_character(c); }));
   std::ostringstream out;
-  out << "Error parsing override '" << text << "'\n  " << text << "\n  "
-      << std::string(columns, ' ') << "^ " << what;
+  out << "cannot parse override '" << text << "'\n  " << text << "\n  " << std::string(columns, ' ')
+      << "^ " << what;
   throw ConfigError(out.str());
 }
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -172,6 +173,23 @@ class Reader {
     }
     if (out.empty() || out.size() != value.size()) {
       fail(full(key), "expected a non-empty list of names, got " + render_value(value));
+    }
+    return out;
+  }
+
+  // Free-form labels: a group of KEY: VALUE, each value printable text.
+  std::map<std::string, std::string> labels(const std::string& key) {
+    const YAML::Node value = take(key);
+    std::map<std::string, std::string> out;
+    if (!value.IsDefined() || value.IsNull()) return out;
+    if (!value.IsMap()) fail(full(key), "expected a group of KEY: VALUE labels");
+    for (const auto& item : value) {
+      const std::string name = item.first.as<std::string>();
+      if (!item.second.IsScalar() || !printable_utf8(item.second.Scalar())) {
+        fail(full(key) + "." + name,
+             "expected a label (printable text), got " + render_value(item.second));
+      }
+      out[name] = item.second.Scalar();
     }
     return out;
   }
@@ -466,6 +484,7 @@ void read_train(const Composed& composed, Reader& train, TrainSettings* t) {
   t->patience = static_cast<int>(train.integer("patience", t->patience, 0, 1000000));
   t->dev_examples = static_cast<int>(train.integer("dev_examples", t->dev_examples, 1, 1000000));
   t->engine = train.choice("engine", t->engine, {"auto", "fused", "modules"});
+  t->keep_weights = train.boolean("keep_weights", t->keep_weights);
   train.finish();
   const auto needs_dev = [&](const std::string& key, const std::string& what) {
     if (t->eval_every > 0) return;
@@ -502,6 +521,7 @@ RunSettings parse_settings(const Composed& composed) {
       root.integer("seed", static_cast<long long>(s.seed), 0, (1LL << 53)));
   s.threads = static_cast<int>(root.integer("threads", s.threads, 0, 1024));
   s.device = root.text("device", s.device);
+  s.tags = root.labels("tags");
   if (!is_device_name(s.device)) {
     throw ConfigError(composed.where("device") + ": device: '" + s.device + "' is not a device" +
                       base::did_you_mean(s.device, {"cpu", "cuda", "auto"}) +
@@ -514,7 +534,12 @@ RunSettings parse_settings(const Composed& composed) {
 
 namespace {
 
-nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
+// kIdentity leaves out the settings added after runs were recorded while
+// they hold their defaults, so that those runs keep their hashes.
+enum class Keys { kIdentity, kAll };
+
+nlohmann::ordered_json to_ordered_json(const RunSettings& s, Keys keys) {
+  const bool all = keys == Keys::kAll;
   nlohmann::ordered_json j;
   j["task"] = {{"name", s.task.name},
                {"train_lengths", s.task.train_lengths},
@@ -541,22 +566,22 @@ nlohmann::ordered_json to_ordered_json(const RunSettings& s) {
                 {"log_every", s.train.log_every},
                 {"checkpoint_every", s.train.checkpoint_every},
                 {"eval_every", s.train.eval_every}};
-  // Off by default and out of the hash then, so that configs from before
-  // these settings keep their hashes.
-  if (s.train.precision != Precision::kFp32) j["train"]["precision"] = name(s.train.precision);
-  if (s.train.deterministic) j["train"]["deterministic"] = true;
+  if (all || s.train.precision != Precision::kFp32) {
+    j["train"]["precision"] = name(s.train.precision);
+  }
+  if (all || s.train.deterministic) j["train"]["deterministic"] = s.train.deterministic;
   j["train"]["schedule"] = s.train.schedule;
   j["train"]["warmup_steps"] = s.train.warmup_steps;
   j["train"]["select"] = s.train.select;
   j["train"]["patience"] = s.train.patience;
   j["train"]["dev_examples"] = s.train.dev_examples;
-  // Like precision: the default stays out of the hash, so that configs from
-  // before engines keep their hashes.
-  if (s.train.engine != "auto") j["train"]["engine"] = s.train.engine;
+  if (all || s.train.engine != "auto") j["train"]["engine"] = s.train.engine;
+  if (all || !s.train.keep_weights) j["train"]["keep_weights"] = s.train.keep_weights;
   j["decode"] = {{"beam_size", s.decode.beam_size}, {"length_penalty", s.decode.length_penalty}};
   j["seed"] = s.seed;
   j["threads"] = s.threads;
   j["device"] = s.device;
+  if (all && !s.tags.empty()) j["tags"] = s.tags;  // labels, never part of a run's identity
   return j;
 }
 
@@ -584,13 +609,17 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& j) {
 
 std::string canonical_json(const RunSettings& settings) {
   // nlohmann::json (unordered) keeps object keys sorted: canonical order.
-  return nlohmann::json(to_ordered_json(settings)).dump();
+  return nlohmann::json(to_ordered_json(settings, Keys::kIdentity)).dump();
 }
 
 std::string to_yaml(const RunSettings& settings) {
   YAML::Emitter out;
-  emit(out, to_ordered_json(settings));
+  emit(out, to_ordered_json(settings, Keys::kAll));
   return std::string(out.c_str()) + "\n";
+}
+
+std::string to_json(const RunSettings& settings) {
+  return to_ordered_json(settings, Keys::kAll).dump();
 }
 
 std::string config_hash(const RunSettings& settings, const std::string& code_version,

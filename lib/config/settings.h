@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,9 @@ struct TrainSettings {
   // 'auto' (the fused engine wherever it covers the run, else modules),
   // 'fused' (an error where it does not) or 'modules' (models/fused_engine.h).
   std::string engine = "auto";
+  // Save the selected weights as runs/RUN_ID/model.pt (what `attnlab decode`
+  // reads); false keeps none.
+  bool keep_weights = true;
 };
 
 // The values train.schedule and train.select take.
@@ -138,6 +142,9 @@ struct RunSettings {
   std::uint64_t seed = 1;      // every random choice derives from it
   int threads = 1;             // LibTorch intra-op threads; 0 = one per core
   std::string device = "cpu";  // 'cpu', 'cuda', 'cuda:N' (GPU N) or 'auto'
+  // Free-form labels (tags.KEY=VALUE), stored with the run and queryable
+  // (the tags table), never part of its identity.
+  std::map<std::string, std::string> tags;
 };
 
 // Reads and validates the composed tree. Names that lower layers own (the
@@ -149,8 +156,11 @@ RunSettings parse_settings(const Composed& composed);
 // give the same text however they were written.
 std::string canonical_json(const RunSettings& settings);
 
-// Human-readable YAML of the settings, in the order of the structs above.
+// Human-readable YAML of every setting, in the order of the structs above
+// (those a hash leaves out at their defaults included).
 std::string to_yaml(const RunSettings& settings);
+// The same as JSON, for SQLite's json_extract.
+std::string to_json(const RunSettings& settings);
 
 // The identity of a run: SHA-256 (hex) of the canonical JSON, the code
 // version and what besides the settings decides its data (data files'

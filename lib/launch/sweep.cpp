@@ -1,45 +1,22 @@
 #include "launch/sweep.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
+
+#include "store/driver_lease.h"
 
 namespace attnlab::launch {
 namespace {
 
-// The sweep folder's driver.lock, held (flock) while one process drives the
-// sweep, so that a second `--resume` of it is refused instead of running
-// every job again. The kernel releases it when the driver dies.
-class DriverLock {
- public:
-  DriverLock(const std::filesystem::path& dir, const std::string& sweep_id) {
-    const auto file = dir / "driver.lock";
-    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return;  // a folder we cannot write fails later, with its own message
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      char pid[32] = {0};
-      const ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
-      ::close(fd_);
-      throw LaunchRefused("sweep " + sweep_id + " is being run by another attnlab (pid " +
-                          (n > 0 ? std::string(pid, static_cast<size_t>(n)) : "unknown") + ", " +
-                          file.string() +
-                          "); wait for it to end, or stop it, before resuming the sweep");
-    }
-    const std::string pid = std::to_string(::getpid());
-    if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, pid.data(), pid.size(), 0);
+// The lease that makes this process the sweep's one driver.
+std::unique_ptr<store::DriverLease> take_lease(const SweepContext& sweep) {
+  try {
+    return std::make_unique<store::DriverLease>(sweep.db, sweep.sweep_id);
+  } catch (const store::DriverLeaseHeld& e) {
+    throw LaunchRefused(e.what());
   }
-  ~DriverLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  DriverLock(const DriverLock&) = delete;
-  DriverLock& operator=(const DriverLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
+}
 
 }  // namespace
 
@@ -115,7 +92,7 @@ SweepOutcome Sweep::run(Launcher& launcher, const std::string& launcher_name, bo
   context_.plan = &plan_;
   store::RunStore& store = *context_.store;
   std::filesystem::create_directories(context_.dir);
-  const DriverLock lock(context_.dir, id());
+  const auto lease = take_lease(context_);
   if (recorded_) store.reopen_sweep(id());
   store.set_sweep_launcher(id(), launcher_name, launcher.options_yaml());
   store.reap_vanished_runs();

@@ -57,7 +57,7 @@ class Sweep {
 
   // Runs the unfinished jobs (every job with `rerun_finished`) through
   // `launcher`, named `launcher_name` in the store. One process at a time
-  // drives a sweep (a lock in its folder). Throws LaunchRefused (another
+  // drives a sweep (store::DriverLease). Throws LaunchRefused (another
   // process drives it; or the launcher refused the jobs, and the sweep is
   // ended failed; nothing ran) or LaunchLost.
   SweepOutcome run(Launcher& launcher, const std::string& launcher_name, bool rerun_finished,

@@ -252,35 +252,35 @@ std::vector<const StudyRun*> runs_with_weights(const Study& study) {
   return runs;
 }
 
-using AlignmentPanels = std::vector<std::pair<const StudyRun*, const store::DecodedExample*>>;
-
-// One heatmap per panel, all over the first panel's source tokens.
-Plot alignment_plot(const AlignmentPanels& panels) {
-  const auto& example = *panels.front().second;
-  size_t most_rows = 1;
-  for (const auto& [run, e] : panels)
+// One heatmap per panel (its title, its example), each over its own source
+// tokens.
+Plot alignment_plot(const AttentionPanels& panels) {
+  size_t most_rows = 1, most_columns = 1, longest_token = 1;
+  for (const auto& [title, e] : panels) {
     most_rows = std::max(most_rows, e->output_tokens.size());
-  const size_t columns = example.source_tokens.size();
+    most_columns = std::max(most_columns, e->source_tokens.size());
+    for (const auto& t : e->source_tokens)
+      longest_token = std::max(longest_token, t.size());
+  }
   const size_t cols = std::min<size_t>(panels.size(), 4);
   const size_t rows = (panels.size() + cols - 1) / cols;
-  size_t longest_token = 1;
-  for (const auto& t : example.source_tokens)
-    longest_token = std::max(longest_token, t.size());
-  const int cell = static_cast<int>(std::clamp<size_t>(360 / std::max(columns, most_rows), 10, 26));
+  const int cell =
+      static_cast<int>(std::clamp<size_t>(360 / std::max(most_columns, most_rows), 10, 26));
   Plot plot;
-  plot.width = static_cast<int>(cols * (cell * std::max(columns, size_t{6}) + 110));
+  plot.width = static_cast<int>(cols * (cell * std::max(most_columns, size_t{6}) + 110));
   plot.height = static_cast<int>(rows * (cell * std::max(most_rows, size_t{6}) + 110 +
                                          (longest_token > 2 ? 8 * longest_token : 0)));
   std::ostringstream cmd;
   cmd << "set multiplot layout " << rows << "," << cols << "\n"
       << "set palette gray negative\nset cbrange [0:1]\nunset colorbox\nunset key\n"
-      << "set size ratio -1\nset tics scale 0 font ',9'\nset border lw 0.5\n"
-      << "set xtics " << tic_labels(example.source_tokens)
-      << (longest_token > 2 ? " rotate by 90 right" : "") << "\n"
-      << "set xrange [-0.5:" << columns - 0.5 << "]\n";
+      << "set size ratio -1\nset tics scale 0 font ',9'\nset border lw 0.5\n";
   for (size_t p = 0; p < panels.size(); ++p) {
-    const auto& [run, e] = panels[p];
+    const auto& [title, e] = panels[p];
     const size_t output = e->output_tokens.size();
+    const size_t columns = e->source_tokens.size();
+    cmd << "set xtics " << tic_labels(e->source_tokens)
+        << (longest_token > 2 ? " rotate by 90 right" : "") << "\n"
+        << "set xrange [-0.5:" << columns - 0.5 << "]\n";
     std::string matrix;
     for (size_t r = 0; r < output; ++r) {
       for (size_t c = 0; c < columns; ++c)
@@ -289,9 +289,8 @@ Plot alignment_plot(const AlignmentPanels& panels) {
     }
     const std::string name = "a" + std::to_string(p);
     plot.data += datablock(name, matrix);
-    cmd << "set title "
-        << gnuplot_string(run->setting + (e->prediction == e->reference ? "" : " (wrong)"))
-        << "\nset ytics " << tic_labels(e->output_tokens) << "\n"
+    cmd << "set title " << gnuplot_string(title) << "\nset ytics " << tic_labels(e->output_tokens)
+        << "\n"
         << "set yrange [" << output - 0.5 << ":-0.5]\n"
         << "plot $" << name << " matrix with image pixels\n";
   }
@@ -314,26 +313,29 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
   std::vector<Figure> figures;
   for (const int length : lengths) {
     // The first example of this length, in every run that decoded the same source.
-    AlignmentPanels panels;
+    AttentionPanels panels;
+    std::string seed;
+    std::vector<std::string> wrong;
     for (const auto* run : runs) {
       for (const auto& e : run->examples) {
         if (e.length != length || e.weights.empty()) continue;
-        if (panels.empty() || panels.front().second->source == e.source)
-          panels.emplace_back(run, &e);
+        if (panels.empty() || panels.front().second->source == e.source) {
+          const bool right = e.prediction == e.reference;
+          panels.emplace_back(run->setting + (right ? "" : " (wrong)"), &e);
+          if (!right) wrong.push_back(run->setting + ": " + e.prediction);
+          if (seed.empty()) seed = run->seed;
+        }
         break;
       }
     }
     if (panels.empty()) continue;
     const auto& example = *panels.front().second;
-    std::vector<std::string> wrong;
-    for (const auto& [run, e] : panels)
-      if (e->prediction != e->reference) wrong.push_back(run->setting + ": " + e->prediction);
     figures.push_back(
         drawn(alignment_plot(panels), dir,
               {"alignment_L" + std::to_string(length),
                "Attention on an example of length " + std::to_string(length),
                "Attention weights while decoding one held-out example of length " +
-                   std::to_string(length) + " (seed " + panels.front().first->seed +
+                   std::to_string(length) + " (seed " + seed +
                    "): source tokens along x, the tokens each model produced along y (up to its "
                    "<eos>); white is 0, black is 1, and each row sums to 1. Source: " +
                    example.source + "; reference: " + example.reference + "." +
@@ -601,6 +603,12 @@ std::optional<Figure> comparisons(const Study& study, const std::vector<Comparis
 }
 
 }  // namespace
+
+void draw_attention(const AttentionPanels& panels, const fs::path& file) {
+  std::string format = file.extension().string();
+  if (!format.empty()) format.erase(0, 1);
+  render(alignment_plot(panels), fs::path(file).replace_extension(), {format});
+}
 
 std::vector<Figure> draw_figures(const Study& study, const std::vector<Comparison>& pairs,
                                  const fs::path& dir) {

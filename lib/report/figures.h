@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "report/study.h"
@@ -25,6 +26,14 @@ struct Figure {
   std::string title;    // its heading
   std::string caption;  // what it shows and how to read it
 };
+
+// Heatmaps of decoded examples' attention (white 0, black 1), one panel
+// per (title, example), the example's source tokens along x and its output
+// tokens along y.
+using AttentionPanels = std::vector<std::pair<std::string, const store::DecodedExample*>>;
+// Draws them as `file`, whose extension names the format (one of
+// figure_formats()). Throws std::runtime_error when gnuplot fails.
+void draw_attention(const AttentionPanels& panels, const std::filesystem::path& file);
 
 // Draws every figure the study has data for into `dir`; `pairs` =
 // compare_settings(study).

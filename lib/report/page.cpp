@@ -599,6 +599,7 @@ void replace_folder(const fs::path& staged, const fs::path& dir) {
   }
   const fs::path old = dir.string() + ".old-" + std::to_string(::getpid());
   for (int attempt = 0; attempt < 20; ++attempt) {
+    fs::remove_all(old, error);   // what an attempt that lost the race moved aside
     fs::rename(dir, old, error);  // fails harmlessly when there is no report yet
     fs::rename(staged, dir, error);
     if (!error) break;

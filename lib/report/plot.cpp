@@ -103,19 +103,19 @@ std::string series_style(size_t i) {
   return s.str();
 }
 
-void render(const Plot& plot, const fs::path& stem) {
+void render(const Plot& plot, const fs::path& stem, const std::vector<std::string>& formats) {
   const fs::path dir = stem.parent_path().empty() ? fs::path(".") : stem.parent_path();
   fs::create_directories(dir);
   const fs::path log = stem.string() + ".gnuplot.log";
   std::vector<fs::path> outputs;
-  for (const auto& format : figure_formats()) {
+  for (const auto& format : formats) {
     outputs.push_back(stem.string() + "." + format);
     fs::remove(outputs.back());
   }
   std::ostringstream script;
   script << "set encoding utf8\n" << plot.data;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    script << "reset\nset terminal " << terminal(figure_formats()[i], plot) << "\n"
+    script << "reset\nset terminal " << terminal(formats[i], plot) << "\n"
            << "set output " << gnuplot_string(outputs[i].string()) << "\n"
            << plot.commands << "\nunset multiplot\nset output\n";
   }

@@ -21,9 +21,11 @@ struct Plot {
 // The formats every figure is drawn in: "png", "svg", "pdf".
 const std::vector<std::string>& figure_formats();
 
-// Draws `plot` as STEM.png, STEM.svg and STEM.pdf. Throws std::runtime_error
-// with gnuplot's own message when it fails or writes nothing.
-void render(const Plot& plot, const std::filesystem::path& stem);
+// Draws `plot` as STEM.png, STEM.svg and STEM.pdf (or in `formats` only).
+// Throws std::runtime_error with gnuplot's own message when it fails or
+// writes nothing.
+void render(const Plot& plot, const std::filesystem::path& stem,
+            const std::vector<std::string>& formats = figure_formats());
 
 // `text` as a gnuplot string literal (double-quoted, escaped).
 std::string gnuplot_string(const std::string& text);

@@ -47,15 +47,14 @@ std::string error_of(sqlite3* db) {
 
 }  // namespace
 
-Statement::Statement(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
+Statement::Statement(sqlite3* db, const std::filesystem::path& file, const std::string& sql)
+    : db_(db), file_(file.string()) {
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt_, &tail) !=
       SQLITE_OK) {
-    const std::string message = error_of(db_);
-    sqlite3_finalize(stmt_);
-    throw StoreError(message + " in SQL: " + sql);
+    fail();
   }
-  if (stmt_ == nullptr) throw StoreError("empty SQL statement");
+  if (stmt_ == nullptr) throw StoreError(file_ + ": no SQL statement to run");
   if (tail != nullptr) rest_ = sql.substr(static_cast<size_t>(tail - sql.c_str()));
 }
 
@@ -75,7 +74,7 @@ Statement& Statement::bind(int index, const Value& value) {
     const auto& s = std::get<std::string>(value);
     rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
   }
-  if (rc != SQLITE_OK) throw StoreError(std::string(sqlite3_errmsg(db_)) + " binding " + sql_);
+  if (rc != SQLITE_OK) fail();
   return *this;
 }
 
@@ -83,7 +82,11 @@ bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw StoreError(error_of(db_) + " in SQL: " + sql_);
+  fail();
+}
+
+void Statement::fail() const {
+  throw StoreError(file_ + ": " + error_of(db_));
 }
 
 void Statement::reset() {

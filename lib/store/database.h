@@ -17,7 +17,8 @@
 
 namespace attnlab::store {
 
-// Any SQLite failure; the message names the database file and the statement.
+// Any SQLite failure; the message names the database file and what SQLite
+// said, never the SQL (a user reads it, and runs.error keeps it).
 class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -32,8 +33,9 @@ class AmbiguousId : public StoreError {
 
 class Statement {
  public:
-  // Prepares the first statement of `sql`; rest() is what follows it.
-  Statement(sqlite3* db, const std::string& sql);
+  // Prepares the first statement of `sql` on the connection to `file`;
+  // rest() is what follows it.
+  Statement(sqlite3* db, const std::filesystem::path& file, const std::string& sql);
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -56,9 +58,12 @@ class Statement {
   std::string column_text(int i) const;
 
  private:
+  // Throws StoreError with SQLite's last error, after the file's name.
+  [[noreturn]] void fail() const;
+
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-  std::string sql_;
+  std::string file_;
   std::string rest_;
 };
 
@@ -79,7 +84,7 @@ class Database {
   // writer switches on once it knows the file is an attnlab database.
   void use_wal();
   void exec(const std::string& sql);
-  Statement prepare(const std::string& sql) { return Statement(db_, sql); }
+  Statement prepare(const std::string& sql) { return Statement(db_, file_, sql); }
   // True when `sql` holds a statement (not only spaces, comments and ';').
   bool holds_statement(const std::string& sql);
   // Replaces the connection with an in-memory copy of the database (SQLite's

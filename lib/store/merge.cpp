@@ -8,7 +8,7 @@ namespace attnlab::store {
 namespace {
 
 // Tables that hang off a run, by run_id.
-const char* const kRunTables[] = {"params", "metrics", "evals", "scores", "examples"};
+const char* const kRunTables[] = {"params", "metrics", "evals", "scores", "examples", "tags"};
 
 std::vector<std::string> columns(Database& db, const std::string& schema,
                                  const std::string& table) {

@@ -36,6 +36,7 @@ struct NewRun {
   std::string sweep_id;  // "" when the run belongs to no sweep
   std::string config_hash;
   std::string config_yaml;
+  std::string config_json;     // the same settings as JSON (SQLite's json_extract)
   std::string overrides_json;  // JSON array of strings
   std::uint64_t seed = 0;
   std::string task;
@@ -85,6 +86,7 @@ struct RunRecord {
   int selected_step = 0;               // the step whose weights were evaluated; 0 = not recorded
   int trained_steps = 0;               // optimiser steps taken; 0 = not recorded
   std::string engine;                  // 'fused' or 'modules' (train.engine); empty = not recorded
+  std::string weights_sha256;          // of runs/RUN_ID/model.pt; empty = no weights kept
 };
 
 // One setting of a run, flattened ('model.hidden_size'), typed.
@@ -138,8 +140,9 @@ struct RunResults {
   std::vector<SplitScores> splits;
   std::vector<DecodedExample> examples;
   double wall_seconds = 0;
-  int selected_step = 0;  // the step whose weights were evaluated (train.select)
-  int trained_steps = 0;  // fewer than train.steps when early stopping ended training
+  int selected_step = 0;            // the step whose weights were evaluated (train.select)
+  int trained_steps = 0;            // fewer than train.steps when early stopping ended training
+  std::string weights_sha256 = "";  // of the weights file kept; "" when none was kept
 };
 
 // The names of the metrics a run records (the metrics table's `name`).

@@ -19,7 +19,9 @@ constexpr const char* kRunColumns =
     "hidden_size, train_min_length, train_max_length, status, error, started_at, finished_at, "
     "wall_seconds, git_commit, torch_version, threads, cpu, device, hostname, decoder, parameters, "
     "pid, heartbeat_at, checkpoint_step, git_dirty, attnlab_version, blas, gpu, length_unit, "
-    "peak_memory_bytes, uid, slurm_job_id, data_identity, selected_step, trained_steps, engine";
+    "peak_memory_bytes, uid, slurm_job_id, data_identity, selected_step, trained_steps, engine, "
+    "config_json, "
+    "weights_sha256";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -64,6 +66,8 @@ RunRecord read_run(const Statement& s) {
   r.selected_step = static_cast<int>(s.column_int(c++));
   r.trained_steps = static_cast<int>(s.column_int(c++));
   r.engine = s.column_text(c++);
+  r.run.config_json = s.column_text(c++);
+  r.weights_sha256 = s.column_text(c++);
   return r;
 }
 
@@ -205,7 +209,7 @@ std::string RunStore::begin_run(const NewRun& run) {
       std::string("INSERT INTO runs (") + kRunColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', NULL, ?13, NULL, "
       "NULL, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?13, 0, ?22, ?23, ?24, ?25, ?26, NULL, "
-      "lower(hex(randomblob(16))), ?27, ?28, NULL, NULL, NULL)");
+      "lower(hex(randomblob(16))), ?27, ?28, NULL, NULL, NULL, ?29, NULL)");
   insert.bind(1, run_id)
       .bind(2, text_or_null(run.sweep_id))
       .bind(3, run.config_hash)
@@ -233,7 +237,8 @@ std::string RunStore::begin_run(const NewRun& run) {
       .bind(25, text_or_null(run.environment.gpu))
       .bind(26, text_or_null(run.length_unit))
       .bind(27, text_or_null(run.slurm_job_id))
-      .bind(28, text_or_null(run.data_identity));
+      .bind(28, text_or_null(run.data_identity))
+      .bind(29, text_or_null(run.config_json));
   insert.step();
   txn.commit();
   return run_id;
@@ -403,13 +408,14 @@ void RunStore::finish_run(const std::string& run_id, const RunResults& results) 
   insert_examples(db_, run_id, results.examples);
   Statement update = db_.prepare(
       "UPDATE runs SET status = 'finished', finished_at = ?2, wall_seconds = ?3, error = NULL, "
-      "pid = NULL, selected_step = ?4, trained_steps = ?5 WHERE run_id = ?1");
+      "pid = NULL, selected_step = ?4, trained_steps = ?5, weights_sha256 = ?6 WHERE run_id = ?1");
   const auto step_or_null = [](int step) { return step > 0 ? Value{std::int64_t{step}} : Value{}; };
   update.bind(1, run_id)
       .bind(2, utc_now())
       .bind(3, results.wall_seconds)
       .bind(4, step_or_null(results.selected_step))
-      .bind(5, step_or_null(results.trained_steps));
+      .bind(5, step_or_null(results.trained_steps))
+      .bind(6, text_or_null(results.weights_sha256));
   update.step();
   txn.commit();
 }
@@ -566,6 +572,64 @@ void RunStore::reopen_sweep(const std::string& sweep_id) {
       db_.prepare("UPDATE sweeps SET status = 'running', finished_at = NULL WHERE sweep_id = ?1");
   update.bind(1, sweep_id);
   update.step();
+}
+
+std::map<std::string, std::string> RunStore::tags(const std::string& run_id) {
+  Statement s = db_.prepare("SELECT key, value FROM tags WHERE run_id = ?1 ORDER BY key");
+  s.bind(1, run_id);
+  std::map<std::string, std::string> out;
+  while (s.step())
+    out[s.column_text(0)] = s.column_text(1);
+  return out;
+}
+
+void RunStore::set_tags(const std::string& run_id, const std::map<std::string, std::string>& tags) {
+  Transaction txn(db_);
+  Statement set =
+      db_.prepare("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?1, ?2, ?3)");
+  for (const auto& [key, value] : tags) {
+    set.bind(1, run_id).bind(2, key).bind(3, value);
+    set.step();
+    set.reset();
+  }
+  txn.commit();
+}
+
+int RunStore::remove_tags(const std::string& run_id, const std::vector<std::string>& keys) {
+  Transaction txn(db_);
+  Statement remove = db_.prepare("DELETE FROM tags WHERE run_id = ?1 AND key = ?2");
+  int removed = 0;
+  for (const auto& key : keys) {
+    remove.bind(1, run_id).bind(2, key);
+    remove.step();
+    removed += sqlite3_changes(db_.handle());
+    remove.reset();
+  }
+  txn.commit();
+  return removed;
+}
+
+void RunStore::remove_run(const std::string& run_id) {
+  Statement remove = db_.prepare("DELETE FROM runs WHERE run_id = ?1");  // the rest cascades
+  remove.bind(1, run_id);
+  remove.step();
+}
+
+std::vector<std::string> RunStore::remove_sweep(const std::string& sweep_id) {
+  Transaction txn(db_);
+  std::vector<std::string> runs;
+  Statement find = db_.prepare("SELECT run_id FROM runs WHERE sweep_id = ?1 ORDER BY rowid");
+  find.bind(1, sweep_id);
+  while (find.step())
+    runs.push_back(find.column_text(0));
+  for (const char* sql : {"DELETE FROM runs WHERE sweep_id = ?1",
+                          "DELETE FROM sweeps WHERE sweep_id = ?1"}) {  // plan and tasks cascade
+    Statement remove = db_.prepare(sql);
+    remove.bind(1, sweep_id);
+    remove.step();
+  }
+  txn.commit();
+  return runs;
 }
 
 std::optional<RunRecord> RunStore::find_run(const std::string& id_or_prefix) {

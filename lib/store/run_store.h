@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,18 @@ class RunStore {
   void finish_sweep(const std::string& sweep_id, bool ok);
   // Marks a sweep running again (it is being resumed).
   void reopen_sweep(const std::string& sweep_id);
+
+  // A run's free-form tags, by key.
+  std::map<std::string, std::string> tags(const std::string& run_id);
+  // Adds or replaces tags of a run, in one transaction.
+  void set_tags(const std::string& run_id, const std::map<std::string, std::string>& tags);
+  // Removes tags of a run; returns how many of `keys` it had.
+  int remove_tags(const std::string& run_id, const std::vector<std::string>& keys);
+  // Removes a run and everything recorded of it (metrics, scores, tags, ...).
+  void remove_run(const std::string& run_id);
+  // Removes a sweep, its plan and the runs recorded as part of it, in one
+  // transaction; returns those runs' ids.
+  std::vector<std::string> remove_sweep(const std::string& sweep_id);
 
   // A run by exact id, or by a unique prefix of its id. Throws AmbiguousId
   // when a prefix is ambiguous.

@@ -303,6 +303,28 @@ CREATE TABLE device_peaks (
   PRIMARY KEY (hostname, device, dtype, threads)
 );
 )sql",
+      // 11: one driver per sweep. The process driving a sweep holds a lease
+      // on it, taken in a transaction and renewed while it drives; a
+      // successor takes over a lease whose process is gone from this host,
+      // or that nobody renewed in time (store/driver_lease.h).
+      R"sql(
+ALTER TABLE sweeps ADD COLUMN driver_host TEXT;        -- NULL: nobody drives the sweep
+ALTER TABLE sweeps ADD COLUMN driver_pid INTEGER;
+ALTER TABLE sweeps ADD COLUMN driver_renewed_at TEXT;  -- the driver's last renewal
+)sql",
+      // 12: what a researcher does with runs afterwards: the config as JSON
+      // (for SQLite's json_extract), the digest of the weights a run kept
+      // for `attnlab decode`, and free-form tags outside a run's identity.
+      R"sql(
+ALTER TABLE runs ADD COLUMN config_json TEXT;     -- NULL: recorded before schema 12
+ALTER TABLE runs ADD COLUMN weights_sha256 TEXT;  -- of runs/RUN_ID/model.pt; NULL: none kept
+CREATE TABLE tags (
+  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+)sql",
   };
   return kMigrations;
 }

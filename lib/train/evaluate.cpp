@@ -86,6 +86,24 @@ Decoding decode_all(models::Seq2SeqModelImpl& model, const std::vector<data::Exa
 
 }  // namespace
 
+std::vector<store::DecodedExample> decode_sources(
+    models::Seq2SeqModelImpl& model, const std::vector<std::vector<std::int64_t>>& sources,
+    const data::Vocabulary& vocabulary, const models::DecodeOptions& options) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  std::vector<store::DecodedExample> out;
+  for (const auto& source : sources) {
+    // One at a time: each is decoded as it would be alone, whatever its
+    // neighbours' lengths.
+    const data::Example example{source, {}, static_cast<int>(source.size())};
+    const auto decoded = models::decode(model, data::make_batch({example}), options);
+    out.push_back(describe(example, decoded.tokens[0],
+                           decoded.weights.defined() ? decoded.weights[0] : decoded.weights,
+                           vocabulary));
+  }
+  return out;
+}
+
 Counts& Counts::operator+=(const Counts& other) {
   examples += other.examples;
   exact += other.exact;

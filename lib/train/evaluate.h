@@ -15,6 +15,7 @@
 #include "config/settings.h"
 #include "data/batch.h"
 #include "data/task.h"
+#include "models/decoding.h"
 #include "models/model.h"
 #include "store/records.h"
 #include "train/metrics.h"
@@ -67,6 +68,13 @@ struct Evaluation {
   std::vector<store::SplitScores> splits;       // 'test' (all those lengths), 'dev' (corpus tasks)
   std::vector<store::DecodedExample> examples;  // a few, with their attention
 };
+
+// Decodes `sources` (symbol ids, no specials) under `options`, each with its
+// output and attention weights (none without attention): inputs of one's
+// own, for `attnlab decode`. Puts `model` in eval mode.
+std::vector<store::DecodedExample> decode_sources(
+    models::Seq2SeqModelImpl& model, const std::vector<std::vector<std::int64_t>>& sources,
+    const data::Vocabulary& vocabulary, const models::DecodeOptions& options);
 
 // Decodes the fixed test set of every length in settings.task.test_lengths
 // (lengths without examples are left out), and a corpus's whole dev split.

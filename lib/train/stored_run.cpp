@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "config/sha256.h"
 #include "train/benchmark.h"
 #include "train/environment.h"
 
@@ -48,6 +49,7 @@ store::NewRun new_run(const RunSpec& spec, const store::Environment& environment
   record.sweep_id = spec.sweep_id;
   record.config_hash = spec.config_hash;
   record.config_yaml = config::to_yaml(s);
+  record.config_json = config::to_json(s);
   record.overrides_json = store::json_strings(spec.overrides);
   record.seed = s.seed;
   record.task = s.task.name;
@@ -113,6 +115,7 @@ StoredRun::StoredRun(store::RunStore& store, RunSpec spec) : store_(store), spec
     id_ = store_.begin_run(record_);
     store_.set_params(id_, flatten_settings(spec_.settings));
   }
+  if (!spec_.settings.tags.empty()) store_.set_tags(id_, spec_.settings.tags);
   write_run_folder(spec_.runs_dir / id_, spec_);
 }
 
@@ -154,6 +157,20 @@ int restore(Trainer& trainer, const std::string& state, const std::filesystem::p
   }
 }
 
+// Writes the weights `trainer` evaluated as `file` (model.pt); returns
+// their digest. Failing for want of room, the run resumes from its last
+// checkpoint, as when a checkpoint cannot be written.
+std::string keep_weights(const Trainer& trainer, const std::filesystem::path& file) {
+  const std::string bytes = trainer.weights();
+  try {
+    base::write_file_atomically(file, bytes);
+  } catch (const std::exception& e) {
+    throw CheckpointNotWritten("could not write the weights (" + std::string(e.what()) +
+                               "); the run resumes from its last checkpoint once there is room");
+  }
+  return config::sha256_hex(bytes);
+}
+
 }  // namespace
 
 RunOutcome StoredRun::train(const RunEvents& events) {
@@ -187,6 +204,9 @@ RunOutcome StoredRun::train(const RunEvents& events) {
     const int resumed_step = resuming() ? restore(trainer, resume_state_, checkpoint) : -1;
     if (events.on_model) events.on_model(trainer.parameter_count(), trainer.engine(), resumed_step);
     outcome.result = trainer.run(callbacks);
+    if (spec_.settings.train.keep_weights) {
+      outcome.weights_sha256 = keep_weights(trainer, spec_.runs_dir / id_ / "model.pt");
+    }
   } catch (const std::exception& e) {
     outcome.status = ended_as(e);
     outcome.error = message_of(e);
@@ -210,8 +230,8 @@ RunOutcome StoredRun::train(const RunEvents& events) {
   store_.set_peak_memory(id_, peak_memory_bytes());
   outcome.status = store::RunStatus::kFinished;
   outcome.seconds = elapsed();
-  store_.finish_run(
-      id_, {r.evals, r.splits, r.examples, outcome.seconds, r.selected_step, r.trained_steps});
+  store_.finish_run(id_, {r.evals, r.splits, r.examples, outcome.seconds, r.selected_step,
+                          r.trained_steps, outcome.weights_sha256});
   std::error_code ignored;
   std::filesystem::remove(checkpoint, ignored);
   return outcome;

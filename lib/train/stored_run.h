@@ -49,6 +49,7 @@ struct RunOutcome {
   std::string error;                                     // why, when not finished
   TrainResult result;                                    // when finished
   double seconds = 0;                                    // this process's wall time on the run
+  std::string weights_sha256;  // of runs/RUN_ID/model.pt; "" when train.keep_weights is false
 
   bool finished() const { return status == store::RunStatus::kFinished; }
 };

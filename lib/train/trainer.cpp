@@ -18,6 +18,7 @@
 #include "train/evaluate.h"
 #include "train/fused_optimizer.h"
 #include "train/schedule.h"
+#include "train/trained_model.h"
 
 namespace attnlab::train {
 namespace {
@@ -164,10 +165,7 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
   check_names(settings_);
   torch::manual_seed(settings_.seed);
   if (!task_) task_ = data::make_task(settings_.task);
-  const int longest = std::max(settings_.task.train_lengths[1], settings_.task.test_lengths[1]);
-  model_ =
-      models::make_model(settings_, task_->vocabulary().size(), task_->max_source_tokens(longest),
-                         decode_length_limit(*task_, longest));
+  model_ = build_model(settings_, *task_);
   model_->to(device_);
   engine_ = choose_engine(settings_, device_.str());
   if (engine_ == "fused") {
@@ -185,7 +183,11 @@ Trainer::Trainer(const config::RunSettings& settings, const torch::Device& devic
 }
 
 std::string Trainer::identity() const {
-  return config::config_hash(settings_, "", task_->data_identity());
+  return model_identity(settings_, *task_);
+}
+
+std::string Trainer::weights() const {
+  return weights_bytes(*model_, identity());
 }
 
 std::int64_t Trainer::parameter_count() const {

@@ -89,6 +89,9 @@ class Trainer {
   // checkpoints: what `attnlab bench train` times.
   StepsMeasured train_steps(int first, int count);
 
+  // The weights file (train/trained_model.h) of the weights run() evaluated.
+  std::string weights() const;
+
   // Trainable parameters of the model.
   std::int64_t parameter_count() const;
   // The engine training the model: 'fused' or 'modules' (train.engine).

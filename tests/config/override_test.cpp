@@ -155,7 +155,7 @@ std::string error_of(const std::string& text) {
 
 TEST(Override, ErrorsPointAtTheProblem) {
   EXPECT_EQ(error_of("=3"),
-            "Error parsing override '=3'\n  =3\n  ^ expected a key, as in key=value");
+            "cannot parse override '=3'\n  =3\n  ^ expected a key, as in key=value");
   EXPECT_NE(error_of("train.lr").find("expected '=' and a value, as in train.lr=VALUE"),
             std::string::npos);
   const std::string unbalanced = error_of("a=[1,2");
@@ -169,7 +169,7 @@ TEST(Override, ErrorsPointAtTheProblem) {
   EXPECT_NE(error_of("a=range(1,5,0)").find("step must not be zero"), std::string::npos);
   EXPECT_NE(error_of("a=glob(*)").find("only known in a sweep"), std::string::npos);
   EXPECT_EQ(error_of("a=interval(0,1)")
-                .rfind("Error parsing override 'a=interval(0,1)'\n"
+                .rfind("cannot parse override 'a=interval(0,1)'\n"
                        "  a=interval(0,1)\n    ^ interval() describes",
                        0),
             0u);
@@ -184,7 +184,7 @@ TEST(Override, ErrorsPointAtTheProblem) {
   // its script.
   EXPECT_EQ(
       error_of("+\u043a\u043b\u044e\u0447=1"),
-      "Error parsing override '+\u043a\u043b\u044e\u0447=1'\n  +\u043a\u043b\u044e\u0447=1\n   ^ "
+      "cannot parse override '+\u043a\u043b\u044e\u0447=1'\n  +\u043a\u043b\u044e\u0447=1\n   ^ "
       "'\u043a' cannot appear in a key (letters, digits, _ - . / @)");
   EXPECT_NE(error_of("a=[\u00e9,2").find("\n        ^ unclosed '['"), std::string::npos)
       << error_of("a=[\u00e9,2");

@@ -76,12 +76,12 @@ TEST(Settings, TheTrainingProtocolIsCheckedAsAWhole) {
 }
 
 TEST(Settings, UnknownKeysAndBadValuesNameTheKeyAndWhereItWasSet) {
-  EXPECT_EQ(
-      error_of({"+train.stpes=3"}),
-      "override '+train.stpes=3': train.stpes: unknown key (did you mean 'steps'?); valid "
-      "keys in 'train': batch_size, checkpoint_every, clip_norm, deterministic, "
-      "dev_examples, engine, eval_every, log_every, lr, patience, precision, schedule, select, "
-      "steps, warmup_steps");
+  EXPECT_EQ(error_of({"+train.stpes=3"}),
+            "override '+train.stpes=3': train.stpes: unknown key (did you mean 'steps'?); valid "
+            "keys in 'train': batch_size, checkpoint_every, clip_norm, deterministic, "
+            "dev_examples, engine, eval_every, keep_weights, log_every, lr, patience, precision, "
+            "schedule, select, "
+            "steps, warmup_steps");
   EXPECT_EQ(error_of({"train.steps=many"}),
             "override 'train.steps=many': train.steps: expected an integer in [1, 100000000], "
             "got many");

@@ -40,9 +40,14 @@ struct PageCheck {
 // without starting the browser. Takes about two seconds.
 //
 // REQUIRES: `chromium` on PATH or at /usr/bin/chromium
-//           (scripts/install-deps.sh installs it).
+//           (scripts/install-deps.sh --test installs it; see chromium_missing).
 // Throws std::runtime_error if chromium cannot be found, cannot be run, or
 // gives no usable answer within two minutes.
 PageCheck check_page_in_chromium(const std::filesystem::path& page);
+
+// Empty when check_page_in_chromium can find chromium. Otherwise says that it
+// cannot and which Debian package brings it, for a test to skip with:
+//   if (const std::string why = chromium_missing(); !why.empty()) GTEST_SKIP() << why;
+std::string chromium_missing();
 
 }  // namespace attnlab::testing

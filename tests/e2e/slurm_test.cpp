@@ -1,8 +1,8 @@
 // `attnlab sweep --launcher slurm` against a real Slurm: the single-node
 // cluster of scripts/slurm-local.sh (Debian's slurmctld, slurmd and munged),
-// started once per test process. It needs root; without root every test is
-// skipped with a message. The tests share one cluster folder and port, so
-// ctest runs them one at a time (RESOURCE_LOCK).
+// started once per test process. It needs root and those packages; without
+// either every test is skipped with a message. The tests share one cluster
+// folder and port, so ctest runs them one at a time (RESOURCE_LOCK).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <string>
+#include <utility>
 
 #include "tests/e2e/shell.h"
 
@@ -26,9 +28,33 @@ const fs::path kScript = fs::path(ATTNLAB_SOURCE_DIR) / "scripts" / "slurm-local
 const fs::path kCluster = fs::temp_directory_path() / "attnlab-slurm-test";
 constexpr int kPort = 6917;
 
+// What scripts/slurm-local.sh runs, by the Debian package that installs it.
+// Empty when all are there, else a message naming what is missing.
+std::string missing_slurm() {
+  const std::pair<const char*, const char*> kPrograms[] = {{"/usr/sbin/slurmctld", "slurmctld"},
+                                                           {"/usr/sbin/slurmd", "slurmd"},
+                                                           {"/usr/bin/sbatch", "slurm-client"},
+                                                           {"/usr/sbin/munged", "munge"}};
+  std::string programs;
+  std::string packages;
+  int missing = 0;
+  for (const auto& [program, package] : kPrograms) {
+    if (::access(program, X_OK) == 0) continue;
+    programs += (missing ? ", " : "") + std::string(program);
+    packages += (missing ? " " : "") + std::string(package);
+    ++missing;
+  }
+  if (missing == 0) return "";
+  return "the Slurm tests need a local Slurm, and " + programs + (missing > 1 ? " are" : " is") +
+         " missing: install Debian's " + packages +
+         " (scripts/install-deps.sh --test, which make test runs, does)";
+}
+
 class Slurm : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    skip_ = missing_slurm();
+    if (!skip_.empty()) return;
     if (::geteuid() != 0) {
       skip_ = "the Slurm tests start slurmd, which needs root; run them as root (CI does)";
       return;

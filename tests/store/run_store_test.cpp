@@ -3,8 +3,17 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "store/driver_lease.h"
 #include "store/schema.h"
 
 namespace attnlab::store {
@@ -286,6 +295,150 @@ TEST_F(RunStoreTest, ReopeningDoesNotMigrateTwice) {
   Statement s = again.database().prepare("SELECT count(*) FROM sqlite_master WHERE name = 'runs'");
   s.step();
   EXPECT_EQ(s.column_int(0), 1);
+}
+
+TEST_F(RunStoreTest, ErrorsNameTheFileAndWhatSqliteSaidButNotTheSql) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  try {
+    store.database().prepare("SELECT nope FROM runs");
+    FAIL() << "expected a StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir_ / "r.db").string() + ": no such column: nope");
+  }
+}
+
+// Sets the sweep's recorded driver, as another process would have.
+void record_driver(RunStore& store, const std::string& sweep_id, const std::string& host,
+                   std::int64_t pid, const std::string& renewed_at) {
+  Statement s = store.database().prepare(
+      "UPDATE sweeps SET driver_host = ?2, driver_pid = ?3, driver_renewed_at = ?4 "
+      "WHERE sweep_id = ?1");
+  s.bind(1, sweep_id).bind(2, host).bind(3, pid).bind(4, renewed_at);
+  s.step();
+}
+
+std::string recorded_driver(RunStore& store, const std::string& sweep_id) {
+  Statement s = store.database().prepare(
+      "SELECT coalesce(driver_host || ' ' || driver_pid, 'none') FROM sweeps WHERE sweep_id = ?1");
+  s.bind(1, sweep_id);
+  s.step();
+  return s.column_text(0);
+}
+
+TEST_F(RunStoreTest, OneProcessHoldsASweepsDriverLeaseAndADeadOnesIsTakenOver) {
+  const auto file = dir_ / "r.db";
+  RunStore store(file, OpenMode::kReadWrite);
+  const std::string id = store.begin_sweep("s", "[]", {});
+  const std::string me = this_host() + " " + std::to_string(::getpid());
+  {
+    const DriverLease lease(file, id);
+    EXPECT_EQ(recorded_driver(store, id), me);
+    try {
+      const DriverLease second(file, id);
+      FAIL() << "a second lease was granted";
+    } catch (const DriverLeaseHeld& e) {
+      EXPECT_NE(
+          std::string(e.what()).find("sweep " + id + " is being run by another attnlab (pid " +
+                                     std::to_string(::getpid()) + " on " + this_host()),
+          std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(recorded_driver(store, id), "none");  // released
+
+  // Renewed just now on another host: its process cannot be seen, so it holds.
+  record_driver(store, id, "elsewhere", 1, utc_now());
+  EXPECT_THROW(DriverLease(file, id), DriverLeaseHeld);
+  // Nobody renewed it for longer than the lease: taken over.
+  record_driver(store, id, "elsewhere", 1, "2026-01-01T00:00:00Z");
+  { const DriverLease lease(file, id); }
+  // A driver of this host whose process is gone: taken over at once.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  record_driver(store, id, this_host(), child, utc_now());
+  {
+    const DriverLease lease(file, id);
+    EXPECT_EQ(recorded_driver(store, id), me);
+  }
+}
+
+TEST_F(RunStoreTest, ADriverLeaseIsRenewedWhileItIsHeld) {
+  const auto file = dir_ / "r.db";
+  RunStore store(file, OpenMode::kReadWrite);
+  const std::string id = store.begin_sweep("s", "[]", {});
+  const DriverLease lease(file, id, std::chrono::milliseconds(100));
+  Statement age_back = store.database().prepare(
+      "UPDATE sweeps SET driver_renewed_at = '2026-01-01T00:00:00Z' WHERE sweep_id = ?1");
+  age_back.bind(1, id);
+  age_back.step();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  Statement renewed =
+      store.database().prepare("SELECT driver_renewed_at FROM sweeps WHERE sweep_id = ?1");
+  renewed.bind(1, id);
+  ASSERT_TRUE(renewed.step());
+  EXPECT_NE(renewed.column_text(0), "2026-01-01T00:00:00Z");
+}
+
+TEST_F(RunStoreTest, OfDriversRacingForASweepExactlyOneGetsIt) {
+  const auto file = dir_ / "r.db";
+  std::string id;
+  {
+    RunStore store(file, OpenMode::kReadWrite);
+    id = store.begin_sweep("s", "[]", {});
+  }
+  std::vector<std::unique_ptr<DriverLease>> leases(6);
+  std::atomic<int> refused{0};
+  std::vector<std::thread> drivers;
+  for (auto& lease : leases) {
+    drivers.emplace_back([&] {
+      try {
+        lease = std::make_unique<DriverLease>(file, id);
+      } catch (const DriverLeaseHeld&) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& driver : drivers)
+    driver.join();
+  EXPECT_EQ(refused.load(), 5);
+  EXPECT_EQ(std::count_if(leases.begin(), leases.end(), [](const auto& l) { return l != nullptr; }),
+            1);
+}
+
+// docs/schema.md documents the live schema: every table and view under a
+// "### `name`" heading, every column of it as a "| `column` |" row, in order.
+TEST_F(RunStoreTest, TheSchemaDocumentDescribesEveryTableViewAndColumn) {
+  RunStore store(dir_ / "r.db", OpenMode::kReadWrite);
+  std::map<std::string, std::vector<std::string>> live;
+  Statement objects = store.database().prepare(
+      "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE "
+      "'sqlite_%' ORDER BY name");
+  while (objects.step()) {
+    const std::string name = objects.column_text(0);
+    Statement columns = store.database().prepare("SELECT name FROM pragma_table_info(?1)");
+    columns.bind(1, name);
+    while (columns.step())
+      live[name].push_back(columns.column_text(0));
+  }
+  const std::filesystem::path doc =
+      std::filesystem::path(ATTNLAB_TEST_DATA).parent_path().parent_path() / "docs" / "schema.md";
+  std::ifstream in(doc);
+  ASSERT_TRUE(in) << doc;
+  std::map<std::string, std::vector<std::string>> documented;
+  std::string current;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("### `", 0) == 0) {
+      current = line.substr(5, line.find('`', 5) - 5);
+      EXPECT_EQ(documented.count(current), 0u) << current << " is documented twice";
+      documented[current];
+    } else if (!current.empty() && line.rfind("| `", 0) == 0) {
+      documented[current].push_back(line.substr(3, line.find('`', 3) - 3));
+    } else if (line.rfind("## ", 0) == 0) {
+      current.clear();
+    }
+  }
+  EXPECT_EQ(documented, live);
 }
 
 // The names the database stores, each read back as the status it names.
