@@ -178,7 +178,7 @@ std::filesystem::path report_folder(store::RunStore& store, const std::string& s
 
 std::string experiment_text(const GlobalOptions& globals, const std::string& experiment) {
   if (experiment.empty()) return "";
-  const auto file = globals.experiment_dir() / (experiment + ".yaml");
+  const auto file = config::experiment_file(globals.experiment_dir(), experiment);
   std::string text;
   if (!base::read_file(file, &text)) throw UsageError("cannot read " + file.string());
   try {

@@ -1,17 +1,28 @@
-// `attnlab config`: print the composed, validated config; for a sweep, also
-// the jobs it expands to.
+// `attnlab config`: print the composed, validated config (every key, its
+// defaults included); for a sweep, also the jobs it expands to. --explain
+// KEY says what one key means and takes instead.
 #include <iostream>
 #include <memory>
 
 #include "base/text.h"
+#include "config/explain.h"
 #include "runner/common.h"
 
 namespace attnlab::runner {
 namespace {
 
-void print_config(const GlobalOptions& globals, const std::vector<std::string>& words) {
-  const Expansion expansion = expand_words(globals, words);
+struct ConfigOptions {
+  std::vector<std::string> words;  // [EXPERIMENT] OVERRIDE...
+  std::string explain;             // a key to explain instead
+};
+
+void print_config(const GlobalOptions& globals, const ConfigOptions& options) {
+  const Expansion expansion = expand_words(globals, options.words);
   const ComposedConfig first = compose_job(globals, expansion.experiment, expansion.jobs.front());
+  if (!options.explain.empty()) {
+    std::cout << config::explain_key(first.composed, options.explain);
+    return;
+  }
   experiment_text(globals, expansion.experiment);  // checks the experiment's claims
   std::cout << config::to_yaml(first.settings);
   if (!expansion.is_sweep) return;
@@ -25,18 +36,22 @@ void print_config(const GlobalOptions& globals, const std::vector<std::string>& 
 }  // namespace
 
 void add_config_command(CLI::App& app, GlobalOptions& globals) {
-  auto words = std::make_shared<std::vector<std::string>>();
+  auto options = std::make_shared<ConfigOptions>();
   CLI::App* cmd = app.add_subcommand(
       "config", "Print the composed config (and, for a sweep, one line per job).");
-  cmd->add_option("words", *words, "[EXPERIMENT] OVERRIDE...");
+  cmd->add_option("words", options->words, "[EXPERIMENT] OVERRIDE...");
+  cmd->add_option("--explain", options->explain,
+                  "say what KEY means, what it accepts, its default and its value here");
   cmd->footer(std::string("Examples:\n"
                           "  attnlab config\n"
                           "  attnlab config default\n"
                           "  attnlab config attention=general model.hidden_size=128\n"
                           "  attnlab config 'attention=glob(*,exclude=none)' "
-                          "'train.steps=range(1000,3001,1000)'\n\n") +
+                          "'train.steps=range(1000,3001,1000)'\n"
+                          "  attnlab config --explain train.lr\n"
+                          "  attnlab config --explain task.years task=dates\n\n") +
               kOverrideGrammar);
-  cmd->callback([&globals, words] { print_config(globals, *words); });
+  cmd->callback([&globals, options] { print_config(globals, *options); });
 }
 
 }  // namespace attnlab::runner

@@ -253,10 +253,11 @@ void sweep(const GlobalOptions& globals, SweepOptions options) {
   const auto launcher = make_launcher(globals, options, launcher_words, sweep, store);
   if (!sweep) {
     const Expansion expansion = expand_words(globals, options.words);
-    launch::NewSweep planned{expansion.experiment.empty() ? "sweep" : expansion.experiment,
-                             options.words,
-                             {},
-                             experiment_text(globals, expansion.experiment)};
+    launch::NewSweep planned{
+        expansion.experiment.empty() ? "sweep" : config::experiment_name(expansion.experiment),
+        options.words,
+        {},
+        experiment_text(globals, expansion.experiment)};
     planned.plan = plan_from_words(globals, expansion);
     if (options.dry_run) return print_plan(globals, planned.plan);
     store = open_results(globals);

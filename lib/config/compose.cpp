@@ -302,6 +302,23 @@ std::vector<std::string> group_options(const fs::path& config_dir, const std::st
   return options;
 }
 
+namespace {
+
+bool names_a_path(const std::string& experiment) {
+  return experiment.find('/') != std::string::npos ||
+         (experiment.size() > 5 && experiment.compare(experiment.size() - 5, 5, ".yaml") == 0);
+}
+
+}  // namespace
+
+fs::path experiment_file(const fs::path& experiment_dir, const std::string& experiment) {
+  return names_a_path(experiment) ? fs::path(experiment) : experiment_dir / (experiment + ".yaml");
+}
+
+std::string experiment_name(const std::string& experiment) {
+  return names_a_path(experiment) ? fs::path(experiment).stem().string() : experiment;
+}
+
 std::vector<std::string> experiment_names(const fs::path& experiment_dir) {
   std::vector<std::string> names;
   std::error_code ec;
@@ -480,7 +497,7 @@ std::vector<DefaultsEntry> primary_defaults(const fs::path& config_dir, YAML::No
 // `file` to where it is.
 YAML::Node read_experiment(const ComposeRequest& request, std::vector<DefaultsEntry>* defaults,
                            DefaultsChanges* changes, fs::path* file) {
-  *file = request.experiment_dir / (request.experiment + ".yaml");
+  *file = experiment_file(request.experiment_dir, request.experiment);
   if (!fs::is_regular_file(*file)) {
     const auto names = experiment_names(request.experiment_dir);
     throw ConfigError("no experiment '" + request.experiment + "' (no file " + file->string() +

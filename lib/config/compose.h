@@ -29,7 +29,7 @@ namespace attnlab::config {
 struct ComposeRequest {
   std::filesystem::path config_dir = "configs";  // holds config.yaml and the group folders
   std::filesystem::path experiment_dir = "experiments";
-  std::string experiment;           // experiment name; "" for none
+  std::string experiment;           // experiment name or path (experiment_file); "" for none
   std::vector<Override> overrides;  // applied last, in order; no sweeps
 };
 
@@ -56,6 +56,13 @@ std::vector<std::string> group_options(const std::filesystem::path& config_dir,
 
 // The experiments available: names of experiment_dir/*.yaml.
 std::vector<std::string> experiment_names(const std::filesystem::path& experiment_dir);
+
+// The file of experiment `experiment`: experiment_dir/NAME.yaml for a name,
+// or the path itself when it names a file (holds a '/' or ends in .yaml).
+std::filesystem::path experiment_file(const std::filesystem::path& experiment_dir,
+                                      const std::string& experiment);
+// Its name: the file's stem for a path, else itself.
+std::string experiment_name(const std::string& experiment);
 
 // Loads a YAML file; a syntax error becomes a ConfigError with file:line:column.
 YAML::Node load_yaml_file(const std::filesystem::path& file);

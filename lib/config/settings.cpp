@@ -58,10 +58,19 @@ bool printable_utf8(const std::string& s) {
   return true;
 }
 
+std::string number_text(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
 class Reader {
  public:
-  Reader(const Composed& composed, YAML::Node node, std::string path)
-      : composed_(composed), node_(std::move(node)), path_(std::move(path)) {
+  // With `docs`, each key read is noted there: what it accepts, its default
+  // and its value.
+  Reader(const Composed& composed, YAML::Node node, std::string path,
+         std::vector<KeyDoc>* docs = nullptr)
+      : composed_(composed), node_(std::move(node)), path_(std::move(path)), docs_(docs) {
     if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
       fail(path_, "expected a group of keys");
     }
@@ -69,6 +78,8 @@ class Reader {
 
   long long integer(const std::string& key, long long fallback, long long min, long long max) {
     const YAML::Node value = take(key);
+    note(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]",
+         std::to_string(fallback), value);
     if (!value.IsDefined()) return fallback;
     long long out = 0;
     if (!value.IsScalar() || value.Tag() == "!" || !parse_int(value.Scalar(), &out) || out < min ||
@@ -81,6 +92,8 @@ class Reader {
 
   double real(const std::string& key, double fallback, double min, double max) {
     const YAML::Node value = take(key);
+    note(key, "a number in [" + number_text(min) + ", " + number_text(max) + "]",
+         number_text(fallback), value);
     if (!value.IsDefined()) return fallback;
     double out = 0;
     if (!value.IsScalar() || value.Tag() == "!" || !parse_float(value.Scalar(), &out) ||
@@ -94,6 +107,7 @@ class Reader {
 
   std::string text(const std::string& key, const std::string& fallback) {
     const YAML::Node value = take(key);
+    note(key, "a name (printable text)", fallback, value);
     if (!value.IsDefined()) return fallback;
     if (!value.IsScalar() || value.Scalar().empty()) {
       fail(full(key), "expected a name, got " + render_value(value));
@@ -107,6 +121,7 @@ class Reader {
   // Like text(), but null (~) or missing gives "".
   std::string optional_text(const std::string& key) {
     const YAML::Node value = take(key);
+    note(key, "a name, or null for none", "null", value);
     if (!value.IsDefined() || value.IsNull()) return "";
     seen_.erase(key);
     return text(key, "");
@@ -114,6 +129,7 @@ class Reader {
 
   bool boolean(const std::string& key, bool fallback) {
     const YAML::Node value = take(key);
+    note(key, "true or false", fallback ? "true" : "false", value);
     if (!value.IsDefined()) return fallback;
     if (value.IsScalar() && value.Tag() != "!") {
       if (value.Scalar() == "true" || value.Scalar() == "True") return true;
@@ -125,6 +141,7 @@ class Reader {
   std::string choice(const std::string& key, const std::string& fallback,
                      const std::vector<std::string>& valid) {
     const YAML::Node value = take(key);
+    note(key, "one of: " + base::join(valid), fallback, value);
     if (!value.IsDefined()) return fallback;
     const std::string text = value.IsScalar() ? value.Scalar() : render_value(value);
     for (const auto& v : valid) {
@@ -144,6 +161,10 @@ class Reader {
   std::array<int, 2> range(const std::string& key, std::array<int, 2> fallback, int least, int most,
                            const std::string& what = "lengths") {
     const YAML::Node value = take(key);
+    note(key,
+         "[min, max] " + what + " with " + std::to_string(least) +
+             " <= min <= max <= " + std::to_string(most),
+         "[" + std::to_string(fallback[0]) + ", " + std::to_string(fallback[1]) + "]", value);
     if (!value.IsDefined()) return fallback;
     long long lo = 0, hi = 0;
     if (!value.IsSequence() || value.size() != 2 || !value[0].IsScalar() || !value[1].IsScalar() ||
@@ -163,6 +184,7 @@ class Reader {
   std::vector<std::string> text_list(const std::string& key,
                                      const std::vector<std::string>& fallback) {
     const YAML::Node value = take(key);
+    note(key, "a list of names", "[" + base::join(fallback) + "]", value);
     if (!value.IsDefined()) return fallback;
     std::vector<std::string> out;
     if (value.IsSequence()) {
@@ -180,6 +202,7 @@ class Reader {
   // Free-form labels: a group of KEY: VALUE, each value printable text.
   std::map<std::string, std::string> labels(const std::string& key) {
     const YAML::Node value = take(key);
+    note(key, "a group of KEY: VALUE labels", "{}", value);
     std::map<std::string, std::string> out;
     if (!value.IsDefined() || value.IsNull()) return out;
     if (!value.IsMap()) fail(full(key), "expected a group of KEY: VALUE labels");
@@ -194,7 +217,7 @@ class Reader {
     return out;
   }
 
-  Reader child(const std::string& key) { return Reader(composed_, take(key), full(key)); }
+  Reader child(const std::string& key) { return Reader(composed_, take(key), full(key), docs_); }
 
   // Fails on any key nobody asked for.
   void finish() const {
@@ -217,6 +240,17 @@ class Reader {
 
   std::string full(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
+  // Notes a key read, once, when docs are asked for.
+  void note(const std::string& key, const std::string& accepts, const std::string& fallback,
+            const YAML::Node& value) {
+    if (docs_ == nullptr) return;
+    const std::string name = full(key);
+    for (const auto& doc : *docs_)
+      if (doc.key == name) return;
+    docs_->push_back({name, accepts, fallback, value.IsDefined() ? render_value(value) : fallback,
+                      composed_.where(name)});
+  }
+
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     fail(base::KeyError(key, what));
   }
@@ -230,6 +264,7 @@ class Reader {
   const Composed& composed_;
   YAML::Node node_;
   std::string path_;
+  std::vector<KeyDoc>* docs_;
   std::set<std::string> seen_;
 };
 
@@ -505,8 +540,12 @@ void read_decode(Reader& decode, DecodeSettings* d) {
 }  // namespace
 
 RunSettings parse_settings(const Composed& composed) {
+  return parse_settings(composed, nullptr);
+}
+
+RunSettings parse_settings(const Composed& composed, std::vector<KeyDoc>* docs) {
   RunSettings s;
-  Reader root(composed, composed.root, "");
+  Reader root(composed, composed.root, "", docs);
   Reader task = root.child("task");
   read_task(task, &s.task);
   Reader model = root.child("model");

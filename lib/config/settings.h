@@ -152,6 +152,19 @@ struct RunSettings {
 // the full key path, where it was set, and what would be valid; unknown keys get a "did you mean".
 RunSettings parse_settings(const Composed& composed);
 
+// What a key accepts and holds, as parse_settings reads it.
+struct KeyDoc {
+  std::string key;       // "train.lr"
+  std::string accepts;   // "a number in [1e-12, 1e+30]", "one of: fp32, bf16", ...
+  std::string fallback;  // its value when no config sets it
+  std::string value;     // its value in this config
+  std::string where;     // the file and line that set it ("" for the default)
+};
+
+// parse_settings(), noting in `docs` every key it reads (those of the chosen
+// task, model and scorer), in reading order.
+RunSettings parse_settings(const Composed& composed, std::vector<KeyDoc>* docs);
+
 // Canonical JSON of the settings: sorted keys, typed values; the same settings
 // give the same text however they were written.
 std::string canonical_json(const RunSettings& settings);

@@ -157,18 +157,16 @@ int restore(Trainer& trainer, const std::string& state, const std::filesystem::p
   }
 }
 
-// Writes the weights `trainer` evaluated as `file` (model.pt); returns
-// their digest. Failing for want of room, the run resumes from its last
-// checkpoint, as when a checkpoint cannot be written.
-std::string keep_weights(const Trainer& trainer, const std::filesystem::path& file) {
-  const std::string bytes = trainer.weights();
+// Writes `bytes` as `file`, atomically. Failing for want of room, the run
+// is interrupted, and resumes from its last good checkpoint.
+void write_or_interrupt(const std::filesystem::path& file, const std::string& bytes,
+                        const std::string& what) {
   try {
     base::write_file_atomically(file, bytes);
   } catch (const std::exception& e) {
-    throw CheckpointNotWritten("could not write the weights (" + std::string(e.what()) +
+    throw CheckpointNotWritten("could not write " + what + " (" + e.what() +
                                "); the run resumes from its last checkpoint once there is room");
   }
-  return config::sha256_hex(bytes);
 }
 
 }  // namespace
@@ -187,13 +185,7 @@ RunOutcome StoredRun::train(const RunEvents& events) {
     if (events.on_metrics) events.on_metrics(points, elapsed());
   };
   callbacks.on_checkpoint = [&](int step, const std::string& state) {
-    try {
-      base::write_file_atomically(checkpoint, state);
-    } catch (const std::exception& e) {
-      throw CheckpointNotWritten("could not write the checkpoint of step " + std::to_string(step) +
-                                 " (" + e.what() +
-                                 "); the run resumes from its last checkpoint once there is room");
-    }
+    write_or_interrupt(checkpoint, state, "the checkpoint of step " + std::to_string(step));
     store_.set_checkpoint(id_, step);
   };
 
@@ -204,8 +196,10 @@ RunOutcome StoredRun::train(const RunEvents& events) {
     const int resumed_step = resuming() ? restore(trainer, resume_state_, checkpoint) : -1;
     if (events.on_model) events.on_model(trainer.parameter_count(), trainer.engine(), resumed_step);
     outcome.result = trainer.run(callbacks);
-    if (spec_.settings.train.keep_weights) {
-      outcome.weights_sha256 = keep_weights(trainer, spec_.runs_dir / id_ / "model.pt");
+    if (spec_.settings.train.keep_weights) {  // the weights evaluated, for attnlab decode
+      const std::string weights = trainer.weights();
+      write_or_interrupt(spec_.runs_dir / id_ / "model.pt", weights, "the weights");
+      outcome.weights_sha256 = config::sha256_hex(weights);
     }
   } catch (const std::exception& e) {
     outcome.status = ended_as(e);

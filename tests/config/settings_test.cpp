@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "config/errors.h"
+#include "config/explain.h"
 
 namespace attnlab::config {
 namespace {
@@ -249,6 +252,50 @@ TEST(Settings, PrecisionAndDeterminismChangeTheHashOnlyWhenSet) {
   EXPECT_EQ(hash({}), hash({"+train.precision=fp32", "+train.deterministic=false"}));
   EXPECT_NE(hash({}), hash({"+train.precision=bf16"}));
   EXPECT_NE(hash({}), hash({"+train.deterministic=true"}));
+}
+
+// Every key any shipped task, model or scorer reads has a meaning for
+// `attnlab config --explain`, and each explanation says what it accepts,
+// its default and its value, and where that was set.
+TEST(Explain, EveryKeyOfEveryShippedChoiceHasAMeaning) {
+  const auto shipped = kData.parent_path().parent_path() / "configs";
+  std::set<std::string> read;
+  for (const auto& overrides : std::vector<std::vector<std::string>>{
+           {"task=dates"},
+           {"task=numbers"},
+           {"task=tsv", "task.path=" + (kData / "corpora" / "pairs.tsv").string()},
+           {"task=g2p_cmudict"},
+           {"model=transformer", "attention=multihead"},
+           {"model=rnn", "attention=multihead", "+tags.note=x"}}) {
+    ComposeRequest request;
+    request.config_dir = shipped;
+    for (const auto& o : overrides)
+      request.overrides.push_back(parse_override(o));
+    std::vector<KeyDoc> docs;
+    parse_settings(compose(request), &docs);
+    for (const auto& doc : docs) {
+      EXPECT_EQ(key_meanings().count(doc.key), 1u) << doc.key << " has no meaning";
+      read.insert(doc.key);
+    }
+  }
+  for (const auto& [key, meaning] : key_meanings())
+    EXPECT_EQ(read.count(key), 1u) << key << " is explained but no shipped config reads it";
+
+  ComposeRequest request;
+  request.config_dir = shipped;
+  request.overrides.push_back(parse_override("train.lr=0.01"));
+  const Composed composed = compose(request);
+  EXPECT_EQ(explain_key(composed, "train.lr"),
+            "train.lr\n  Adam's learning rate (the schedule's peak)\n  accepts: a number in "
+            "[1e-12, 1e+30]\n  default: 0.001\n  value:   0.01  (override 'train.lr=0.01')\n");
+  EXPECT_THROW(explain_key(composed, "task.years"), ConfigError);  // the dates task's
+  try {
+    explain_key(composed, "train.stpes");
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("train.stpes: unknown key (did you mean 'train.steps'?)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

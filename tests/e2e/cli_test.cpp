@@ -697,6 +697,34 @@ TEST_F(Cli, LsAndShowFilterSortAndPrintTablesCsvAndJson) {
   EXPECT_EQ(attnlab("query --format csv 'SELECT count(*) AS n FROM runs'").output, "n\n2\n");
 }
 
+// config prints every key and explains one; an experiment is found by name
+// or by path, the same way on run, sweep and config.
+TEST_F(Cli, ConfigExplainsAKeyAndExperimentsComeByNameOrPath) {
+  Result r = attnlab("config");
+  EXPECT_TRUE(contains(r.output, "  precision: fp32\n  deterministic: false\n")) << r.output;
+  r = attnlab("config --explain train.lr train.lr=0.01");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "train.lr\n  Adam's learning rate (the schedule's peak)\n  accepts: a number in "
+            "[1e-12, 1e+30]\n  default: 0.001\n  value:   0.01  (override 'train.lr=0.01')\n");
+  r = attnlab("config --explain train.stpes");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "train.stpes: unknown key (did you mean 'train.steps'?)"))
+      << r.output;
+
+  fs::create_directories(dir_ / "mine");
+  fs::copy(kData / "experiments" / "short.yaml", dir_ / "mine" / "study.yaml");
+  const std::string by_name = attnlab("config short").output;
+  EXPECT_EQ(attnlab("config mine/study.yaml").output, by_name);
+  r = attnlab("sweep mine/study.yaml --dry-run");
+  EXPECT_EQ(r.output, attnlab("sweep short --dry-run").output);
+  r = attnlab("run --experiment mine/study.yaml train.steps=5 attention=dot");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = attnlab("config other/nothing.yaml");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "other/nothing.yaml")) << r.output;
+}
+
 TEST_F(Cli, TheTransformerAndEveryDecoderRunFromTheCommandLine) {
   Result r = attnlab("run model=transformer train.steps=10");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -844,11 +872,12 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
 }
 
 TEST_F(Cli, AKilledRunIsRecordedAsInterruptedAndExitsOne) {
-  // SIGTERM once training has started, then report the run's exit code.
+  // SIGTERM once training has started, then report the run's exit code
+  // (grep -s: the shell may not have created run.log yet).
   const Result killed =
       shell("\"$ATTNLAB\" --db results/t.db --config-dir '" + (kData / "configs").string() +
             "' run train.steps=100000000 train.log_every=10 > run.log 2>&1 & "
-            "pid=$!; until grep -q step run.log; do sleep 0.1; done; "
+            "pid=$!; until grep -qs step run.log; do sleep 0.1; done; "
             "kill -TERM $pid; wait $pid; echo exit=$?");
   const std::string text = read_file(dir_ / "run.log");
   EXPECT_EQ(killed.output, "exit=1\n") << text;
@@ -866,7 +895,7 @@ TEST_F(Cli, AKilledRunResumesFromItsCheckpointWithTheSameNumbers) {
   const Result killed = shell("\"$ATTNLAB\" --db results/t.db --config-dir '" +
                               (kData / "configs").string() + "'" + args +
                               " > run.log 2>&1 & pid=$!; "
-                              "until grep -q 'step    300' run.log; do sleep 0.05; done; "
+                              "until grep -qs 'step    300' run.log; do sleep 0.05; done; "
                               "kill -KILL $pid; wait $pid; echo exit=$?");
   EXPECT_TRUE(contains(killed.output, "exit=137")) << killed.output;
 
@@ -912,7 +941,7 @@ TEST_F(Cli, AKilledSweepResumesItsFrozenPlanExactly) {
   // kill -9 the driver while its first job trains; the job follows it.
   const Result killed = shell(sweep +
                               " > sweep.log 2>&1 & pid=$!; "
-                              "until grep -q 'step    600' sweep.log; do sleep 0.05; done; "
+                              "until grep -qs 'step    600' sweep.log; do sleep 0.05; done; "
                               "kill -KILL $pid; wait $pid; echo exit=$?; "
                               // The orphaned job records itself as interrupted.
                               "until \"$ATTNLAB\" --db results/t.db query --format csv "
@@ -1046,7 +1075,7 @@ TEST_F(Cli, AWorkerKilledInASweepIsInterruptedAndResumes) {
                             "+train.checkpoint_every=500";
   const Result killed = shell(sweep +
                               " > sweep.log 2>&1 & driver=$!; "
-                              "until grep -q 'step    600' sweep.log; do sleep 0.05; done; "
+                              "until grep -qs 'step    600' sweep.log; do sleep 0.05; done; "
                               "worker=$(\"$ATTNLAB\" --db results/t.db query --format csv "
                               "\"SELECT pid FROM runs WHERE status = 'running'\" | tail -1); "
                               "kill -KILL $worker; wait $driver; echo exit=$?; cat sweep.log");

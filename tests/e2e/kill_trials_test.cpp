@@ -1,10 +1,11 @@
 // kill -9 trials: a sweep's driver or one of its workers is killed at a
-// random moment, in some trials again while the sweep resumes, and the sweep
-// is resumed until it completes. Then every job has exactly one finished
-// run, with the numbers of a sweep nobody interrupted; nothing is left
-// running; and SQLite's integrity_check says ok. ATTNLAB_KILL_TRIALS sets
-// how many trials run (default 6); ATTNLAB_KILL_SEED replays the draws of a
-// failure, which names its seed.
+// random moment (the driver now and then by SIGTERM or SIGINT instead), in
+// some trials again while the sweep resumes, and the sweep is resumed until
+// it completes. Then every job has exactly one finished run, with the
+// numbers of a sweep nobody interrupted; nothing is left running; and
+// SQLite's integrity_check says ok. ATTNLAB_KILL_TRIALS sets how many trials
+// run (default 6); ATTNLAB_KILL_SEED replays the draws of a failure, which
+// names its seed.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -104,8 +105,10 @@ class KillTrials : public ::testing::Test {
     ADD_FAILURE() << "runs still recorded as running 120 s after their driver died";
   }
 
-  // Kills the driver, or (for `worker`) one of its running workers, at
-  // once; the driver is waited for either way. Returns what was killed.
+  // Kills one of the driver's running workers (for `worker`, when one runs)
+  // with SIGKILL, else the driver: with SIGKILL, or now and then with SIGTERM
+  // or SIGINT, which it must pass on to its workers. The driver is waited
+  // for either way. Returns what was killed.
   std::string kill_one(pid_t driver, bool worker, const std::string& db, std::mt19937& draw) {
     std::vector<std::string> pids;
     if (worker && fs::exists(dir_ / db)) {
@@ -114,13 +117,17 @@ class KillTrials : public ::testing::Test {
       for (size_t at = 0, end; (end = rows.find('\n', at)) != std::string::npos; at = end + 1)
         pids.push_back(rows.substr(at, end - at));
     }
-    std::string killed = "the driver";
+    std::string killed;
     if (pids.empty()) {
-      ::kill(driver, SIGKILL);
+      const int signal = std::vector<int>{SIGKILL, SIGKILL, SIGTERM, SIGINT}[draw() % 4];
+      ::kill(driver, signal);
+      killed = std::string("the driver by ") + (signal == SIGKILL   ? "SIGKILL"
+                                                : signal == SIGTERM ? "SIGTERM"
+                                                                    : "SIGINT");
     } else {
       const std::string pid = pids[draw() % pids.size()];
       ::kill(static_cast<pid_t>(std::stol(pid)), SIGKILL);
-      killed = "worker " + pid;
+      killed = "worker " + pid + " by SIGKILL";
     }
     int status = 0;
     ::waitpid(driver, &status, 0);
@@ -163,17 +170,15 @@ TEST_F(KillTrials, EveryJobRunsExactlyOnceWithTheNumbersOfAnUninterruptedSweep) 
     const bool twice = draw() % 2 == 0;  // again during the resume
     const double second = moment(draw);
     std::ostringstream trace;
-    trace << "ATTNLAB_KILL_SEED=" << seed << ", trial " << trial << ": kill -9 after " << first
-          << " s";
+    trace << "ATTNLAB_KILL_SEED=" << seed << ", trial " << trial << ": after " << first << " s";
 
     pid_t driver = start(db, kSweep, log);
     std::this_thread::sleep_for(std::chrono::duration<double>(first));
-    trace << " (" << kill_one(driver, worker, db, draw) << ")";
+    trace << ", " << kill_one(driver, worker, db, draw);
     if (twice) {
       driver = start(db, resume_command(db), log);
       std::this_thread::sleep_for(std::chrono::duration<double>(second));
-      trace << ", again " << second << " s into the resume (" << kill_one(driver, !worker, db, draw)
-            << ")";
+      trace << "; " << second << " s into the resume, " << kill_one(driver, !worker, db, draw);
     }
     std::cout << trace.str() << std::endl;
     SCOPED_TRACE(trace.str());
