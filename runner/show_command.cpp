@@ -75,25 +75,6 @@ Table rows_of(store::RunStore& store, const std::string& sql, const std::string&
   return read_table(s);
 }
 
-nlohmann::json json_of(const store::Value& v) {
-  if (std::holds_alternative<std::monostate>(v)) return nullptr;
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  return std::get<std::string>(v);
-}
-
-// Each row as an object of its columns.
-nlohmann::json objects(const Table& table) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& row : table.rows) {
-    nlohmann::json object = nlohmann::json::object();
-    for (size_t i = 0; i < row.size(); ++i)
-      object[table.columns[i]] = json_of(row[i]);
-    out.push_back(std::move(object));
-  }
-  return out;
-}
-
 // The scores per length, then per whole split, one row each.
 const char* const kScoresSql =
     "SELECT 'length' AS bucket, length AS value, n, token_accuracy, sequence_accuracy, "
@@ -104,7 +85,7 @@ const char* const kScoresSql =
 // The whole run as one JSON object: its row of the runs table, settings,
 // tags, scores and metrics.
 void print_json(store::RunStore& store, const std::string& run_id) {
-  nlohmann::json out = objects(rows_of(store, "SELECT * FROM runs WHERE run_id = ?1", run_id))[0];
+  nlohmann::json out = json_rows(rows_of(store, "SELECT * FROM runs WHERE run_id = ?1", run_id))[0];
   nlohmann::json settings = nlohmann::json::object(), tags = nlohmann::json::object();
   for (const auto& p : store.params(run_id))
     settings[p.key] = json_of(p.value);
@@ -112,8 +93,8 @@ void print_json(store::RunStore& store, const std::string& run_id) {
     tags[key] = value;
   out["settings"] = settings;
   out["tags"] = tags;
-  out["scores"] = objects(rows_of(store, kScoresSql, run_id));
-  out["metrics"] = objects(
+  out["scores"] = json_rows(rows_of(store, kScoresSql, run_id));
+  out["metrics"] = json_rows(
       rows_of(store, "SELECT step, name, value FROM metrics WHERE run_id = ?1 ORDER BY name, step",
               run_id));
   std::cout << out.dump(2) << "\n";

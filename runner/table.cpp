@@ -36,24 +36,7 @@ std::string csv_field(const std::string& s) {
 }
 
 void print_json(const Table& table) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& row : table.rows) {
-    nlohmann::json object = nlohmann::json::object();
-    for (size_t i = 0; i < table.columns.size(); ++i) {
-      std::visit(
-          [&](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::monostate>) {
-              object[table.columns[i]] = nullptr;
-            } else {
-              object[table.columns[i]] = v;
-            }
-          },
-          row[i]);
-    }
-    out.push_back(object);
-  }
-  std::cout << out.dump(2) << "\n";
+  std::cout << json_rows(table).dump(2) << "\n";
 }
 
 void print_csv(const Table& table) {
@@ -100,6 +83,24 @@ void print_text(const Table& table) {
 }
 
 }  // namespace
+
+nlohmann::json json_of(const store::Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return nullptr;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return std::get<std::string>(v);
+}
+
+nlohmann::json json_rows(const Table& table) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& row : table.rows) {
+    nlohmann::json object = nlohmann::json::object();
+    for (size_t i = 0; i < row.size(); ++i)
+      object[table.columns[i]] = json_of(row[i]);
+    out.push_back(std::move(object));
+  }
+  return out;
+}
 
 Table read_table(store::Statement& statement) {
   Table table;

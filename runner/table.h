@@ -4,6 +4,7 @@
 // double); the text table rounds to 6 significant digits for the eye.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<store::Value>> rows;
 };
+
+// A value as JSON (null, integer, number or string), and each row of a
+// table as an object of its columns.
+nlohmann::json json_of(const store::Value& value);
+nlohmann::json json_rows(const Table& table);
 
 // Steps `statement` to its end, collecting its columns and rows.
 Table read_table(store::Statement& statement);
