@@ -547,7 +547,10 @@ TEST_F(Cli, DiffShowsWhatDiffersAndEveryScoreSideBySide) {
   ASSERT_EQ(attnlab("run train.steps=30").exit_code, 0);
   ASSERT_EQ(attnlab("run attention=dot train.steps=30 threads=2").exit_code, 0);
   const std::string ids =
-      attnlab("query --format csv 'SELECT group_concat(run_id, \" \") AS ids FROM runs'").output;
+      attnlab(
+          "query --format csv 'SELECT group_concat(run_id, \" \") AS ids FROM (SELECT run_id "
+          "FROM runs ORDER BY rowid)'")
+          .output;
   const Result r = attnlab("diff " + ids.substr(4, ids.size() - 5));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output,
