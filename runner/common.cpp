@@ -2,6 +2,7 @@
 // expanding sweeps, and printing per-length tables.
 #include "runner/common.h"
 
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -52,6 +53,14 @@ std::filesystem::path GlobalOptions::experiment_dir() const {
 
 std::filesystem::path GlobalOptions::results_dir() const {
   return db.parent_path().empty() ? std::filesystem::path(".") : db.parent_path();
+}
+
+void GlobalOptions::place_database() {
+  if (!db_given) db = root / "results" / "attnlab.db";
+}
+
+std::filesystem::path GlobalOptions::reports_dir() const {
+  return db_given && root.empty() ? results_dir() / "reports" : root / "reports";
 }
 
 std::shared_ptr<const data::Task> task_of(const config::TaskSettings& task) {
@@ -170,10 +179,11 @@ Expansion expand_words(const GlobalOptions& globals, const std::vector<std::stri
   return out;
 }
 
-std::filesystem::path report_folder(store::RunStore& store, const std::string& sweep_id) {
+std::filesystem::path report_folder(const GlobalOptions& globals, store::RunStore& store,
+                                    const std::string& sweep_id) {
   const auto sweep = store.find_sweep(sweep_id);
   const bool named = sweep && !store.sweep_experiment(sweep_id).empty();
-  return std::filesystem::path("reports") / (named ? sweep->name : sweep_id);
+  return globals.reports_dir() / (named ? sweep->name : sweep_id);
 }
 
 std::string experiment_text(const GlobalOptions& globals, const std::string& experiment) {
@@ -196,8 +206,13 @@ namespace {
 void print_scores(const store::Scores& s) {
   std::cout << std::setw(6) << s.n << std::fixed << std::setprecision(1) << std::setw(11)
             << 100 * s.token_accuracy << "%" << std::setw(13) << 100 * s.sequence_accuracy << "%"
-            << std::setw(12) << 100 * s.error_rate << "%" << std::setw(8) << s.bleu
-            << std::setprecision(3) << std::setw(12) << s.perplexity;
+            << std::setw(12) << 100 * s.error_rate << "%" << std::setw(8);
+  if (std::isnan(s.bleu)) {
+    std::cout << "n/a";  // no reference 4-grams
+  } else {
+    std::cout << s.bleu;
+  }
+  std::cout << std::setprecision(3) << std::setw(12) << s.perplexity;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // overrides into validated settings.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <map>
@@ -24,15 +26,27 @@ constexpr int kExitUsage = 2;
 // The override grammar, for the --help of every command that takes overrides.
 extern const char* const kOverrideGrammar;
 
+// Where attnlab writes. Everything a study writes stays together: under the
+// output root (--root, default the current folder) as results/attnlab.db,
+// results/runs/RUN_ID/, results/sweeps/SWEEP_ID/ and reports/NAME/; with
+// --db PATH alone, in PATH's folder (runs/, sweeps/ and reports/ beside the
+// database).
 struct GlobalOptions {
   std::filesystem::path db = "results/attnlab.db";
+  std::filesystem::path root;  // --root; empty: the current folder
+  bool db_given = false;       // --db was on the command line
   std::filesystem::path config_dir = "configs";
   int verbosity = 0;  // -1 quiet, 0 normal, 1 verbose
 
+  // Sets the database from the root when --db was not given.
+  void place_database();
   // Experiments live beside the config folder: <config_dir>/../experiments.
   std::filesystem::path experiment_dir() const;
-  // Per-run folders live beside the database: <db folder>/runs/<run_id>.
+  // Per-run folders and sweep logs live beside the database:
+  // <db folder>/runs/<run_id>, <db folder>/sweeps/<sweep_id>.
   std::filesystem::path results_dir() const;
+  // Reports: <root>/reports, or <db folder>/reports with --db alone.
+  std::filesystem::path reports_dir() const;
 };
 
 // Bad usage or bad input: exit code 2.
@@ -105,21 +119,24 @@ std::string prepare_device(const config::RunSettings& settings);
 // line and key.
 std::string experiment_text(const GlobalOptions& globals, const std::string& experiment);
 
-// Where a sweep's report goes by default: reports/EXPERIMENT, or
-// reports/SWEEP_ID for a sweep without an experiment (so that two of them
-// never share a folder).
-std::filesystem::path report_folder(store::RunStore& store, const std::string& sweep_id);
+// Where a sweep's report goes by default: REPORTS/EXPERIMENT, or
+// REPORTS/SWEEP_ID for a sweep without an experiment (so that two of them
+// never share a folder), REPORTS being globals.reports_dir().
+std::filesystem::path report_folder(const GlobalOptions& globals, store::RunStore& store,
+                                    const std::string& sweep_id);
 
 // Draws the report of sweep `sweep_id` into `dir` and prints its summary,
-// its claims and where it is. Writes nothing when the sweep has no finished
-// run. Throws UsageError when the stored experiment does not
-// parse, RunFailed when gnuplot or the disk fails.
+// its claims and where it is; `report_keys` replace keys of the experiment's
+// report block (report::load_study). Writes nothing when the sweep has no
+// finished run. Throws UsageError when the stored experiment or
+// `report_keys` do not parse, RunFailed when gnuplot or the disk fails.
 struct PrintedReport {
   bool drawn = false;     // false: the sweep has no finished run, nothing was written
   int failed_claims = 0;  // claims whose intervals lie wholly on the wrong side
 };
 PrintedReport print_report(store::RunStore& store, const std::string& sweep_id,
-                           const std::filesystem::path& dir);
+                           const std::filesystem::path& dir,
+                           const YAML::Node& report_keys = YAML::Node());
 
 // Prints per-length accuracy, marking lengths outside [train_min, train_max].
 // Per-length scores, then the whole splits (error rate: edit distance over
@@ -161,5 +178,14 @@ void add_decode_command(CLI::App& app, GlobalOptions& globals);
 void add_diff_command(CLI::App& app, GlobalOptions& globals);
 void add_tag_command(CLI::App& app, GlobalOptions& globals);
 void add_rm_command(CLI::App& app, GlobalOptions& globals);
+void add_completion_command(CLI::App& app, GlobalOptions& globals);
+
+// What the completion scripts ask for: `attnlab __complete WORD...` prints
+// the completions of the last of `words` (the words typed after `attnlab`,
+// global options included, the last one the word being completed), one per
+// line, or ":files" for file names.
+constexpr char kCompleteCommand[] = "__complete";
+void print_completions(const CLI::App& app, const GlobalOptions& globals,
+                       const std::vector<std::string>& words);
 
 }  // namespace attnlab::runner

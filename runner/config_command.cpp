@@ -24,7 +24,7 @@ void print_config(const GlobalOptions& globals, const ConfigOptions& options) {
     return;
   }
   experiment_text(globals, expansion.experiment);  // checks the experiment's claims
-  std::cout << config::to_yaml(first.settings);
+  std::cout << config::with_meanings(config::to_yaml(first.settings));
   if (!expansion.is_sweep) return;
   std::cout << "# sweep: " << expansion.jobs.size() << " job(s); the config above is job #0\n";
   for (size_t i = 0; i < expansion.jobs.size(); ++i) {

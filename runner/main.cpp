@@ -13,21 +13,24 @@ namespace {
 
 using namespace attnlab::runner;
 
-// The first word that names no subcommand (after the global options), or "".
-std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+// The index in argv of the command (the first word after the global
+// options), or argc when there is none.
+int command_index(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word == "--db" || word == "--config-dir") {
+    if (word == "--db" || word == "--root" || word == "--config-dir") {
       ++i;  // its value
       continue;
     }
-    if (word.empty() || word[0] == '-') continue;
-    for (const CLI::App* sub : app.get_subcommands({})) {
-      if (sub->get_name() == word) return "";
-    }
-    return word;
+    if (!word.empty() && word[0] != '-') return i;
   }
-  return "";
+  return argc;
+}
+
+bool is_command(const CLI::App& app, const std::string& word) {
+  for (const CLI::App* sub : app.get_subcommands({}))
+    if (sub->get_name() == word) return true;
+  return false;
 }
 
 // Runs the parsed command; an exception becomes its message and exit code.
@@ -66,9 +69,20 @@ int main(int argc, char** argv) {
     return "error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
   });
   GlobalOptions globals;
-  app.add_option("--db", globals.db, "results database (SQLite)")
-      ->capture_default_str()
+  CLI::Option* db = app.add_option("--db", globals.db,
+                                   "results database (SQLite); its run folders, sweep logs and, "
+                                   "without --root, reports go beside it")
+                        ->capture_default_str()
+                        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--root", globals.root,
+                 "output root: ROOT/results/attnlab.db, ROOT/results/runs/, ROOT/results/sweeps/ "
+                 "and ROOT/reports/ (default: the current folder)")
+      ->envname("ATTNLAB_ROOT")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.parse_complete_callback([&globals, db] {
+    globals.db_given = db->count() > 0;
+    globals.place_database();
+  });
   app.add_option("--config-dir", globals.config_dir, "folder holding config.yaml and the groups")
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -76,13 +90,22 @@ int main(int argc, char** argv) {
       "-v,--verbose", [&](std::int64_t) { globals.verbosity = 1; }, "print more");
   app.add_flag_function(
       "-q,--quiet", [&](std::int64_t) { globals.verbosity = -1; }, "print only results and errors");
-  for (const auto add : {add_run_command, add_sweep_command, add_ls_command, add_show_command,
-                         add_query_command, add_report_command, add_reproduce_command,
-                         add_decode_command, add_diff_command, add_tag_command, add_rm_command,
-                         add_config_command, add_merge_command, add_bench_command}) {
+  for (const auto add :
+       {add_run_command, add_sweep_command, add_ls_command, add_show_command, add_query_command,
+        add_report_command, add_reproduce_command, add_decode_command, add_diff_command,
+        add_tag_command, add_rm_command, add_config_command, add_merge_command, add_bench_command,
+        add_completion_command}) {
     add(app, globals);
   }
-  if (const std::string word = unknown_command(app, argc, argv); !word.empty()) {
+  const int command = command_index(argc, argv);
+  if (command < argc && argv[command] == std::string(kCompleteCommand)) {
+    std::vector<std::string> words(argv + 1, argv + argc);
+    words.erase(words.begin() + (command - 1));
+    print_completions(app, globals, words);
+    return kExitOk;
+  }
+  if (command < argc && !is_command(app, argv[command])) {
+    const std::string word = argv[command];
     std::vector<std::string> names;
     for (const CLI::App* sub : app.get_subcommands({}))
       names.push_back(sub->get_name());

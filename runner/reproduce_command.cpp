@@ -45,7 +45,7 @@ void add_scores(const std::string& where, const store::Scores& s, Spread* spread
   (*spread)["token_accuracy@" + where].push_back(s.token_accuracy);
   (*spread)["sequence_accuracy@" + where].push_back(s.sequence_accuracy);
   (*spread)["error_rate@" + where].push_back(s.error_rate);
-  (*spread)["bleu@" + where].push_back(s.bleu);
+  if (!std::isnan(s.bleu)) (*spread)["bleu@" + where].push_back(s.bleu);
   (*spread)["perplexity@" + where].push_back(s.perplexity);
 }
 
@@ -79,7 +79,7 @@ std::string number(double x, int precision = 10) {
 void compare(const std::string& name, double stored, double again, const Spread* seeds,
              Tally* tally) {
   ++tally->compared;
-  if (stored == again) return;
+  if (stored == again || (std::isnan(stored) && std::isnan(again))) return;  // NaN: undefined
   ++tally->differing;
   std::cout << "  differs: " << std::left << std::setw(26) << name << std::right << std::setw(14)
             << number(stored) << " -> " << std::setw(14) << number(again) << "  ("

@@ -280,7 +280,8 @@ void sweep(const GlobalOptions& globals, SweepOptions options) {
     throw RunFailed(e.what());
   }
   if (!outcome.waited) return;
-  end_sweep(*sweep, outcome, print_report(*store, sweep->id(), report_folder(*store, sweep->id())));
+  end_sweep(*sweep, outcome,
+            print_report(*store, sweep->id(), report_folder(globals, *store, sweep->id())));
 }
 
 }  // namespace
@@ -309,30 +310,30 @@ void add_sweep_command(CLI::App& app, GlobalOptions& globals) {
   cmd->add_flag("--rerun-finished", options->rerun_finished,
                 "run jobs again even when a finished run has their config");
   cmd->footer(
-      std::string(
-          "Examples:\n"
-          "  attnlab sweep length_generalization         # the default study (make run)\n"
-          "  attnlab sweep luong_scores                  # any file in experiments/\n"
-          "  attnlab sweep attention=none,dot,general,additive train.steps=500\n"
-          "  attnlab sweep 'attention=glob(*,exclude=none)' "
-          "'model.hidden_size=range(32,129,32)' --dry-run\n"
-          "  attnlab sweep length_generalization seed=1,2,3 --jobs 2\n"
-          "  attnlab sweep --resume length_generalization-20261124T070043Z\n"
-          "  attnlab sweep seed=1,2,3 --launcher slurm launcher.time=00:30:00 "
-          "launcher.partition=cpu\n"
-          "  attnlab sweep length_generalization --launcher slurm --no-wait\n"
-          "Jobs are the Cartesian product of the swept keys in the order they first "
-          "appear,\nthe last varying fastest; the command line replaces an "
-          "experiment's sweep for a key.\nA job whose composed config already has a "
-          "finished run is skipped, so rerunning a\nsweep resumes it. The report goes "
-          "to reports/EXPERIMENT/ (reports/SWEEP_ID/ without one).\nWith --launcher slurm each "
-          "array task writes a shard database in\nresults/sweeps/SWEEP_ID/shards/; they "
-          "are merged into --db as tasks end\n(or with `attnlab merge`). Launcher "
-          "options: partition, time, cpus_per_task,\nmem_per_task, gpus, "
-          "array_parallelism, sbatch_flags, poll_seconds, job_name.\nExit codes: 0 all "
-          "jobs finished (or submitted, with --no-wait) and no claim of the\nexperiment "
-          "fails (inconclusive ones are reported, not failed), 1 a job failed or a\nclaim "
-          "fails, 2 bad config or usage.\n\n") +
+      std::string("Examples:\n"
+                  "  attnlab sweep length_generalization         # the default study (make run)\n"
+                  "  attnlab sweep luong_scores                  # any file in experiments/\n"
+                  "  attnlab sweep attention=none,dot,general,additive train.steps=500\n"
+                  "  attnlab sweep 'attention=glob(*,exclude=none)' "
+                  "'model.hidden_size=range(32,129,32)' --dry-run\n"
+                  "  attnlab sweep length_generalization seed=1,2,3 --jobs 2\n"
+                  "  attnlab sweep --resume length_generalization-20261124T070043Z\n"
+                  "  attnlab sweep seed=1,2,3 --launcher slurm launcher.time=00:30:00 "
+                  "launcher.partition=cpu\n"
+                  "  attnlab sweep length_generalization --launcher slurm --no-wait\n"
+                  "Jobs are the Cartesian product of the swept keys in the order they first "
+                  "appear,\nthe last varying fastest; the command line replaces an "
+                  "experiment's sweep for a key.\nA job whose composed config already has a "
+                  "finished run is skipped, so rerunning a\nsweep resumes it. The report goes "
+                  "to ROOT/reports/EXPERIMENT/ (ROOT/reports/SWEEP_ID/ without one;\nsee "
+                  "--root).\nWith --launcher slurm each "
+                  "array task writes a shard database in\nresults/sweeps/SWEEP_ID/shards/; they "
+                  "are merged into --db as tasks end\n(or with `attnlab merge`). Launcher "
+                  "options: partition, time, cpus_per_task,\nmem_per_task, gpus, "
+                  "array_parallelism, sbatch_flags, poll_seconds, job_name.\nExit codes: 0 all "
+                  "jobs finished (or submitted, with --no-wait) and no claim of the\nexperiment "
+                  "fails (inconclusive ones are reported, not failed), 1 a job failed or a\nclaim "
+                  "fails, 2 bad config or usage.\n\n") +
       kOverrideGrammar);
   cmd->callback([&globals, options] { sweep(globals, *options); });
 }

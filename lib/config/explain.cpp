@@ -1,5 +1,7 @@
 #include "config/explain.h"
 
+#include <algorithm>
+#include <sstream>
 #include <vector>
 
 #include "base/errors.h"
@@ -88,6 +90,43 @@ std::string explain_key(const Composed& composed, const std::string& key) {
   }
   throw ConfigError(key + ": unknown key" + base::did_you_mean(key, read) +
                     "; the keys of this config: " + base::join(read));
+}
+
+std::string with_meanings(const std::string& yaml) {
+  std::vector<std::string> lines, keys;
+  std::vector<std::pair<size_t, std::string>> parents;  // (indent, key) of the open maps
+  std::istringstream in(yaml);
+  for (std::string line; std::getline(in, line);) {
+    const size_t indent = line.find_first_not_of(' ');
+    const size_t colon = line.find(':');
+    std::string key;
+    if (indent != std::string::npos && colon != std::string::npos && line[indent] != '-' &&
+        line[indent] != '#') {
+      while (!parents.empty() && parents.back().first >= indent)
+        parents.pop_back();
+      for (const auto& parent : parents)
+        key += parent.second + ".";
+      key += line.substr(indent, colon - indent);
+      if (colon + 1 == line.size())
+        parents.emplace_back(indent, line.substr(indent, colon - indent));
+    }
+    lines.push_back(line);
+    keys.push_back(key);
+  }
+  size_t column = 0;
+  for (const auto& line : lines)
+    column = std::max(column, std::min<size_t>(line.size(), 36));
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    out += lines[i];
+    const auto meaning = key_meanings().find(keys[i]);
+    if (meaning != key_meanings().end()) {
+      out += std::string(column > lines[i].size() ? column - lines[i].size() + 2 : 2, ' ') + "# " +
+             meaning->second;
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace attnlab::config

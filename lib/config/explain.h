@@ -17,4 +17,8 @@ const std::map<std::string, std::string>& key_meanings();
 // choice reads it), or an unknown one (with the keys it reads).
 std::string explain_key(const Composed& composed, const std::string& key);
 
+// `yaml` (a config as to_yaml() prints it) with each key's meaning as a
+// comment at the end of its line, the comments aligned.
+std::string with_meanings(const std::string& yaml);
+
 }  // namespace attnlab::config

@@ -400,9 +400,11 @@ std::optional<Sample> run_sample(const RunResult& run, Metric metric,
   double weighted = 0;
   long long n = 0;
   bool complete = true;
-  // Perplexity is 0 where it was not measured (runs stored before it was).
+  // Perplexity is 0 where it was not measured (runs stored before it was);
+  // BLEU is NaN where it is undefined (no reference 4-grams).
   const auto measured = [metric](const store::Scores& s) {
-    return s.n > 0 && (metric != Metric::kPerplexity || s.perplexity > 0);
+    return s.n > 0 && (metric != Metric::kPerplexity || s.perplexity > 0) &&
+           (metric != Metric::kBleu || !std::isnan(s.bleu));
   };
   for (const auto& eval : run.evals) {
     if (!measured(eval) || !selected(run, lengths, eval.length)) continue;

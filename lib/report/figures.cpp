@@ -1,5 +1,5 @@
-// Each figure is one gnuplot script built from the study's numbers. Data go
-// inline as datablocks, so nothing but the figures is left in the folder.
+// Each figure is one gnuplot script built from the study's numbers, its data
+// as datablocks in a file beside it (plot.h).
 #include "report/figures.h"
 
 #include <algorithm>
@@ -88,6 +88,60 @@ std::string datablock(const std::string& name, const std::string& rows) {
   return "$" + name + " << EOD\n" + rows + "EOD\n";
 }
 
+// A figure of panels in a grid, with the legend in a strip of its own below
+// them so that it never covers data. Sizes in pixels.
+struct PanelLayout {
+  int across = 1, down = 1;
+  int slot_width = 900, slot_height = 560;  // a panel with the room for its labels
+  int left = 80, right = 24, top = 40, bottom = 64;
+  int key_columns = 1, key_height = 0;
+  int width() const { return across * slot_width; }
+  int height() const { return down * slot_height + key_height; }
+};
+
+// A legend: (plot style, title) of each entry.
+using KeyEntries = std::vector<std::pair<std::string, std::string>>;
+
+// Room for the legend `entries` in rows of as many as fit the width.
+void fit_key(PanelLayout* layout, const KeyEntries& entries) {
+  size_t longest = 1;
+  for (const auto& entry : entries)
+    longest = std::max(longest, entry.second.size());
+  const int width = static_cast<int>(longest) * 8 + 60;
+  layout->key_columns =
+      std::clamp(layout->width() / width, 1, std::max(1, static_cast<int>(entries.size())));
+  const int key_rows =
+      (static_cast<int>(entries.size()) + layout->key_columns - 1) / layout->key_columns;
+  layout->key_height = entries.empty() ? 0 : 20 * key_rows + 16;
+}
+
+// Places the next plot in panel p's slot (left to right, then down).
+std::string panel_margins(const PanelLayout& l, size_t p) {
+  const int x = static_cast<int>(p) % l.across * l.slot_width;
+  const int y = static_cast<int>(p) / l.across * l.slot_height;
+  const auto at_x = [&](int px) { return fixed(static_cast<double>(px) / l.width(), 5); };
+  const auto at_y = [&](int px) { return fixed(1 - static_cast<double>(px) / l.height(), 5); };
+  return "set lmargin at screen " + at_x(x + l.left) + "\nset rmargin at screen " +
+         at_x(x + l.slot_width - l.right) + "\nset tmargin at screen " + at_y(y + l.top) +
+         "\nset bmargin at screen " + at_y(y + l.slot_height - l.bottom) + "\n";
+}
+
+// The legend, drawn last as a plot of its own over the strip below the
+// panels.
+std::string key_strip(const PanelLayout& l, const KeyEntries& entries) {
+  if (entries.empty()) return "";
+  std::vector<std::string> elements;
+  for (const auto& [style, title] : entries)
+    elements.push_back("NaN with " + style + " title " + gnuplot_string(title));
+  return "set lmargin at screen 0.01\nset rmargin at screen 0.99\nset bmargin at screen 0\n"
+         "set tmargin at screen " +
+         fixed(static_cast<double>(l.key_height) / l.height(), 5) +
+         "\nunset border\nunset tics\nunset xlabel\nunset ylabel\nunset title\nunset object\n"
+         "unset label\nunset arrow\nunset grid\nunset logscale\nset xrange [0:1]\n"
+         "set yrange [0:1]\nset key center center horizontal Left reverse maxcols " +
+         std::to_string(l.key_columns) + " samplen 2.5 spacing 1.1\n" + plot_command(elements);
+}
+
 // Draws `plot` as the figure's files (its name is their stem) and returns
 // the figure.
 Figure drawn(const Plot& plot, const fs::path& dir, Figure figure) {
@@ -167,8 +221,21 @@ void accuracy_axes(std::ostringstream& cmd, const Study& study, int lo, int hi, 
       << " nomirror out\nset ytics 0,20,100 nomirror out\nset border 3\n"
       << "set grid ytics lc rgb '#e0e0e0' lw 1 dt 1\n"
       << "set xlabel " << gnuplot_string("input length (" + study.length_unit + ")") << "\n"
-      << "set ylabel 'exact match (%)'\nset tmargin " << (study.spec.facets.empty() ? 2.5 : 3.5)
-      << "\n";
+      << "set ylabel 'exact match (%)'\n";
+}
+
+// One panel (or up to three across, else two across), the legend below.
+PanelLayout accuracy_layout(size_t panels, bool titled, const KeyEntries& key) {
+  PanelLayout layout;
+  layout.across = panels <= 3 ? static_cast<int>(panels) : 2;
+  layout.down = (static_cast<int>(panels) + layout.across - 1) / layout.across;
+  if (panels > 1) {
+    layout.slot_width = 560;
+    layout.slot_height = 430;
+  }
+  if (titled) layout.top = 56;
+  fit_key(&layout, key);
+  return layout;
 }
 
 std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir) {
@@ -189,18 +256,20 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
   }
   if (lo > hi) return std::nullopt;
 
+  KeyEntries key;
+  for (size_t l = 0; l < lines.size(); ++l)
+    key.emplace_back("linespoints " + series_style(l) + " lw 2 ps 0.9", lines[l]);
+  const PanelLayout layout = accuracy_layout(panels.size(), !facet.empty(), key);
   Plot plot;
-  const size_t cols = panels.size() <= 3 ? panels.size() : 2;
-  const size_t rows = (panels.size() + cols - 1) / cols;
-  plot.width = cols == 1 ? 900 : static_cast<int>(560 * cols);
-  plot.height = rows == 1 ? 560 : static_cast<int>(430 * rows);
+  plot.width = layout.width();
+  plot.height = layout.height();
   const int span = hi - lo + 1;
-  const int step = std::max(1, static_cast<int>(std::ceil(span / (plot.width / cols / 40.0))));
+  const int step = std::max(1, static_cast<int>(std::ceil(span / (layout.slot_width / 40.0))));
   std::ostringstream cmd;
-  if (panels.size() > 1) cmd << "set multiplot layout " << rows << "," << cols << "\n";
+  cmd << "set multiplot\nunset key\n";
   accuracy_axes(cmd, study, lo, hi, step);
   for (size_t p = 0; p < panels.size(); ++p) {
-    cmd << "unset object\nunset label\nunset arrow\n";
+    cmd << "unset object\nunset label\nunset arrow\n" << panel_margins(layout, p);
     if (!facet.empty())
       cmd << "set title " << gnuplot_string(short_name(facet) + " = " + panels[p]) << "\n";
     AccuracyPanel panel{{}, keys, &lines};
@@ -211,14 +280,9 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
       trained.emplace(run->result.train_lengths[0], run->result.train_lengths[1]);
     }
     training_marks(cmd, trained, lo);
-    if (p == 0) {
-      cmd << "set key bottom left Left reverse opaque box lc rgb '#bbbbbb' samplen 2.5 "
-             "spacing 1.05\n";
-    } else {
-      cmd << "unset key\n";
-    }
     cmd << plot_command(accuracy_series(panel, p, &plot));
   }
+  cmd << key_strip(layout, key);
   plot.commands = cmd.str();
   return drawn(plot, dir,
                {"accuracy_by_length", "Exact match by input length",
@@ -252,35 +316,66 @@ std::vector<const StudyRun*> runs_with_weights(const Study& study) {
   return runs;
 }
 
-// One heatmap per panel (its title, its example), each over its own source
-// tokens.
-Plot alignment_plot(const AttentionPanels& panels) {
-  size_t most_rows = 1, most_columns = 1, longest_token = 1;
+// The geometry of attention panels, in pixels: every panel draws its cells
+// at one size over the same rows and columns (the most any panel has), so
+// panels compare at a glance, and each panel's slot leaves room for its
+// tick labels at a size that stays legible at any length.
+struct PanelGrid {
+  size_t rows = 1, columns = 1;  // of cells, the most over the panels
+  int cell = 0;                  // a cell's side
+  int font = 0;                  // the tick labels' size in points
+  int left = 0, top = 44, bottom = 0, right = 16;
+  size_t across = 1, down = 1;  // panels per row of the figure, rows of panels
+  int slot_width() const { return left + cell * static_cast<int>(columns) + right; }
+  int slot_height() const { return top + cell * static_cast<int>(rows) + bottom; }
+};
+
+PanelGrid panel_grid(const AttentionPanels& panels) {
+  PanelGrid g;
+  size_t longest_source = 1, longest_output = 1;
   for (const auto& [title, e] : panels) {
-    most_rows = std::max(most_rows, e->output_tokens.size());
-    most_columns = std::max(most_columns, e->source_tokens.size());
+    g.rows = std::max(g.rows, e->output_tokens.size());
+    g.columns = std::max(g.columns, e->source_tokens.size());
     for (const auto& t : e->source_tokens)
-      longest_token = std::max(longest_token, t.size());
+      longest_source = std::max(longest_source, t.size());
+    for (const auto& t : e->output_tokens)
+      longest_output = std::max(longest_output, t.size());
   }
-  const size_t cols = std::min<size_t>(panels.size(), 4);
-  const size_t rows = (panels.size() + cols - 1) / cols;
-  const int cell =
-      static_cast<int>(std::clamp<size_t>(360 / std::max(most_columns, most_rows), 10, 26));
+  g.cell = static_cast<int>(std::clamp<size_t>(480 / std::max(g.rows, g.columns), 16, 30));
+  g.font = std::clamp(g.cell / 2, 8, 11);
+  const int glyph = g.font * 96 / 72 * 6 / 10 + 1;  // a character's width
+  g.left = static_cast<int>(longest_output) * glyph + 24;
+  g.bottom = longest_source > 2 ? static_cast<int>(longest_source) * glyph + 20 : 28;
+  g.across = std::clamp<size_t>(1400 / g.slot_width(), 1, 4);
+  g.across = std::min(g.across, panels.size());
+  g.down = (panels.size() + g.across - 1) / g.across;
+  return g;
+}
+
+// One heatmap per panel (its title, its example), each over its own source
+// tokens, all of one size (PanelGrid).
+Plot alignment_plot(const AttentionPanels& panels) {
+  const PanelGrid g = panel_grid(panels);
   Plot plot;
-  plot.width = static_cast<int>(cols * (cell * std::max(most_columns, size_t{6}) + 110));
-  plot.height = static_cast<int>(rows * (cell * std::max(most_rows, size_t{6}) + 110 +
-                                         (longest_token > 2 ? 8 * longest_token : 0)));
+  plot.width = static_cast<int>(g.across) * g.slot_width();
+  plot.height = static_cast<int>(g.down) * g.slot_height();
+  const auto at_x = [&](int px) { return fixed(static_cast<double>(px) / plot.width, 5); };
+  const auto at_y = [&](int px) { return fixed(1 - static_cast<double>(px) / plot.height, 5); };
   std::ostringstream cmd;
-  cmd << "set multiplot layout " << rows << "," << cols << "\n"
-      << "set palette gray negative\nset cbrange [0:1]\nunset colorbox\nunset key\n"
-      << "set size ratio -1\nset tics scale 0 font ',9'\nset border lw 0.5\n";
+  cmd << "set multiplot\nset palette gray negative\nset cbrange [0:1]\nunset colorbox\n"
+      << "unset key\nset tics scale 0 font '," << g.font << "'\nset border lw 0.5\n"
+      << "set xrange [-0.5:" << g.columns - 0.5 << "]\nset yrange [" << g.rows - 0.5 << ":-0.5]\n";
   for (size_t p = 0; p < panels.size(); ++p) {
     const auto& [title, e] = panels[p];
     const size_t output = e->output_tokens.size();
     const size_t columns = e->source_tokens.size();
-    cmd << "set xtics " << tic_labels(e->source_tokens)
-        << (longest_token > 2 ? " rotate by 90 right" : "") << "\n"
-        << "set xrange [-0.5:" << columns - 0.5 << "]\n";
+    const int x = static_cast<int>(p % g.across) * g.slot_width() + g.left;
+    const int y = static_cast<int>(p / g.across) * g.slot_height() + g.top;
+    cmd << "set lmargin at screen " << at_x(x) << "\nset rmargin at screen "
+        << at_x(x + g.cell * static_cast<int>(g.columns)) << "\nset tmargin at screen " << at_y(y)
+        << "\nset bmargin at screen " << at_y(y + g.cell * static_cast<int>(g.rows)) << "\n"
+        << "set xtics " << tic_labels(e->source_tokens)
+        << (g.bottom > 28 ? " rotate by 90 right" : "") << "\n";
     std::string matrix;
     for (size_t r = 0; r < output; ++r) {
       for (size_t c = 0; c < columns; ++c)
@@ -290,9 +385,7 @@ Plot alignment_plot(const AttentionPanels& panels) {
     const std::string name = "a" + std::to_string(p);
     plot.data += datablock(name, matrix);
     cmd << "set title " << gnuplot_string(title) << "\nset ytics " << tic_labels(e->output_tokens)
-        << "\n"
-        << "set yrange [" << output - 0.5 << ":-0.5]\n"
-        << "plot $" << name << " matrix with image pixels\n";
+        << "\nplot $" << name << " matrix with image pixels\n";
   }
   plot.commands = cmd.str();
   return plot;
@@ -350,9 +443,12 @@ std::vector<Figure> alignments(const Study& study, const fs::path& dir) {
 // --- learning curves ---------------------------------------------------------
 
 // The training loss and dev exact match of every setting.
+// setting -> metric -> step -> values over seeds
+using CurveValues =
+    std::map<std::string, std::map<std::string, std::map<int, std::vector<double>>>>;
+
 struct Curves {
-  // setting -> metric -> step -> values over seeds
-  std::map<std::string, std::map<std::string, std::map<int, std::vector<double>>>> values;
+  CurveValues values;
   bool evaluated = false;  // some run has a dev curve
   bool on_test = false;    // runs stored before the dev split drew their curve on test examples
 };
@@ -376,47 +472,68 @@ Curves curves_of(const Study& study) {
   return curves;
 }
 
+// The plot elements of one metric's curves, a line per setting (the mean
+// over its seeds, times `scale`); their data go into `plot`.
+std::vector<std::string> curve_series(const Study& study, const CurveValues& curves,
+                                      const std::string& metric, double scale, Plot* plot) {
+  std::vector<std::string> parts;
+  for (size_t s = 0; s < study.settings.size(); ++s) {
+    const auto found = curves.find(study.settings[s]);
+    if (found == curves.end() || found->second.count(metric) == 0) continue;
+    std::string rows;
+    const auto& points = found->second.at(metric);
+    for (const auto& [step, values] : points) {
+      double sum = 0;
+      for (const double v : values)
+        sum += v;
+      rows += std::to_string(step) + " " + fixed(scale * sum / values.size(), 6) + "\n";
+    }
+    const std::string name = metric + std::to_string(s);
+    plot->data += datablock(name, rows);
+    // A mark on about every tenth point, so that a curve of few points shows.
+    parts.push_back("$" + name + " using 1:2 with linespoints " + series_style(s) +
+                    " lw 2 ps 0.8 pi " + std::to_string(std::max<size_t>(1, points.size() / 10)) +
+                    " title " + gnuplot_string(study.settings[s]));
+  }
+  return parts;
+}
+
 std::optional<Figure> learning_curves(const Study& study, const fs::path& dir) {
   const Curves found_curves = curves_of(study);
   const auto& curves = found_curves.values;
   const bool evaluated = found_curves.evaluated, on_test = found_curves.on_test;
   if (curves.empty()) return std::nullopt;
+  PanelLayout layout;
+  layout.across = evaluated ? 2 : 1;
+  layout.slot_width = evaluated ? 600 : 800;
+  layout.slot_height = 460;
+  KeyEntries key;
+  for (size_t s = 0; s < study.settings.size(); ++s) {
+    if (curves.count(study.settings[s]))
+      key.emplace_back("linespoints " + series_style(s) + " lw 2 ps 0.8", study.settings[s]);
+  }
+  fit_key(&layout, key);
   Plot plot;
-  plot.width = evaluated ? 1200 : 800;
-  plot.height = 480;
+  plot.width = layout.width();
+  plot.height = layout.height();
   std::ostringstream cmd;
-  if (evaluated) cmd << "set multiplot layout 1,2\n";
-  cmd << "set border 3\nset xtics nomirror out\nset ytics nomirror out\n"
+  cmd << "set multiplot\nset border 3\nset xtics nomirror out\nset ytics nomirror out\n"
       << "set grid ytics lc rgb '#e0e0e0' lw 1 dt 1\nset xlabel 'training step'\n"
       << "set xrange [0:*]\n";
   const auto panel = [&](const std::string& metric, double scale) {
-    std::vector<std::string> parts;
-    for (size_t s = 0; s < study.settings.size(); ++s) {
-      const auto found = curves.find(study.settings[s]);
-      if (found == curves.end() || found->second.count(metric) == 0) continue;
-      std::string rows;
-      for (const auto& [step, values] : found->second.at(metric)) {
-        double sum = 0;
-        for (const double v : values)
-          sum += v;
-        rows += std::to_string(step) + " " + fixed(scale * sum / values.size(), 6) + "\n";
-      }
-      const std::string name = metric + std::to_string(s);
-      plot.data += datablock(name, rows);
-      parts.push_back("$" + name + " using 1:2 with lines " + series_style(s) + " lw 2 title " +
-                      gnuplot_string(study.settings[s]));
-    }
-    cmd << plot_command(parts);
+    cmd << plot_command(curve_series(study, curves, metric, scale, &plot));
   };
-  cmd << "set title 'training loss'\nset logscale y\nset format y '%g'\n"
-      << "set ylabel 'cross-entropy per token (log scale)'\n"
-      << "set key bottom left Left reverse opaque box lc rgb '#bbbbbb' samplen 2.5\n";
+  cmd << panel_margins(layout, 0)
+      << "unset key\nset title 'training loss'\nset logscale y\nset format y '%g'\n"
+      << "set ylabel 'cross-entropy per token (log scale)'\n";
   panel(store::metric::kTrainLoss, 1);
   if (evaluated) {
-    cmd << "unset logscale y\nset title 'dev exact match'\nset yrange [-2:102]\n"
-        << "set ytics 0,20,100\nset ylabel 'exact match (%)'\nunset key\n";
+    cmd << panel_margins(layout, 1)
+        << "unset logscale y\nset title 'dev exact match'\nset yrange [-2:102]\n"
+        << "set ytics 0,20,100\nset ylabel 'exact match (%)'\n";
     panel(store::metric::kDevExact, 100);
   }
+  cmd << key_strip(layout, key);
   plot.commands = cmd.str();
   return drawn(
       plot, dir,
@@ -472,7 +589,7 @@ Figure draw_grid(const Grid& grid, const std::string& caption, const fs::path& d
       << "set yrange [" << grid.rows.size() - 0.5 << ":-0.5]\n"
       << "set xlabel " << gnuplot_string(grid.column_title) << "\nset ylabel "
       << gnuplot_string(grid.row_title) << "\n"
-      << "plot $g using 1:2:3 with image, $g using 1:2:4:5 with labels tc rgb variable font "
+      << "plot $g using 1:2:3 with image pixels, $g using 1:2:4:5 with labels tc rgb variable font "
          "',12'\n";
   plot.commands = cmd.str();
   return drawn(plot, dir,
@@ -607,7 +724,7 @@ std::optional<Figure> comparisons(const Study& study, const std::vector<Comparis
 void draw_attention(const AttentionPanels& panels, const fs::path& file) {
   std::string format = file.extension().string();
   if (!format.empty()) format.erase(0, 1);
-  render(alignment_plot(panels), fs::path(file).replace_extension(), {format});
+  render(alignment_plot(panels), fs::path(file).replace_extension(), {format}, Script::kRemove);
 }
 
 std::vector<Figure> draw_figures(const Study& study, const std::vector<Comparison>& pairs,

@@ -116,7 +116,7 @@ Table summary_table(const Study& study) {
       seconds.push_back(run.record.wall_seconds);
       if (const auto* test = split_of(run, "test")) {
         errors.push_back(test->error_rate);
-        bleus.push_back(test->bleu);
+        if (!std::isnan(test->bleu)) bleus.push_back(test->bleu);  // NaN: undefined
       }
     }
     const auto cell = [&](const std::map<std::string, SettingHeadline>& m, bool interval) {
@@ -127,7 +127,7 @@ Table summary_table(const Study& study) {
     t.rows.push_back({setting, std::to_string(finished) + "/" + std::to_string(runs),
                       cell(at_train, false), cell(at_headline, true), cell(at_beyond, false),
                       errors.empty() ? "-" : percent(mean(errors)),
-                      bleus.empty() ? "-" : fixed(mean(bleus), 1),
+                      bleus.empty() ? (errors.empty() ? "-" : "n/a") : fixed(mean(bleus), 1),
                       seconds.empty() ? "-" : fixed(mean(seconds), 0)});
   }
   return t;
@@ -316,8 +316,9 @@ void overview(const Study& study, Document* doc) {
                 ", with a 95 % Student-t interval over seeds, never narrower than the test "
                 "examples allow) and the "
                 "lengths beyond training (beyond); each the mean over seeds. runs: finished of "
-                "planned. error: edit distance over reference tokens and BLEU: sacreBLEU's "
-                "corpus BLEU, both over the whole test set. s/run: wall-clock seconds per run.");
+                "planned. error: edit distance over reference tokens and BLEU: corpus BLEU "
+                "(0-100, counted on the task's own tokens; n/a where no reference has four), "
+                "both over the whole test set. s/run: wall-clock seconds per run.");
   if (!study.claims.empty()) {
     heading(doc, "Claims");
     paragraph(doc, "What the experiment file expects, checked on the runs below: " +
@@ -462,7 +463,10 @@ std::string downloads(const Figure& f, bool html) {
     out += (out.empty() ? "" : " · ") +
            (html ? "<a href=\"" + file + "\">" + upper + "</a>" : "[" + upper + "](" + file + ")");
   }
-  return out;
+  const std::string script = f.name + ".gp", data = f.name + ".dat";
+  return out + " · " +
+         (html ? "<a href=\"" + script + "\">gnuplot script</a> (<a href=\"" + data + "\">data</a>)"
+               : "[gnuplot script](" + script + ") ([data](" + data + "))");
 }
 
 std::string to_html(const std::string& title, const Document& doc) {
@@ -580,7 +584,7 @@ namespace {
 bool report_file(const fs::path& file) {
   const std::string name = file.filename().string(), ext = file.extension().string();
   return name == "index.html" || name == "report.md" || ext == ".png" || ext == ".svg" ||
-         ext == ".pdf";
+         ext == ".pdf" || ext == ".gp" || ext == ".dat";
 }
 
 // Replaces folder `dir` (absent, or holding only report files) with

@@ -1,9 +1,9 @@
 // gnuplot's messages go to a log beside the figure, read back on failure.
 #include "report/plot.h"
 
-#include <signal.h>
+#include <unistd.h>
 
-#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -51,20 +51,38 @@ void clear_creation_date(const fs::path& pdf) {
   std::ofstream(pdf, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-// Runs `command` (a shell command line) with `script` on its standard input
-// and waits for it to end. gnuplot stops reading at its first error; the
-// rest of the script is then dropped (no SIGPIPE) and the error is read
-// from its log.
-void run_with_input(const std::string& command, const std::string& script) {
-  struct sigaction ignore = {};
-  struct sigaction previous = {};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &previous);
-  FILE* pipe = popen(command.c_str(), "w");
-  if (pipe) std::fwrite(script.data(), 1, script.size(), pipe);
-  const int status = pipe ? pclose(pipe) : -1;
-  sigaction(SIGPIPE, &previous, nullptr);
-  if (status == -1) throw std::runtime_error("could not run: " + command);
+// `text` single-quoted for /bin/sh.
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
+// The script `script` that draws `plot` in `formats` into files named
+// NAME.FORMAT in its own folder, its data loaded from `data` there.
+std::string script_text(const Plot& plot, const std::string& name, const std::string& script_name,
+                        const std::string& data, const std::vector<std::string>& formats) {
+  std::ostringstream script;
+  script << "# Draws " << name << " as";
+  for (const auto& format : formats)
+    script << " " << name << "." << format;
+  script << ": run `gnuplot " << script_name << "` in this folder.\n"
+         << "# Restyle it by editing what follows; its numbers are in " << data << ".\n"
+         << "set encoding utf8\nload " << gnuplot_string(data) << "\n";
+  for (const auto& format : formats) {
+    script << "\nreset\nset terminal " << terminal(format, plot) << "\n"
+           << "set output " << gnuplot_string(name + "." + format) << "\n"
+           << plot.commands << "\nunset multiplot\nset output\n";
+  }
+  return script.str();
 }
 
 }  // namespace
@@ -103,27 +121,37 @@ std::string series_style(size_t i) {
   return s.str();
 }
 
-void render(const Plot& plot, const fs::path& stem, const std::vector<std::string>& formats) {
+void render(const Plot& plot, const fs::path& stem, const std::vector<std::string>& formats,
+            Script keep) {
   const fs::path dir = stem.parent_path().empty() ? fs::path(".") : stem.parent_path();
+  const std::string name = stem.filename().string();
   fs::create_directories(dir);
-  const fs::path log = stem.string() + ".gnuplot.log";
+  // A script that is not kept gets a name of its own, so that it never
+  // replaces a file the user keeps beside the figure.
+  const std::string kept =
+      keep == Script::kKeep ? name : "." + name + "." + std::to_string(::getpid());
+  const fs::path script = dir / (kept + ".gp"), data = dir / (kept + ".dat");
+  const fs::path log = dir / ("." + name + "." + std::to_string(::getpid()) + ".gnuplot.log");
   std::vector<fs::path> outputs;
   for (const auto& format : formats) {
-    outputs.push_back(stem.string() + "." + format);
+    outputs.push_back(dir / (name + "." + format));
     fs::remove(outputs.back());
   }
-  std::ostringstream script;
-  script << "set encoding utf8\n" << plot.data;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    script << "reset\nset terminal " << terminal(formats[i], plot) << "\n"
-           << "set output " << gnuplot_string(outputs[i].string()) << "\n"
-           << plot.commands << "\nunset multiplot\nset output\n";
-  }
-  run_with_input("gnuplot 2> " + gnuplot_string(log.string()), script.str());
+  write_text(data, "# The data of " + name + ".gp, as gnuplot datablocks.\n" + plot.data);
+  write_text(script, script_text(plot, name, script.filename().string(), data.filename().string(),
+                                 formats));
+  const std::string command = "cd " + shell_quote(dir.string()) + " && gnuplot " +
+                              shell_quote(script.filename().string()) + " 2> " +
+                              shell_quote(log.filename().string());
+  if (std::system(command.c_str()) == -1) throw std::runtime_error("could not run: " + command);
   std::ifstream in(log);
   std::stringstream messages;
   messages << in.rdbuf();
   fs::remove(log);
+  if (keep == Script::kRemove) {
+    fs::remove(script);
+    fs::remove(data);
+  }
   for (const auto& file : outputs) {
     if (!fs::exists(file) || fs::file_size(file) == 0 || has_errors(messages.str())) {
       throw std::runtime_error("gnuplot could not draw " + file.string() +

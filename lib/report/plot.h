@@ -1,8 +1,10 @@
-// The one place that runs gnuplot (through gnuplot-iostream): a figure is a
-// gnuplot script, drawn once per format with the same data, so the PNG, the
-// SVG and the PDF show the same thing. Scripts hold no dates or paths, and
-// the PDF's creation date is fixed, so a figure redrawn from the same
-// numbers is the same SVG and PDF, byte for byte.
+// The one place that runs gnuplot (through a pipe to the gnuplot program): a
+// figure is a gnuplot script, drawn once per format with the same data, so
+// the PNG, the SVG and the PDF show the same thing. The script (NAME.gp) and
+// its data (NAME.dat) stay beside the figure, so that `gnuplot NAME.gp` in
+// that folder redraws it, restyled by whatever the user edited. Scripts hold
+// no dates or paths, and the PDF's creation date is fixed, so a figure
+// redrawn from the same numbers is the same SVG and PDF, byte for byte.
 #pragma once
 
 #include <filesystem>
@@ -21,11 +23,16 @@ struct Plot {
 // The formats every figure is drawn in: "png", "svg", "pdf".
 const std::vector<std::string>& figure_formats();
 
-// Draws `plot` as STEM.png, STEM.svg and STEM.pdf (or in `formats` only).
-// Throws std::runtime_error with gnuplot's own message when it fails or
-// writes nothing.
+// Whether render() leaves STEM.gp and STEM.dat beside the figure.
+enum class Script { kKeep, kRemove };
+
+// Writes `plot` as the script STEM.gp and its data STEM.dat, and draws it by
+// running `gnuplot STEM.gp` in STEM's folder: STEM.png, STEM.svg and
+// STEM.pdf (or the `formats` only). Throws std::runtime_error with
+// gnuplot's own message when it fails or writes nothing.
 void render(const Plot& plot, const std::filesystem::path& stem,
-            const std::vector<std::string>& formats = figure_formats());
+            const std::vector<std::string>& formats = figure_formats(),
+            Script script = Script::kKeep);
 
 // `text` as a gnuplot string literal (double-quoted, escaped).
 std::string gnuplot_string(const std::string& text);

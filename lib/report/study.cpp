@@ -201,23 +201,27 @@ StudyRun load_run(store::RunStore& store, const store::RunRecord& record,
   return run;
 }
 
+// Throws when no run has setting `key` (named at `path` in `file`).
+void check_setting(const std::string& file, const std::string& path, const std::string& key,
+                   const Study& study) {
+  std::set<std::string> known;
+  for (const auto& run : study.runs)
+    for (const auto& [name, value] : run.result.params)
+      known.insert(name);
+  if (known.count(key)) return;
+  throw std::invalid_argument(
+      file + ": " + path + ": no run has the setting '" + key + "'" +
+      base::did_you_mean(key, {known.begin(), known.end()}) + "; the swept settings: " +
+      (study.swept.empty() ? std::string("none") : base::join(study.swept)));
+}
+
 // The report's lines and facets: the ones the experiment names (checked
 // against the runs), else the first swept settings.
 void choose_lines_and_facets(const std::string& file, Study* study) {
   ReportSpec& spec = study->spec;
-  const auto& runs = study->runs;
-  for (const auto& key : spec.lines) {
-    if (std::none_of(runs.begin(), runs.end(),
-                     [&](const StudyRun& r) { return r.result.params.count(key) > 0; })) {
-      throw std::invalid_argument(file + ": report.lines: no run has the setting '" + key + "'");
-    }
-  }
-  if (!spec.facets.empty() && std::none_of(runs.begin(), runs.end(), [&](const StudyRun& r) {
-        return r.result.params.count(spec.facets) > 0;
-      })) {
-    throw std::invalid_argument(file + ": report.facets: no run has the setting '" + spec.facets +
-                                "'");
-  }
+  for (const auto& key : spec.lines)
+    check_setting(file, "report.lines", key, *study);
+  if (!spec.facets.empty()) check_setting(file, "report.facets", spec.facets, *study);
   if (spec.lines.empty() && !study->swept.empty()) {
     for (const auto& key : study->swept) {
       if (key != spec.facets) {
@@ -253,9 +257,23 @@ void label_settings(Study* study) {
   if (study->length_unit.empty()) study->length_unit = "tokens";
 }
 
+constexpr char kCommandLine[] = "the command line";
+
+// Replaces the keys of `spec` that `report` gives.
+void replace_report_keys(const YAML::Node& report, ReportSpec* spec) {
+  const ReportSpec given = parse_report_spec(report, kCommandLine);
+  if (report["lines"]) spec->lines = given.lines;
+  if (report["facets"]) {
+    spec->facets = given.facets;
+    spec->no_facets = given.no_facets;
+  }
+  if (report["headline"]) spec->headline = given.headline;
+  if (report["figures"]) spec->figures = given.figures;
+}
+
 }  // namespace
 
-Study load_study(store::RunStore& store, const std::string& sweep_id) {
+Study load_study(store::RunStore& store, const std::string& sweep_id, const YAML::Node& report) {
   Study study;
   const auto sweep = store.find_sweep(sweep_id);
   if (!sweep) throw std::invalid_argument("no sweep " + sweep_id);
@@ -266,6 +284,8 @@ Study load_study(store::RunStore& store, const std::string& sweep_id) {
   YAML::Node experiment;
   if (!study.experiment_yaml.empty()) experiment = YAML::Load(study.experiment_yaml);
   if (experiment.IsMap()) study.spec = parse_report_spec(experiment["report"], file);
+  const bool restyled = report.IsMap() && report.size() > 0;
+  if (restyled) replace_report_keys(report, &study.spec);
 
   std::vector<RunResult> finished;
   for (const auto& record : store.sweep_runs(sweep->sweep_id)) {
@@ -278,7 +298,7 @@ Study load_study(store::RunStore& store, const std::string& sweep_id) {
   for (const auto& key : overridden_settings(study.runs)) {
     if (key != "seed" && varies(study.runs, key)) study.swept.push_back(key);
   }
-  choose_lines_and_facets(file, &study);
+  choose_lines_and_facets(restyled ? kCommandLine : file, &study);
   label_settings(&study);
   const auto claims =
       experiment.IsMap() ? parse_claims(experiment["claims"], file) : std::vector<Claim>{};

@@ -75,9 +75,13 @@ struct Study {
   std::vector<ClaimOutcome> claims;
 };
 
-// Reads sweep `sweep_id`. Throws std::invalid_argument when its stored
-// experiment's claims or report block do not parse.
-Study load_study(store::RunStore& store, const std::string& sweep_id);
+// Reads sweep `sweep_id`. `report` (a map with any of the keys of an
+// experiment's `report:` block, as `attnlab report --lines ...` gives them)
+// replaces those keys of the stored experiment's block. Throws
+// std::invalid_argument when the stored claims or report block, or `report`,
+// do not parse or name a setting no run has.
+Study load_study(store::RunStore& store, const std::string& sweep_id,
+                 const YAML::Node& report = YAML::Node());
 
 // "attention.name" -> "attention", "model.hidden_size" -> "hidden_size".
 std::string short_name(const std::string& key);

@@ -101,7 +101,8 @@ struct Scores {
   double token_accuracy = 0;     // reference tokens predicted right, in [0, 1]
   double sequence_accuracy = 0;  // exact match, in [0, 1]
   double error_rate = 0;         // edit distance / reference tokens (PER, WER or CER)
-  double bleu = 0;               // corpus BLEU (sacreBLEU's default), in [0, 100]
+  double bleu =
+      0;  // corpus BLEU on the task's tokens, in [0, 100]; NaN: undefined (train/metrics.h)
   // exp of the mean teacher-forced cross-entropy per reference token (<eos>
   // included); 0 when not measured (runs stored before schema 8).
   double perplexity = 0;

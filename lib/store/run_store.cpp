@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "store/schema.h"
@@ -715,7 +716,9 @@ Scores read_scores(const Statement& s, int first) {
   out.token_accuracy = s.column_double(first + 1);
   out.sequence_accuracy = s.column_double(first + 2);
   out.error_rate = s.column_double(first + 3);
-  out.bleu = s.column_double(first + 4);
+  const Value bleu = s.column(first + 4);  // NULL: undefined (no 4-grams), or not measured
+  out.bleu = std::holds_alternative<std::monostate>(bleu) ? std::numeric_limits<double>::quiet_NaN()
+                                                          : s.column_double(first + 4);
   out.perplexity = s.column_double(first + 5);
   return out;
 }
@@ -725,7 +728,7 @@ Scores read_scores(const Statement& s, int first) {
 std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
   Statement s = db_.prepare(
       "SELECT length, n, token_accuracy, sequence_accuracy, coalesce(error_rate, 0), "
-      "coalesce(bleu, 0), coalesce(perplexity, 0), coalesce(outcomes, '') FROM evals "
+      "bleu, coalesce(perplexity, 0), coalesce(outcomes, '') FROM evals "
       "WHERE run_id = ?1 ORDER BY length");
   s.bind(1, run_id);
   std::vector<LengthEval> out;

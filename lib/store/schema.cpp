@@ -325,6 +325,28 @@ CREATE TABLE tags (
   PRIMARY KEY (run_id, key)
 );
 )sql",
+      // 13: BLEU is undefined (NULL) where no reference has four tokens, and
+      // is counted on the task's own tokens. SQLite cannot drop a NOT NULL,
+      // so scores is rebuilt; the scores stored before keep their values.
+      R"sql(
+CREATE TABLE scores_v13 (
+  run_id            TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  split             TEXT NOT NULL CHECK (split IN ('test', 'dev')),
+  n                 INTEGER NOT NULL,
+  token_accuracy    REAL NOT NULL CHECK (token_accuracy BETWEEN 0 AND 1),
+  sequence_accuracy REAL NOT NULL CHECK (sequence_accuracy BETWEEN 0 AND 1),
+  error_rate        REAL NOT NULL CHECK (error_rate >= 0),
+  bleu              REAL CHECK (bleu BETWEEN 0 AND 100),  -- NULL: undefined, no 4-grams
+  perplexity        REAL,
+  PRIMARY KEY (run_id, split)
+);
+INSERT INTO scores_v13 (run_id, split, n, token_accuracy, sequence_accuracy, error_rate, bleu,
+                        perplexity)
+  SELECT run_id, split, n, token_accuracy, sequence_accuracy, error_rate, bleu, perplexity
+  FROM scores;
+DROP TABLE scores;
+ALTER TABLE scores_v13 RENAME TO scores;
+)sql",
   };
   return kMigrations;
 }

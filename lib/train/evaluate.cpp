@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "models/decoding.h"
@@ -62,7 +63,7 @@ Decoding decode_all(models::Seq2SeqModelImpl& model, const std::vector<data::Exa
     const data::Batch batch = data::make_batch(part);
     const auto on_device = data::to_device(batch, device);
     const auto decoded = models::decode(model, on_device, options);
-    Counts counts = count(decoded.tokens, batch, part, task.vocabulary());
+    Counts counts = count(decoded.tokens, batch, part);
     const auto logits = model.forward(on_device);  // [B, T, V], teacher-forced
     counts.cross_entropy = torch::nn::functional::cross_entropy(
                                logits.reshape({-1, logits.size(2)}).to(torch::kFloat64),
@@ -127,7 +128,8 @@ store::Scores Counts::scores() const {
   s.sequence_accuracy = ratio(exact, examples);
   s.error_rate = ratio(edits, reference_tokens);
   // exp(mean of logs) of 100 % precisions can round to a hair above 100.
-  s.bleu = std::clamp(corpus_bleu(bleu), 0.0, 100.0);
+  s.bleu = bleu_defined(bleu) ? std::clamp(corpus_bleu(bleu), 0.0, 100.0)
+                              : std::numeric_limits<double>::quiet_NaN();
   s.perplexity = tokens > 0 ? std::exp(cross_entropy / static_cast<double>(tokens)) : 0;
   return s;
 }
@@ -158,7 +160,7 @@ Counts count_correct(const torch::Tensor& predictions, const data::Batch& batch)
 }
 
 Counts count(const torch::Tensor& predictions, const data::Batch& batch,
-             const std::vector<data::Example>& examples, const data::Vocabulary& vocabulary) {
+             const std::vector<data::Example>& examples) {
   Counts counts = count_correct(predictions, batch);
   const auto predicted = predictions.to(torch::kCPU).contiguous();
   for (size_t i = 0; i < examples.size(); ++i) {
@@ -166,7 +168,7 @@ Counts count(const torch::Tensor& predictions, const data::Batch& batch,
     const auto& reference = examples[i].target;
     counts.edits += edit_distance(hypothesis, reference);
     counts.reference_tokens += static_cast<std::int64_t>(reference.size());
-    counts.bleu += bleu_stats(vocabulary.render(hypothesis), vocabulary.render(reference));
+    counts.bleu += bleu_stats(hypothesis, reference);
   }
   return counts;
 }

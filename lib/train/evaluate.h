@@ -43,9 +43,9 @@ struct Counts {
 Counts count_correct(const torch::Tensor& predictions, const data::Batch& batch);
 
 // All counts of `predictions` for `examples` (the batch's examples, in order);
-// BLEU compares the texts the vocabulary renders.
+// BLEU counts n-grams of the task's own tokens (train/metrics.h).
 Counts count(const torch::Tensor& predictions, const data::Batch& batch,
-             const std::vector<data::Example>& examples, const data::Vocabulary& vocabulary);
+             const std::vector<data::Example>& examples);
 
 // The longest output decoding produces for examples of `length` or shorter,
 // <eos> included: room for twice the longest target, so that a wrong, longer

@@ -256,18 +256,21 @@ BleuStats& BleuStats::operator+=(const BleuStats& other) {
   }
   hypothesis_length += other.hypothesis_length;
   reference_length += other.reference_length;
+  reference_4grams += other.reference_4grams;
   return *this;
 }
 
-BleuStats bleu_stats(const std::string& hypothesis, const std::string& reference) {
-  const auto hypothesis_tokens = split(tokenize_13a(rstrip(hypothesis)));
-  const auto reference_tokens = split(tokenize_13a(rstrip(reference)));
+namespace {
+
+BleuStats token_stats(const std::vector<std::string>& hypothesis_tokens,
+                      const std::vector<std::string>& reference_tokens) {
   const NgramCounts hypothesis_ngrams = count_ngrams(hypothesis_tokens);
   const NgramCounts reference_ngrams = count_ngrams(reference_tokens);
 
   BleuStats stats;
   stats.hypothesis_length = static_cast<std::int64_t>(hypothesis_tokens.size());
   stats.reference_length = static_cast<std::int64_t>(reference_tokens.size());
+  stats.reference_4grams = std::max<std::int64_t>(0, stats.reference_length - (kMaxOrder - 1));
   for (size_t n = 0; n < kMaxOrder; ++n) {
     for (const auto& [ngram, count] : hypothesis_ngrams[n]) {
       stats.totals[n] += count;
@@ -276,6 +279,30 @@ BleuStats bleu_stats(const std::string& hypothesis, const std::string& reference
     }
   }
   return stats;
+}
+
+std::vector<std::string> id_tokens(const std::vector<std::int64_t>& ids) {
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (const auto id : ids)
+    tokens.push_back(std::to_string(id));
+  return tokens;
+}
+
+}  // namespace
+
+BleuStats bleu_stats(const std::string& hypothesis, const std::string& reference) {
+  return token_stats(split(tokenize_13a(rstrip(hypothesis))),
+                     split(tokenize_13a(rstrip(reference))));
+}
+
+BleuStats bleu_stats(const std::vector<std::int64_t>& hypothesis,
+                     const std::vector<std::int64_t>& reference) {
+  return token_stats(id_tokens(hypothesis), id_tokens(reference));
+}
+
+bool bleu_defined(const BleuStats& stats) {
+  return stats.reference_4grams > 0;
 }
 
 double corpus_bleu(const BleuStats& stats) {

@@ -46,6 +46,7 @@ struct BleuStats {
   std::array<std::int64_t, 4> totals{};
   std::int64_t hypothesis_length = 0;  // hypothesis tokens
   std::int64_t reference_length = 0;   // reference tokens
+  std::int64_t reference_4grams = 0;   // 4-grams in the references
 
   BleuStats& operator+=(const BleuStats& other);
 };
@@ -57,6 +58,18 @@ struct BleuStats {
 // sacreBLEU refuses an empty reference; here it counts as zero tokens, the
 // same as a reference of only spaces, which sacreBLEU accepts.
 BleuStats bleu_stats(const std::string& hypothesis, const std::string& reference);
+
+// The statistics of one segment of a task's own tokens (ids, <eos> and
+// after excluded): each id is one token, so character-level and
+// symbol-level tasks are scored on their symbols, not on words made of them.
+BleuStats bleu_stats(const std::vector<std::int64_t>& hypothesis,
+                     const std::vector<std::int64_t>& reference);
+
+// Whether BLEU means anything for these statistics: some reference holds a
+// 4-gram. Without one (every reference shorter than 4 tokens) the 4-gram
+// precision has nothing to count and BLEU is 0 whatever was decoded; it is
+// reported as undefined ("n/a", NULL in the database) instead.
+bool bleu_defined(const BleuStats& stats);
 
 // BLEU in [0, 100] from summed statistics, as sacreBLEU's BLEU.compute_bleu
 // with smooth_method 'exp' and effective_order off:

@@ -149,6 +149,45 @@ std::string harness_html(const std::string& page_url) {
 (function () {
   var out = document.getElementById('attnlab-result');
   function enc(s) { try { return encodeURIComponent(s); } catch (e) { return 'unencodable'; } }
+  // Rows of the image, drawn at the size the page shows it, that hold a
+  // smooth ramp (browser.h); -1 when the canvas cannot be read.
+  function smoothRows(img) {
+    var w = Math.max(1, Math.round(img.getBoundingClientRect().width));
+    var h = Math.max(1, Math.round(img.getBoundingClientRect().height));
+    var canvas = document.createElement('canvas');
+    canvas.width = w;
+    canvas.height = h;
+    var ctx = canvas.getContext('2d');
+    var px;
+    try {
+      ctx.drawImage(img, 0, 0, w, h);
+      px = ctx.getImageData(0, 0, w, h).data;
+    } catch (e) {
+      return -1;
+    }
+    var L = 40, rows = 0;
+    for (var y = 0; y < h; y++) {
+      var found = false;
+      for (var x = 0; x + L < w && !found; x++) {
+        var sign = [0, 0, 0], total = [0, 0, 0], ok = true;
+        for (var k = 0; k < L && ok; k++) {
+          var a = 4 * (y * w + x + k), b = a + 4;
+          for (var c = 0; c < 3; c++) {
+            var d = px[b + c] - px[a + c];
+            if (Math.abs(d) > 3 || (d !== 0 && sign[c] !== 0 && (d > 0) !== (sign[c] > 0))) {
+              ok = false;
+              break;
+            }
+            if (d !== 0) sign[c] = d;
+            total[c] += d;
+          }
+        }
+        found = ok && Math.max(Math.abs(total[0]), Math.abs(total[1]), Math.abs(total[2])) >= 6;
+      }
+      if (found) rows++;
+    }
+    return rows;
+  }
   var frame = document.createElement('iframe');
   frame.style.width = '1280px';
   frame.style.height = '8000px';
@@ -167,9 +206,14 @@ std::string harness_html(const std::string& page_url) {
       if (!(img.complete && img.naturalWidth > 0))
         broken.push(img.getAttribute('src') || img.currentSrc || '(no src)');
     }
+    var smooth = '';
+    for (var i = 0; i < images.length; i++) {
+      if (images[i].complete && images[i].naturalWidth > 0)
+        smooth += '\nsmooth ' + smoothRows(images[i]) + ' ' + enc(images[i].getAttribute('src'));
+    }
     out.textContent = 'loaded 1\nimages ' + images.length + '\nbroken ' + broken.length +
         '\ntitle ' + enc(doc.title) +
-        '\ndetail ' + enc(broken.length ? 'broken images: ' + broken.join(', ') : '');
+        '\ndetail ' + enc(broken.length ? 'broken images: ' + broken.join(', ') : '') + smooth;
   });
   frame.src = ')" +
          page_url + R"(';
@@ -216,6 +260,10 @@ PageCheck parse_result(const std::string& text) {
     if (key == "broken") check.broken = std::stoi(value);
     if (key == "title") check.title = percent_decode(value);
     if (key == "detail") check.detail = percent_decode(value);
+    if (key == "smooth") {
+      const size_t gap = value.find(' ');
+      check.smooth_rows[percent_decode(value.substr(gap + 1))] = std::stoi(value.substr(0, gap));
+    }
   }
   return check;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace attnlab::testing {
@@ -23,6 +24,14 @@ struct PageCheck {
   // Human-readable notes: the src of each broken image, or why the page did
   // not load. Empty when everything loaded.
   std::string detail;
+  // For each loaded image (by its src attribute): how many of its rows, as
+  // the page draws it, hold a smooth colour ramp, i.e. 40 or more pixels
+  // along which the colour changes by at most 3 levels a pixel, every
+  // channel one way, 6 levels or more in all. That is what a browser makes
+  // of a small raster image stretched with interpolation (cells that blur
+  // into each other). Flat cells, sharp edges and text give 0; so do the
+  // rows of a vertical colour bar. -1 when the image could not be read back.
+  std::map<std::string, int> smooth_rows;
 };
 
 // Opens `page` (an HTML file) in headless Chromium and reports whether it

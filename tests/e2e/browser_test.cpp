@@ -123,6 +123,36 @@ TEST_F(Browser, FileThatIsNotAnImageCountsAsBroken) {
   EXPECT_NE(check.detail.find("truncated.png"), std::string::npos) << check.detail;
 }
 
+// The same 2x2 checkerboard of two blues drawn 400 pixels wide: as a raster
+// image that the browser stretches (the cells blur into each other), and as
+// four rectangles (crisp), the two ways gnuplot's `with image` draws a
+// heatmap into SVG without and with `pixels`.
+TEST_F(Browser, AStretchedRasterHeatmapIsSmoothAndRectanglesAreNot) {
+  const std::string size = "width=\"400\" height=\"300\" viewBox=\"0 0 400 300\"";
+  write(
+      dir_ / "stretched.svg",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" " +
+          size +
+          "><image x=\"0\" y=\"0\" width=\"400\" height=\"300\" preserveAspectRatio=\"none\" "
+          "xlink:href=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAE0lE"
+          "QVR4nGM4cee/XMACBiAGsgAySgdjDmycQQAAAABJRU5ErkJggg==\"/></svg>\n");
+  const std::string light = "fill=\"rgb(200,220,255)\"", dark = "fill=\"rgb(30,80,160)\"";
+  write(dir_ / "cells.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\" " + size +
+                                "><rect width=\"200\" height=\"150\" " + light +
+                                "/><rect x=\"200\" width=\"200\" height=\"150\" " + dark +
+                                "/><rect y=\"150\" width=\"200\" height=\"150\" " + dark +
+                                "/><rect x=\"200\" y=\"150\" width=\"200\" height=\"150\" " +
+                                light + "/></svg>\n");
+  write(dir_ / "index.html", page_html("Heatmaps", {"stretched.svg", "cells.svg"}));
+
+  const PageCheck check = check_page_in_chromium(dir_ / "index.html");
+
+  EXPECT_EQ(check.broken, 0) << check.detail;
+  ASSERT_EQ(check.smooth_rows.count("stretched.svg"), 1u) << check.detail;
+  EXPECT_GT(check.smooth_rows.at("stretched.svg"), 20);
+  EXPECT_EQ(check.smooth_rows.at("cells.svg"), 0);
+}
+
 // Decided: a missing page is a result (loaded == false), not an exception;
 // exceptions mean the browser itself is unusable.
 TEST_F(Browser, MissingPageIsNotLoaded) {

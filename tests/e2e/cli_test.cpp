@@ -117,6 +117,96 @@ TEST_F(Cli, EveryShippedExperimentPlansAndItsClaimsParse) {
   }
 }
 
+TEST_F(Cli, EverythingAStudyWritesStaysUnderItsOutputRoot) {
+  const std::string attnlab_in =
+      "\"$ATTNLAB\" --config-dir '" + (kData / "configs").string() + "' ";
+  const Result r =
+      shell(attnlab_in + "--root study sweep attention=none model.hidden_size=8,12 train.steps=5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string id =
+      shell(attnlab_in + "--root study query --format csv 'SELECT sweep_id FROM sweeps'")
+          .output.substr(9, 22);
+  EXPECT_TRUE(fs::exists(dir_ / "study/results/attnlab.db"));
+  EXPECT_TRUE(fs::exists(dir_ / "study/results/sweeps" / id)) << id;
+  EXPECT_TRUE(fs::exists(dir_ / "study/reports" / id / "index.html")) << r.output;
+  EXPECT_TRUE(contains(r.output, "report: study/reports/" + id + "/index.html")) << r.output;
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(dir_ / "study/results/runs"), fs::directory_iterator()),
+      2);
+  EXPECT_FALSE(fs::exists(dir_ / "results"));
+  EXPECT_FALSE(fs::exists(dir_ / "reports"));
+  // ATTNLAB_ROOT says the same; --db alone keeps the reports beside the database.
+  EXPECT_EQ(shell("ATTNLAB_ROOT=study " + attnlab_in + "report " + id).exit_code, 0);
+  EXPECT_EQ(shell(attnlab_in + "--db study/results/attnlab.db report " + id).exit_code, 0);
+  EXPECT_TRUE(fs::exists(dir_ / "study/results/reports" / id / "index.html"));
+  // A report re-laid out from the command line, and bad layouts named.
+  const std::string report = attnlab_in + "--root study report " + id + " ";
+  Result again = shell(report +
+                       "--facets none --lines model.hidden_size --headline 2-4 "
+                       "--figures accuracy_by_length,summary_grid --out restyled");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(contains(again.output, "2-4 % [95 % CI]")) << again.output;
+  EXPECT_TRUE(fs::exists(dir_ / "restyled/accuracy_by_length.gp"));
+  EXPECT_FALSE(fs::exists(dir_ / "restyled/learning_curves.svg"));
+  EXPECT_TRUE(contains(read_file(dir_ / "restyled/accuracy_by_length.dat"), "$p0l1 << EOD"));
+  again = shell(report + "--figures grid");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_TRUE(
+      contains(again.output, "--figures: 'grid' is not a figure; valid: accuracy_by_length"))
+      << again.output;
+  again = shell(report + "--lines model.hidden");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_TRUE(contains(again.output,
+                       "--lines: no run has the setting 'model.hidden'; the swept settings: "
+                       "model.hidden_size"))
+      << again.output;
+  again = shell(report + "--headline 4-2");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_TRUE(contains(again.output, "--headline: [4, 2] is not a range")) << again.output;
+}
+
+TEST_F(Cli, CompletionOffersCommandsOptionsExperimentsGroupsKeysAndRunIds) {
+  const auto lines = [this](const std::string& words) {
+    const Result r = attnlab("__complete " + words);
+    EXPECT_EQ(r.exit_code, 0) << words << "\n" << r.output;
+    return "\n" + r.output;
+  };
+  const std::string commands = lines("''");
+  for (const char* command : {"\nrun\n", "\nsweep\n", "\nreport\n", "\ncompletion\n"})
+    EXPECT_TRUE(contains(commands, command)) << commands;
+  EXPECT_FALSE(contains(commands, "__complete"));
+  EXPECT_EQ(lines("sw"), "\nsweep\n");
+  // Groups and keys, then a group's options, from the test config tree.
+  const std::string run = lines("run ''");
+  EXPECT_TRUE(contains(run, "\nattention=\n")) << run;
+  EXPECT_TRUE(contains(run, "\ntrain.steps=\n")) << run;
+  EXPECT_TRUE(contains(run, "\nshort\n")) << run;  // an experiment
+  EXPECT_EQ(lines("run attention=d"), "\nattention=dot\n");
+  EXPECT_EQ(lines("sweep model.hidden_s"), "\nmodel.hidden_size=\n");
+  EXPECT_EQ(lines("sweep sh"), "\nshort\n");
+  EXPECT_EQ(lines("ls --form"), "\n--format\n");
+  EXPECT_EQ(lines("ls --format ''"), "\ntable\ncsv\njson\n");
+  EXPECT_EQ(lines("--db ''"), "\n:files\n");
+  EXPECT_EQ(lines("completion ''"), "\nbash\nzsh\n");
+  // Run ids come from the database.
+  ASSERT_EQ(attnlab("run model.hidden_size=8 attention=none train.steps=5").exit_code, 0);
+  const std::string id =
+      attnlab("query --format csv 'SELECT run_id FROM runs'").output.substr(7, 10);
+  EXPECT_EQ(lines("show " + id.substr(0, 4)), "\n" + id + "\n");
+  // The bash script, driven as bash drives it: only what follows '=' is replaced.
+  const Result bash = shell(
+      "ATTNLAB=\"$ATTNLAB\" bash -c 'source <(\"$ATTNLAB\" completion bash); COMP_LINE=\"$ATTNLAB "
+      "--config-dir " +
+      (kData / "configs").string() +
+      " run attention=d\"; COMP_POINT=${#COMP_LINE}; _attnlab; printf \"%s\\n\" "
+      "\"${COMPREPLY[@]}\"'");
+  EXPECT_EQ(bash.output, "dot\n");
+  EXPECT_TRUE(contains(attnlab("completion zsh").output, "compdef _attnlab attnlab"));
+  const Result bad = attnlab("completion fish");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.output, "fish")) << bad.output;
+}
+
 TEST_F(Cli, HelpListsTheSubcommands) {
   const Result r = attnlab("--help");
   EXPECT_EQ(r.exit_code, 0);
@@ -319,12 +409,12 @@ TEST_F(Cli, OneDriverPerSweepAndADamagedDatabaseIsNamedBeforeUse) {
   // A sweep without an experiment reports into a folder of its own; a
   // report replaces its folder whole (no stale figure stays) and refuses a
   // folder that holds anything else.
-  EXPECT_TRUE(fs::exists(dir_ / "reports" / id / "index.html"));
-  std::ofstream(dir_ / "reports" / id / "stale_figure.svg") << "<svg/>";
+  EXPECT_TRUE(fs::exists(dir_ / "results/reports" / id / "index.html"));
+  std::ofstream(dir_ / "results/reports" / id / "stale_figure.svg") << "<svg/>";
   r = attnlab("report " + id);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(fs::exists(dir_ / "reports" / id / "index.html"));
-  EXPECT_FALSE(fs::exists(dir_ / "reports" / id / "stale_figure.svg"));
+  EXPECT_TRUE(fs::exists(dir_ / "results/reports" / id / "index.html"));
+  EXPECT_FALSE(fs::exists(dir_ / "results/reports" / id / "stale_figure.svg"));
   // Three reports into one folder at once: each ends whole, the folder
   // holds one of them, and nothing is left beside it.
   r = shell("for i in 1 2 3; do \"$ATTNLAB\" --db results/t.db report " + id +
@@ -334,11 +424,11 @@ TEST_F(Cli, OneDriverPerSweepAndADamagedDatabaseIsNamedBeforeUse) {
   EXPECT_TRUE(contains(r.output, "\nsame\n")) << r.output;
   EXPECT_FALSE(contains(r.output, "same.old") || contains(r.output, ".same.drawing")) << r.output;
   EXPECT_TRUE(fs::exists(dir_ / "same" / "index.html"));
-  std::ofstream(dir_ / "reports" / id / "notes.txt") << "mine";
+  std::ofstream(dir_ / "results/reports" / id / "notes.txt") << "mine";
   r = attnlab("report " + id);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "holds notes.txt, which a report does not write")) << r.output;
-  EXPECT_TRUE(fs::exists(dir_ / "reports" / id / "notes.txt"));
+  EXPECT_TRUE(fs::exists(dir_ / "results/reports" / id / "notes.txt"));
 
   r = attnlab("show ''");
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -704,7 +794,18 @@ TEST_F(Cli, LsAndShowFilterSortAndPrintTablesCsvAndJson) {
 // or by path, the same way on run, sweep and config.
 TEST_F(Cli, ConfigExplainsAKeyAndExperimentsComeByNameOrPath) {
   Result r = attnlab("config");
-  EXPECT_TRUE(contains(r.output, "  precision: fp32\n  deterministic: false\n")) << r.output;
+  // Every key, defaults included, each with its meaning as a comment.
+  const auto line_of = [&r](const std::string& start) {
+    const size_t at = r.output.find("\n" + start);
+    return at == std::string::npos ? ""
+                                   : r.output.substr(at + 1, r.output.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_TRUE(contains(line_of("  precision: fp32 "), "  # ")) << r.output;
+  EXPECT_TRUE(contains(line_of("  deterministic: false "), "  # ")) << r.output;
+  const std::string lr = line_of("  lr: 0.003 ");
+  EXPECT_EQ(lr.substr(std::min(lr.find('#'), lr.size())),
+            "# Adam's learning rate (the schedule's peak)")
+      << r.output;
   r = attnlab("config --explain train.lr train.lr=0.01");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output,
@@ -801,25 +902,41 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   for (const char* figure :
        {"accuracy_by_length", "grid_lengths", "comparisons", "learning_curves"}) {
     for (const char* format : {".png", ".svg", ".pdf"}) {
-      EXPECT_GT(fs::file_size(dir_ / "reports/short" / (std::string(figure) + format)), 1000u)
+      EXPECT_GT(fs::file_size(dir_ / "results/reports/short" / (std::string(figure) + format)),
+                1000u)
           << figure << format;
     }
   }
   // The page, opened in a real browser: every figure loads.
-  const std::string html = read_file(dir_ / "reports/short/index.html");
+  const std::string html = read_file(dir_ / "results/reports/short/index.html");
   size_t images = 0;
   for (size_t at = html.find("<img "); at != std::string::npos; at = html.find("<img ", at + 1))
     ++images;
   EXPECT_GE(images, 4u);
   if (const std::string why = attnlab::testing::chromium_missing(); why.empty()) {
-    const auto seen = attnlab::testing::check_page_in_chromium(dir_ / "reports/short/index.html");
+    const auto seen =
+        attnlab::testing::check_page_in_chromium(dir_ / "results/reports/short/index.html");
     EXPECT_TRUE(seen.loaded) << seen.detail;
     EXPECT_EQ(seen.title, "attnlab report: short");
     EXPECT_EQ(seen.images, static_cast<int>(images));
     EXPECT_EQ(seen.broken, 0) << seen.detail;
+    // Heatmap cells are drawn crisp, not stretched into gradients.
+    int heatmaps = 0;
+    for (const auto& [src, rows] : seen.smooth_rows) {
+      if (src.rfind("grid_", 0) != 0 && src.rfind("alignment_", 0) != 0) continue;
+      ++heatmaps;
+      EXPECT_EQ(rows, 0) << src;
+    }
+    EXPECT_GE(heatmaps, 2);
   } else {
     std::cout << "not opened in a browser: " << why << "\n";
   }
+  // Each figure's script redraws it from its data, byte for byte.
+  const std::string svg = read_file(dir_ / "results/reports/short/grid_lengths.svg");
+  fs::remove(dir_ / "results/reports/short/grid_lengths.svg");
+  EXPECT_TRUE(contains(read_file(dir_ / "results/reports/short/grid_lengths.dat"), "EOD"));
+  EXPECT_EQ(shell("cd results/reports/short && gnuplot grid_lengths.gp").exit_code, 0);
+  EXPECT_EQ(read_file(dir_ / "results/reports/short/grid_lengths.svg"), svg);
   r = attnlab("query --format csv 'SELECT attention, status FROM runs ORDER BY attention'");
   EXPECT_EQ(r.output, "attention,status\ndot,finished\nnone,finished\n");
   // The sweep measured its device's peak once, before the jobs; both runs
@@ -840,7 +957,7 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
       << r0.output;
   EXPECT_TRUE(contains(r0.output, "NO DATA       general is never run here")) << r0.output;
   EXPECT_TRUE(contains(r0.output, "1 of 3 claims pass (1 fails, 1 without data)")) << r0.output;
-  const std::string markdown = read_file(dir_ / "reports/short/report.md");
+  const std::string markdown = read_file(dir_ / "results/reports/short/report.md");
   EXPECT_TRUE(contains(markdown, "## Claims")) << markdown;
   EXPECT_TRUE(contains(markdown, "| five steps teach dot attention the task | fail |")) << markdown;
   // The sweep keeps the experiment file it ran, so the report needs nothing else.
@@ -862,11 +979,13 @@ TEST_F(Cli, SweepRunsJobsDrawsTheReportAndResumes) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(contains(r.output, "1 claim(s) of sweep short-")) << r.output;
   EXPECT_TRUE(contains(r.output, "fail (--check)")) << r.output;
-  EXPECT_EQ(read_file(dir_ / "again/index.html"), read_file(dir_ / "reports/short/index.html"));
+  EXPECT_EQ(read_file(dir_ / "again/index.html"),
+            read_file(dir_ / "results/reports/short/index.html"));
   for (const char* figure : {"accuracy_by_length", "comparisons", "learning_curves"}) {
     for (const char* format : {".svg", ".pdf"}) {
       const std::string file = std::string(figure) + format;
-      EXPECT_EQ(read_file(dir_ / "again" / file), read_file(dir_ / "reports/short" / file)) << file;
+      EXPECT_EQ(read_file(dir_ / "again" / file), read_file(dir_ / "results/reports/short" / file))
+          << file;
     }
   }
   EXPECT_EQ(attnlab("report nothing").exit_code, 2);

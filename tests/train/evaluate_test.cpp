@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace attnlab::train {
 namespace {
 
@@ -43,16 +45,34 @@ TEST(Count, EditDistanceAndBleuComeFromTheTokensBeforeEos) {
   const std::vector<data::Example> examples = {{{3, 4, 5}, {3, 4, 5}, 3}, {{6}, {6}, 1}};
   const data::Batch batch = data::make_batch(examples);
   const auto predictions = torch::tensor({{3, 5, 2, 4}, {6, 7, 7, 0}}, torch::kInt64);
-  const Counts c = count(predictions, batch, examples, data::Vocabulary(5));
+  const Counts c = count(predictions, batch, examples);
   EXPECT_EQ(c.edits, 1 + 2);
   EXPECT_EQ(c.reference_tokens, 3 + 1);
   EXPECT_EQ(c.exact, 0);
-  // 13a leaves "a c" / "a b c" and "d e e" / "d" as they are: hypothesis
-  // unigrams 2 + 3, of which a, c and d match.
+  // BLEU counts the tokens themselves: hypothesis unigrams 2 + 3, of which
+  // a, c and d match; bigrams 1 + 2, none matching.
   EXPECT_EQ(c.bleu.totals[0], 5);
   EXPECT_EQ(c.bleu.matches[0], 3);
+  EXPECT_EQ(c.bleu.totals[1], 3);
+  EXPECT_EQ(c.bleu.matches[1], 0);
   EXPECT_EQ(c.bleu.hypothesis_length, 5);
   EXPECT_EQ(c.bleu.reference_length, 4);
+  // No reference has four tokens: BLEU is undefined, not 0.
+  EXPECT_EQ(c.bleu.reference_4grams, 0);
+  EXPECT_TRUE(std::isnan(c.scores().bleu));
+}
+
+TEST(Count, BleuOfCharacterTokensCountsTheCharactersNotWords) {
+  // A character-level task renders "abcde" without spaces: as text it is one
+  // word and holds no 4-gram; as the task's tokens it holds two.
+  const std::vector<data::Example> examples = {{{3, 4, 5, 6, 7}, {3, 4, 5, 6, 7}, 5}};
+  const data::Batch batch = data::make_batch(examples);
+  const Counts c = count(torch::tensor({{3, 4, 5, 6, 7, 2}}, torch::kInt64), batch, examples);
+  EXPECT_EQ(c.bleu.totals[3], 2);
+  EXPECT_EQ(c.bleu.matches[3], 2);
+  EXPECT_EQ(c.bleu.reference_4grams, 2);
+  EXPECT_DOUBLE_EQ(c.scores().bleu, 100.0);
+  EXPECT_EQ(bleu_stats("abcde", "abcde").totals[3], 0);
 }
 
 TEST(Counts, ScoresStayInRangeAndAddUp) {
