@@ -180,12 +180,14 @@ void run(const GlobalOptions& globals, RunOptions options) {
   const std::string device = prepare_device(s);
   if (!opened) opened = open_results(globals);
 
-  train::StoredRun run(*opened, {s, job.hash, overrides, options.sweep_id, slurm_job_id(), device,
-                                 globals.results_dir() / "runs", task_of(s.task)});
-  // Once the run exists (before anything is printed), a signal ends it as
-  // interrupted, however early it arrives.
+  // From before the run exists, a signal ends it as interrupted, however
+  // early it arrives: one between recording the run and training it would
+  // otherwise kill the process and leave the run recorded as running.
+  const auto task = task_of(s.task);
   std::signal(SIGINT, remember_signal);
   std::signal(SIGTERM, remember_signal);
+  train::StoredRun run(*opened, {s, job.hash, overrides, options.sweep_id, slurm_job_id(), device,
+                                 globals.results_dir() / "runs", task});
   const bool talk = globals.verbosity >= 0;
   if (talk) print_start(run, s, device);
   const train::RunOutcome outcome = run.train(printed_events(talk, s.train.steps));

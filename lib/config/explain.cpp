@@ -32,8 +32,9 @@ const std::map<std::string, std::string>& key_meanings() {
       {"model.dropout", "dropout probability (embeddings, between layers, sublayer outputs)"},
       {"model.cell", "rnn: the recurrent cell of encoder and decoder"},
       {"model.decoder",
-       "rnn: luong (attention on the current state, then the attentional vector) or bahdanau "
-       "(attention on the previous state)"},
+       "rnn: luong (attention on the current state, then the attentional vector), bahdanau "
+       "(attention on the previous state), or cho (Cho et al. 2014's RNNencdec: no attention, "
+       "the source's summary fed at every step)"},
       {"model.input_feeding", "rnn, luong: feed the last attentional vector into the next step"},
       {"model.embedding_size", "rnn: E, the size of token embeddings"},
       {"model.bidirectional", "rnn: a bidirectional encoder (H/2 per direction) with a bridge"},

@@ -356,6 +356,15 @@ void write_rnn(const ModelSettings& m, nlohmann::ordered_json* j) {
   (*j)["embedding_size"] = m.embedding_size;
   (*j)["bidirectional"] = m.bidirectional;
 }
+void check_rnn(const Composed& composed, const RunSettings& s) {
+  if (s.model.decoder != Decoder::kCho || s.attention.name == "none") return;
+  throw ConfigError(composed.where("model.decoder") +
+                    ": model.decoder: cho has no attention (Cho et al. 2014 feed the source's "
+                    "summary at every step), but attention=" +
+                    s.attention.name +
+                    "; use attention=none, or model.decoder=bahdanau for "
+                    "RNNsearch");
+}
 void read_transformer(Reader& r, ModelSettings* m) {
   m->ff_size = static_cast<int>(r.integer("ff_size", m->ff_size, 1, 1 << 20));
   m->positions = r.one_of("positions", m->positions, position_kinds());
@@ -374,7 +383,7 @@ void check_transformer(const Composed& composed, const RunSettings& s) {
 
 const base::Registry<OwnKeys<ModelSettings>>& models() {
   static const base::Registry<OwnKeys<ModelSettings>> kModels(
-      "model", {{"rnn", {read_rnn, write_rnn, nullptr}},
+      "model", {{"rnn", {read_rnn, write_rnn, check_rnn}},
                 {"transformer", {read_transformer, write_transformer, check_transformer}}});
   return kModels;
 }
@@ -431,7 +440,8 @@ const base::Registry<Cell>& cells() {
 
 const base::Registry<Decoder>& decoder_kinds() {
   static const base::Registry<Decoder> kNames(
-      "decoder", {{"luong", Decoder::kLuong}, {"bahdanau", Decoder::kBahdanau}});
+      "decoder",
+      {{"luong", Decoder::kLuong}, {"bahdanau", Decoder::kBahdanau}, {"cho", Decoder::kCho}});
   return kNames;
 }
 

@@ -19,15 +19,16 @@ namespace attnlab::config {
 enum class Direction { kToDigits, kToWords };  // numbers: words -> digits, or back
 enum class Tokenize { kCharacters, kWhitespace };
 enum class Cell { kGru, kLstm };
-// Luong's (current state, attentional vector) or Bahdanau's (previous state).
-enum class Decoder { kLuong, kBahdanau };
+// Luong's (current state, attentional vector), Bahdanau's (previous state),
+// or Cho's (no attention: the source's summary fed at every step).
+enum class Decoder { kLuong, kBahdanau, kCho };
 enum class Positions { kSinusoidal, kLearned };
 enum class Precision { kFp32, kBf16 };  // bf16: autocast's matrix products in bf16
 
 const base::Registry<Direction>& directions();      // to_digits, to_words
 const base::Registry<Tokenize>& tokenizations();    // char, whitespace
 const base::Registry<Cell>& cells();                // gru, lstm
-const base::Registry<Decoder>& decoder_kinds();     // luong, bahdanau
+const base::Registry<Decoder>& decoder_kinds();     // luong, bahdanau, cho
 const base::Registry<Positions>& position_kinds();  // sinusoidal, learned
 const base::Registry<Precision>& precisions();      // fp32, bf16
 

@@ -1,8 +1,8 @@
-// What the two recurrent decoders share: embeddings, the recurrent cell (GRU
-// or LSTM), the scorer, and the output projection. A decoder step differs
-// between them (luong_decoder.h, bahdanau_decoder.h); the scorer is any
-// entry of the attention table, or none, so every scorer works with every
-// decoder.
+// What the recurrent decoders share: embeddings, the recurrent cell (GRU or
+// LSTM), the scorer, and the output projection. A decoder step differs
+// between them (luong_decoder.h, bahdanau_decoder.h, cho_decoder.h); the
+// scorer is any entry of the attention table, or none, so every scorer works
+// with the luong and bahdanau decoders (cho has none).
 //
 // Shapes: B batch, S source length, E embedding, H hidden, V vocabulary.
 #pragma once
@@ -26,9 +26,10 @@ struct Memory {
 };
 
 struct DecoderState {
-  torch::Tensor hidden;  // [B, H] the recurrent state
-  torch::Tensor cell;    // [B, H] the LSTM cell; undefined for a GRU
-  torch::Tensor feed;    // [B, H] Luong's h~_{t-1} with input feeding; else undefined
+  torch::Tensor hidden;   // [B, H] the recurrent state
+  torch::Tensor cell;     // [B, H] the LSTM cell; undefined for a GRU
+  torch::Tensor feed;     // [B, H] Luong's h~_{t-1} with input feeding; else undefined
+  torch::Tensor context;  // [B, H] Cho's summary of the source, read every step; else undefined
 };
 
 struct DecoderStep {
@@ -72,7 +73,7 @@ class DecoderImpl : public torch::nn::Module {
   // The scorer; null without attention.
   const attention::ScorerImpl* attention_scorer() const { return scorer_.get(); }
   // Whether the fused engine covers this decoder (its scorer has a fused score).
-  bool has_fused() const { return !scorer_ || scorer_->has_fused(); }
+  virtual bool has_fused() const { return !scorer_ || scorer_->has_fused(); }
 
  protected:
   // One step of the recurrent cell on input [B, cell_input_size].

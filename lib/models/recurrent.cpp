@@ -8,6 +8,7 @@
 #include "base/registry.h"
 #include "data/vocabulary.h"
 #include "models/bahdanau_decoder.h"
+#include "models/cho_decoder.h"
 #include "models/luong_decoder.h"
 
 namespace attnlab::models {
@@ -28,6 +29,7 @@ const base::Registry<DecoderFactory>& decoders() {
       "decoder", {
                      {"luong", decoder_factory<LuongDecoderImpl>()},
                      {"bahdanau", decoder_factory<BahdanauDecoderImpl>()},
+                     {"cho", decoder_factory<ChoDecoderImpl>()},
                  });
   return kRegistry;
 }
@@ -44,7 +46,7 @@ class RecurrentDecoding : public IncrementalDecoder {
 
   void select(const torch::Tensor& rows) override {
     for (torch::Tensor* t : {&memory_.states, &memory_.keys, &memory_.mask, &state_.hidden,
-                             &state_.cell, &state_.feed}) {
+                             &state_.cell, &state_.feed, &state_.context}) {
       if (t->defined()) *t = t->index_select(0, rows);
     }
   }
@@ -114,6 +116,7 @@ RecurrentModelImpl::RecurrentModelImpl(const config::ModelSettings& model,
 
 std::string RecurrentModelImpl::fused_gap() const {
   if (decoder_->has_fused()) return "";
+  if (settings_.decoder == config::Decoder::kCho) return "model.decoder=cho trains on modules";
   return "attention '" + attention_name_ + "' has no fused score";
 }
 
@@ -132,13 +135,15 @@ double RecurrentModelImpl::training_flops(const data::Batch& batch) const {
   }
   const attention::ScorerImpl* scorer = decoder_->attention_scorer();
   const bool luong = settings_.decoder == config::Decoder::kLuong;
-  const double extra = (luong && settings_.input_feeding) || (!luong && scorer) ? h : 0;
+  // Bahdanau's context, or Cho's summary, into the cell and the readout.
+  const bool context = !luong && (scorer || settings_.decoder == config::Decoder::kCho);
+  const double extra = (luong && settings_.input_feeding) || context ? h : 0;
   double step = 2 * (e + extra) * gates * h + 2 * h * gates * h + 2 * h * v;
   if (scorer) step += scorer->score_flops(static_cast<int>(s)) + 2 * s * h;
   if (luong) {
     step += 2 * (scorer ? 2 * h : h) * h;
   } else {
-    step += 2 * h * 2 * h + 2 * e * 2 * h + (scorer ? 2 * h * 2 * h : 0);
+    step += 2 * h * 2 * h + 2 * e * 2 * h + (context ? 2 * h * 2 * h : 0);
   }
   double sequence = s * encoder + t * step;
   if (settings_.bidirectional) sequence += 2 * h * h;

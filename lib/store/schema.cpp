@@ -1,6 +1,7 @@
 // Migrations are append-only: never edit one that has shipped, add another.
 #include "store/schema.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -397,17 +398,23 @@ void migrate(Database& db) {
   // on, dropping it would cascade into their rows. The pragma only works
   // outside a transaction, and each migration checks the keys before it commits.
   db.exec("PRAGMA foreign_keys = OFF");
-  for (int v = current; v < schema_version(); ++v) {
+  // A new database gets its whole schema in one transaction, so that a
+  // process killed while creating it leaves no half-built file (which would
+  // read as one an older attnlab wrote); an older one moves a step at a time.
+  for (int v = current; v < schema_version();) {
     Transaction txn(db);
     // Re-check inside the write lock: another process may have migrated meanwhile.
-    if (user_version(db) > v) continue;
-    db.exec(migrations()[v]);
-    Statement check = db.prepare("PRAGMA foreign_key_check");
-    if (check.step()) {
-      throw StoreError(db.file().string() + ": migration " + std::to_string(v + 1) +
-                       " would break a reference from table " + check.column_text(0));
+    v = user_version(db);
+    const int last = v == 0 ? schema_version() : std::min(v + 1, schema_version());
+    for (; v < last; ++v) {
+      db.exec(migrations()[v]);
+      Statement check = db.prepare("PRAGMA foreign_key_check");
+      if (check.step()) {
+        throw StoreError(db.file().string() + ": migration " + std::to_string(v + 1) +
+                         " would break a reference from table " + check.column_text(0));
+      }
     }
-    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    db.exec("PRAGMA user_version = " + std::to_string(v));
     txn.commit();
   }
   db.exec("PRAGMA foreign_keys = ON");

@@ -131,6 +131,7 @@ void check_names(const config::RunSettings& settings) {
 
 std::string fused_engine_gap(const config::RunSettings& settings, const std::string& device) {
   if (settings.model.name != "rnn") return "the Transformer trains on modules";
+  if (settings.model.decoder == config::Decoder::kCho) return "model.decoder=cho trains on modules";
   if (settings.attention.name != "none") {
     attention::ScorerOptions options;
     options.query_size = options.memory_size = settings.model.hidden_size;

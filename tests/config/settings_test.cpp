@@ -208,6 +208,14 @@ TEST(Settings, HeadsAreReadForMultiheadOnlyAndMustDivideTheHiddenSize) {
             std::string::npos);
 }
 
+TEST(Settings, ChosDecoderTakesNoAttention) {
+  EXPECT_EQ(settings_with({"model.decoder=cho", "attention=none"}).model.decoder, Decoder::kCho);
+  EXPECT_EQ(error_of({"model.decoder=cho"}),
+            "override 'model.decoder=cho': model.decoder: cho has no attention (Cho et al. 2014 "
+            "feed the source's summary at every step), but attention=additive; use "
+            "attention=none, or model.decoder=bahdanau for RNNsearch");
+}
+
 TEST(Settings, DecodeSettingsHaveDefaultsAndRanges) {
   EXPECT_EQ(settings_with({}).decode.beam_size, 1);
   const RunSettings s = settings_with({"+decode.beam_size=5", "+decode.length_penalty=0.6"});
