@@ -253,7 +253,13 @@ std::vector<std::string> candidates(const CLI::App& app, const GlobalOptions& gl
 
 void print_completions(const CLI::App& app, const GlobalOptions& globals,
                        const std::vector<std::string>& words) {
-  for (const auto& word : candidates(app, globals, words))
+  // A TAB never prints an error: a missing config folder, say, completes nothing.
+  std::vector<std::string> found;
+  try {
+    found = candidates(app, globals, words);
+  } catch (const std::exception&) {
+  }
+  for (const auto& word : found)
     std::cout << word << "\n";
 }
 

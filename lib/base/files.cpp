@@ -45,6 +45,15 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
   }
 }
 
+void write_file(const std::filesystem::path& file, const std::string& bytes) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  out.close();
+  if (!out) {
+    throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
+  }
+}
+
 bool read_file(const std::filesystem::path& file, std::string* bytes) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return false;

@@ -12,6 +12,11 @@ namespace attnlab::base {
 // disk, say).
 void write_file_atomically(const std::filesystem::path& file, const std::string& bytes);
 
+// Writes `bytes` to `file`, replacing it (no crash safety: for files that
+// are rebuilt whole, like a report's). Throws std::runtime_error naming the
+// file and the reason.
+void write_file(const std::filesystem::path& file, const std::string& bytes);
+
 // Reads a whole file; false if it cannot be read.
 bool read_file(const std::filesystem::path& file, std::string* bytes);
 

@@ -57,6 +57,13 @@ std::string fixed(double x, int decimals) {
   return buffer;
 }
 
+std::string shell_quoted(const std::string& word) {
+  std::string out = "'";
+  for (char c : word)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string markdown_cell(const std::string& text) {
   std::string out;
   for (char c : text) {

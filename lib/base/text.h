@@ -18,6 +18,9 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
 // x with exactly `decimals` digits after the point ("%.*f").
 std::string fixed(double x, int decimals);
 
+// `word` single-quoted for a POSIX shell.
+std::string shell_quoted(const std::string& word);
+
 // Text safe inside one cell of a Markdown table: '|' escaped, line breaks
 // ('\n', '\r') as spaces.
 std::string markdown_cell(const std::string& text);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
+
 namespace attnlab::launch {
 
 std::vector<ShellWord> child_words(const ChildCommand& command) {
@@ -31,13 +33,6 @@ std::vector<std::string> child_argv(const ChildCommand& command) {
   return argv;
 }
 
-std::string shell_quoted(const std::string& word) {
-  std::string out = "'";
-  for (char c : word)
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 namespace {
 
 // Flags and names the shell reads as they are stay bare.
@@ -45,7 +40,7 @@ std::string shell_literal(const std::string& word) {
   const bool plain = std::all_of(word.begin(), word.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
   });
-  return plain ? word : shell_quoted(word);
+  return plain ? word : base::shell_quoted(word);
 }
 
 }  // namespace

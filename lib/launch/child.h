@@ -37,7 +37,4 @@ std::vector<std::string> child_argv(const ChildCommand& command);
 // (flags bare), expanded parts double-quoted.
 std::string child_shell_line(const ChildCommand& command);
 
-// `word` single-quoted for a POSIX shell.
-std::string shell_quoted(const std::string& word);
-
 }  // namespace attnlab::launch

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/text.h"
 #include "launch/child.h"
 
 namespace attnlab::launch {
@@ -196,7 +197,7 @@ std::string batch_script(const ArrayRequest& r) {
     << "# merges the shards into the main database. Submitted as:\n"
     << "#   sbatch";
   for (const auto& a : sbatch_arguments(r))
-    s << " " << shell_quoted(a);
+    s << " " << base::shell_quoted(a);
   ChildCommand child;
   child.executable = r.executable;
   child.db = {(r.sweep_dir / "shards").string(), "/job-$SLURM_ARRAY_TASK_ID/attnlab.db"};

@@ -5,14 +5,27 @@ namespace attnlab::models {
 
 BahdanauDecoderImpl::BahdanauDecoderImpl(const DecoderOptions& options,
                                          std::shared_ptr<attention::ScorerImpl> scorer)
-    : DecoderImpl(options, scorer, options.embedding_size + (scorer ? options.hidden_size : 0)) {
+    : BahdanauDecoderImpl(options, scorer, scorer != nullptr) {}
+
+BahdanauDecoderImpl::BahdanauDecoderImpl(const DecoderOptions& options,
+                                         std::shared_ptr<attention::ScorerImpl> scorer,
+                                         bool context)
+    : DecoderImpl(options, scorer, options.embedding_size + (context ? options.hidden_size : 0)) {
   const int h = options.hidden_size;
   const auto no_bias = [](int in, int out) {
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
   };
   u_o_ = register_module("u_o", torch::nn::Linear(h, 2 * h));
   v_o_ = register_module("v_o", no_bias(options.embedding_size, 2 * h));
-  if (scorer) c_o_ = register_module("c_o", no_bias(h, 2 * h));
+  if (context) c_o_ = register_module("c_o", no_bias(h, 2 * h));
+}
+
+torch::Tensor BahdanauDecoderImpl::readout(const torch::Tensor& hidden,
+                                           const torch::Tensor& embedded,
+                                           const torch::Tensor& context) {
+  auto t = u_o_(hidden) + v_o_(embedded);  // [B, 2H]
+  if (context.defined()) t = t + c_o_(context);
+  return std::get<0>(t.view({t.size(0), hidden_size(), 2}).max(2));
 }
 
 DecoderStep BahdanauDecoderImpl::step(const torch::Tensor& embedded, DecoderState& state,
@@ -27,9 +40,7 @@ DecoderStep BahdanauDecoderImpl::step(const torch::Tensor& embedded, DecoderStat
   } else {
     advance(embedded, state);
   }
-  auto readout = u_o_(state.hidden) + v_o_(embedded);  // [B, 2H]
-  if (context.defined()) readout = readout + c_o_(context);
-  out.features = std::get<0>(readout.view({readout.size(0), hidden_size(), 2}).max(2));
+  out.features = readout(state.hidden, embedded, context);
   return out;
 }
 

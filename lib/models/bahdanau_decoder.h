@@ -24,12 +24,20 @@ class BahdanauDecoderImpl : public DecoderImpl {
   fused::StepperInputs stepper_inputs(const Memory& memory, const DecoderState& state) override;
 
  protected:
+  // `context`: whether a context of H reaches the cell and the readout
+  // (with a scorer, or Cho's summary without one).
+  BahdanauDecoderImpl(const DecoderOptions& options, std::shared_ptr<attention::ScorerImpl> scorer,
+                      bool context);
   void describe(fused::DecoderStart* start) const override;
+  // The maxout readout t_i [B, H] of s_i, E y_{i-1} and the context c_i
+  // (undefined: none).
+  torch::Tensor readout(const torch::Tensor& hidden, const torch::Tensor& embedded,
+                        const torch::Tensor& context);
 
  private:
   torch::nn::Linear u_o_{nullptr};  // H -> 2H, with the readout's bias
   torch::nn::Linear v_o_{nullptr};  // E -> 2H
-  torch::nn::Linear c_o_{nullptr};  // H -> 2H; null without scorer
+  torch::nn::Linear c_o_{nullptr};  // H -> 2H; null without a context
 };
 
 }  // namespace attnlab::models

@@ -12,11 +12,11 @@
 // differ only in c fed at every step.
 #pragma once
 
-#include "models/decoder.h"
+#include "models/bahdanau_decoder.h"
 
 namespace attnlab::models {
 
-class ChoDecoderImpl : public DecoderImpl {
+class ChoDecoderImpl : public BahdanauDecoderImpl {
  public:
   // Throws std::invalid_argument for a scorer: the model has no attention.
   ChoDecoderImpl(const DecoderOptions& options, std::shared_ptr<attention::ScorerImpl> scorer);
@@ -31,14 +31,6 @@ class ChoDecoderImpl : public DecoderImpl {
   torch::Tensor forward_fused(const torch::Tensor& embedded, const DecoderState& state,
                               const Memory& memory) override;
   fused::StepperInputs stepper_inputs(const Memory& memory, const DecoderState& state) override;
-
- protected:
-  void describe(fused::DecoderStart* start) const override;
-
- private:
-  torch::nn::Linear u_o_{nullptr};  // H -> 2H, with the readout's bias
-  torch::nn::Linear v_o_{nullptr};  // E -> 2H
-  torch::nn::Linear c_o_{nullptr};  // H -> 2H
 };
 
 }  // namespace attnlab::models

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/files.h"
 #include "base/text.h"
 #include "report/plot.h"
 
@@ -544,13 +545,6 @@ std::string to_markdown(const std::string& title, const Document& doc) {
   return out.str();
 }
 
-void write_text(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + file.string());
-}
-
 std::string text_table(const Table& t) {
   std::vector<size_t> widths(t.header.size(), 0);
   const auto measure = [&](const std::vector<std::string>& row) {
@@ -631,8 +625,8 @@ ReportFiles write_report(const Study& study, const fs::path& out) {
     files.figures = draw_figures(study, pairs, staged);
     const Document doc = build(study, files.figures, pairs);
     const std::string title = "attnlab report: " + study.sweep.name;
-    write_text(staged / "index.html", to_html(title, doc));
-    write_text(staged / "report.md", to_markdown(title, doc));
+    base::write_file(staged / "index.html", to_html(title, doc));
+    base::write_file(staged / "report.md", to_markdown(title, doc));
   } catch (...) {
     std::error_code error;
     fs::remove_all(staged, error);

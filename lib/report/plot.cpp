@@ -10,6 +10,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/files.h"
+#include "base/text.h"
+
 namespace attnlab::report {
 namespace fs = std::filesystem;
 namespace {
@@ -49,21 +52,6 @@ void clear_creation_date(const fs::path& pdf) {
   if (!std::regex_search(bytes, found, kDate)) return;
   bytes.replace(found.position(0), found.length(0), "/CreationDate (D:19700101000000Z)");
   std::ofstream(pdf, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-// `text` single-quoted for /bin/sh.
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text)
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
 // The script `script` that draws `plot` in `formats` into files named
@@ -137,12 +125,12 @@ void render(const Plot& plot, const fs::path& stem, const std::vector<std::strin
     outputs.push_back(dir / (name + "." + format));
     fs::remove(outputs.back());
   }
-  write_text(data, "# The data of " + name + ".gp, as gnuplot datablocks.\n" + plot.data);
-  write_text(script, script_text(plot, name, script.filename().string(), data.filename().string(),
-                                 formats));
-  const std::string command = "cd " + shell_quote(dir.string()) + " && gnuplot " +
-                              shell_quote(script.filename().string()) + " 2> " +
-                              shell_quote(log.filename().string());
+  base::write_file(data, "# The data of " + name + ".gp, as gnuplot datablocks.\n" + plot.data);
+  base::write_file(script, script_text(plot, name, script.filename().string(),
+                                       data.filename().string(), formats));
+  const std::string command = "cd " + base::shell_quoted(dir.string()) + " && gnuplot " +
+                              base::shell_quoted(script.filename().string()) + " 2> " +
+                              base::shell_quoted(log.filename().string());
   if (std::system(command.c_str()) == -1) throw std::runtime_error("could not run: " + command);
   std::ifstream in(log);
   std::stringstream messages;

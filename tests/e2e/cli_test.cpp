@@ -188,6 +188,9 @@ TEST_F(Cli, CompletionOffersCommandsOptionsExperimentsGroupsKeysAndRunIds) {
   EXPECT_EQ(lines("ls --format ''"), "\ntable\ncsv\njson\n");
   EXPECT_EQ(lines("--db ''"), "\n:files\n");
   EXPECT_EQ(lines("completion ''"), "\nbash\nzsh\n");
+  const Result nowhere = shell("\"$ATTNLAB\" __complete --config-dir no/such/folder run ''");
+  EXPECT_EQ(nowhere.exit_code, 0);
+  EXPECT_EQ(nowhere.output, "");
   // Run ids come from the database.
   ASSERT_EQ(attnlab("run model.hidden_size=8 attention=none train.steps=5").exit_code, 0);
   const std::string id =
