@@ -37,14 +37,15 @@ void ScorerRead(benchmark::State& state, const std::string& name, bool backward)
   const auto memory = torch::randn({kBatch, s, h}).requires_grad_(backward);
   const auto query = torch::randn({kBatch, h}).requires_grad_(backward);
   const auto mask = torch::ones({kBatch, s}, torch::kBool);
+  const std::int64_t step = s / 2;  // local attention: a window in the middle
   for (auto _ : state) {
     if (backward) {
-      const auto r = scorer->read(query, scorer->project_keys(memory), memory, mask);
+      const auto r = scorer->read(query, scorer->project_keys(memory), memory, mask, step);
       r.context.sum().backward();
       benchmark::DoNotOptimize(query.grad().data_ptr<float>());
     } else {
       torch::NoGradGuard no_grad;
-      const auto r = scorer->read(query, scorer->project_keys(memory), memory, mask);
+      const auto r = scorer->read(query, scorer->project_keys(memory), memory, mask, step);
       benchmark::DoNotOptimize(r.context.data_ptr<float>());
     }
   }

@@ -54,7 +54,7 @@ AttentionResult MultiheadScorerImpl::attend_sequence(const torch::Tensor& querie
 
 AttentionResult MultiheadScorerImpl::read(const torch::Tensor& query, const torch::Tensor& keys,
                                           const torch::Tensor& /*memory*/,
-                                          const torch::Tensor& mask) {
+                                          const torch::Tensor& mask, std::int64_t /*step*/) {
   auto result = attend_sequence(query.unsqueeze(1), keys, mask.unsqueeze(1));
   result.context = result.context.squeeze(1);
   result.weights = result.weights.squeeze(1);

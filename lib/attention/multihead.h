@@ -28,7 +28,8 @@ class MultiheadScorerImpl : public ScorerImpl {
   torch::Tensor score(const torch::Tensor& query, const torch::Tensor& keys) override;
   // Context [B, Hm] and weights [B, S] averaged over the heads.
   AttentionResult read(const torch::Tensor& query, const torch::Tensor& keys,
-                       const torch::Tensor& memory, const torch::Tensor& mask) override;
+                       const torch::Tensor& memory, const torch::Tensor& mask,
+                       std::int64_t step) override;
 
   // For a sequence of queries [B, T, Hq] and mask broadcastable to [B, T, S]
   // (true = may attend): context [B, T, Hm], weights [B, T, S] averaged over

@@ -7,6 +7,8 @@
 #include "attention/concat.h"
 #include "attention/dot.h"
 #include "attention/general.h"
+#include "attention/local_m.h"
+#include "attention/local_p.h"
 #include "attention/location.h"
 #include "attention/multihead.h"
 #include "attention/scaled_dot.h"
@@ -33,6 +35,8 @@ const base::Registry<Factory>& registry() {
                        {"additive", factory<AdditiveScorerImpl>()},
                        {"scaled_dot", factory<ScaledDotScorerImpl>()},
                        {"multihead", factory<MultiheadScorerImpl>()},
+                       {"local_m", factory<LocalMScorerImpl>()},
+                       {"local_p", factory<LocalPScorerImpl>()},
                    });
   return kRegistry;
 }

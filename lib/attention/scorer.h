@@ -10,11 +10,14 @@
 //   keys     [B, S, K]  project_keys(memory)
 //   energies [B, S]     ([B, heads, S] for multihead)
 //   mask     [B, S]     bool, true on real source positions
+//   step     the target position t of the query (0 for the first output);
+//            only local attention (local_m.h, local_p.h) reads it
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "attention/attend.h"
@@ -36,10 +39,12 @@ struct FusedStep {
 };
 
 struct ScorerOptions {
-  int query_size = 0;         // Hq
-  int memory_size = 0;        // Hm
-  int max_source_length = 0;  // longest source the model will see (location scoring)
-  int heads = 1;              // attention heads (multihead scoring)
+  int query_size = 0;               // Hq
+  int memory_size = 0;              // Hm
+  int max_source_length = 0;        // longest source the model will see (location scoring)
+  int heads = 1;                    // attention heads (multihead scoring)
+  int window = 3;                   // local attention: D, the window [p_t - D, p_t + D]
+  std::string content = "general";  // local attention: its content score (dot, general, concat)
 };
 
 class ScorerImpl : public torch::nn::Module {
@@ -48,11 +53,13 @@ class ScorerImpl : public torch::nn::Module {
   virtual torch::Tensor project_keys(const torch::Tensor& memory) = 0;
   // Unnormalised energies of `query` against every position of `keys`.
   virtual torch::Tensor score(const torch::Tensor& query, const torch::Tensor& keys) = 0;
-  // One attention read: weights over the source and the context [B, Hm].
-  // Default: attend(score(query, keys), memory, mask). Scorers that read
-  // their own projection of the memory (multihead) override it.
+  // One attention read at target position `step`: weights over the source
+  // and the context [B, Hm]. Default: attend(score(query, keys), memory,
+  // mask). Scorers that read their own projection of the memory (multihead)
+  // or only a window of it (local attention) override it.
   virtual AttentionResult read(const torch::Tensor& query, const torch::Tensor& keys,
-                               const torch::Tensor& memory, const torch::Tensor& mask) {
+                               const torch::Tensor& memory, const torch::Tensor& mask,
+                               std::int64_t /*step*/) {
     return attend(score(query, keys), memory, mask);
   }
 

@@ -42,6 +42,8 @@ const std::map<std::string, std::string>& key_meanings() {
       {"model.positions", "transformer: sinusoidal or learned position embeddings"},
       {"attention.name", "the scoring function (a file in configs/attention/); none: no attention"},
       {"attention.heads", "multihead: heads, dividing model.hidden_size"},
+      {"attention.window", "local_m, local_p: D, the window [p_t - D, p_t + D] attended"},
+      {"attention.score", "local_m, local_p: the content score within the window"},
       {"train.steps", "optimiser steps"},
       {"train.batch_size", "examples per step"},
       {"train.lr", "Adam's learning rate (the schedule's peak)"},

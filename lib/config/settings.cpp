@@ -401,11 +401,22 @@ void check_heads(const Composed& composed, const RunSettings& s) {
                     std::to_string(s.model.hidden_size));
 }
 
+void read_local(Reader& r, AttentionSettings* a) {
+  a->window = static_cast<int>(r.integer("window", a->window, 1, 1000));
+  a->score = r.choice("score", a->score, local_score_names());
+}
+void write_local(const AttentionSettings& a, nlohmann::ordered_json* j) {
+  (*j)["window"] = a.window;
+  (*j)["score"] = a.score;
+}
+
 // The scorers with keys of their own (the attention layer's table holds
 // every scorer).
 const base::Registry<OwnKeys<AttentionSettings>>& scorers_with_keys() {
   static const base::Registry<OwnKeys<AttentionSettings>> kScorers(
-      "attention", {{"multihead", {read_heads, write_heads, check_heads}}});
+      "attention", {{"multihead", {read_heads, write_heads, check_heads}},
+                    {"local_m", {read_local, write_local, nullptr}},
+                    {"local_p", {read_local, write_local, nullptr}}});
   return kScorers;
 }
 
@@ -459,6 +470,11 @@ const base::Registry<Precision>& precisions() {
 
 const std::vector<std::string>& task_names() {
   static const std::vector<std::string> kNames = tasks().names();
+  return kNames;
+}
+
+const std::vector<std::string>& local_score_names() {
+  static const std::vector<std::string> kNames = {"dot", "general", "concat"};
   return kNames;
 }
 

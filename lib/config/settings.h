@@ -96,6 +96,9 @@ struct ModelSettings {
 struct AttentionSettings {
   std::string name = "additive";  // scoring function (configs/attention/); 'none' = no attention
   int heads = 4;                  // multihead only: heads, dividing model.hidden_size
+  // local_m and local_p only (Luong et al. 2015, section 3.2):
+  int window = 3;                 // D: attend within [p_t - D, p_t + D]
+  std::string score = "general";  // the content score in the window: dot, general or concat
 };
 
 struct DecodeSettings {
@@ -129,6 +132,9 @@ struct TrainSettings {
   // reads); false keeps none.
   bool keep_weights = true;
 };
+
+// The content scores local attention takes (attention.score).
+const std::vector<std::string>& local_score_names();
 
 // The values train.schedule and train.select take.
 const std::vector<std::string>& schedule_names();

@@ -33,7 +33,8 @@ DecoderStep BahdanauDecoderImpl::step(const torch::Tensor& embedded, DecoderStat
   DecoderStep out;
   torch::Tensor context;
   if (scorer()) {
-    const auto read = scorer()->read(state.hidden, memory.keys, memory.states, memory.mask);
+    const auto read =
+        scorer()->read(state.hidden, memory.keys, memory.states, memory.mask, state.step);
     out.weights = read.weights;
     context = read.context;
     advance(torch::cat({embedded, context}, 1), state);
@@ -41,6 +42,7 @@ DecoderStep BahdanauDecoderImpl::step(const torch::Tensor& embedded, DecoderStat
     advance(embedded, state);
   }
   out.features = readout(state.hidden, embedded, context);
+  ++state.step;
   return out;
 }
 

@@ -26,6 +26,7 @@ DecoderStep ChoDecoderImpl::step(const torch::Tensor& embedded, DecoderState& st
   advance(torch::cat({embedded, state.context}, 1), state);
   DecoderStep out;
   out.features = readout(state.hidden, embedded, state.context);
+  ++state.step;
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,7 @@ struct DecoderState {
   torch::Tensor cell;     // [B, H] the LSTM cell; undefined for a GRU
   torch::Tensor feed;     // [B, H] Luong's h~_{t-1} with input feeding; else undefined
   torch::Tensor context;  // [B, H] Cho's summary of the source, read every step; else undefined
+  std::int64_t step = 0;  // the target position the next step() emits (local attention's t)
 };
 
 struct DecoderStep {

@@ -26,13 +26,15 @@ DecoderStep LuongDecoderImpl::step(const torch::Tensor& embedded, DecoderState& 
   advance(input_feeding_ ? torch::cat({embedded, state.feed}, 1) : embedded, state);
   DecoderStep out;
   if (scorer()) {
-    const auto read = scorer()->read(state.hidden, memory.keys, memory.states, memory.mask);
+    const auto read =
+        scorer()->read(state.hidden, memory.keys, memory.states, memory.mask, state.step);
     out.weights = read.weights;
     out.features = torch::tanh(w_c_(torch::cat({read.context, state.hidden}, 1)));
   } else {
     out.features = torch::tanh(w_c_(state.hidden));
   }
   if (input_feeding_) state.feed = out.features;
+  ++state.step;
   return out;
 }
 

@@ -102,6 +102,8 @@ RecurrentModelImpl::RecurrentModelImpl(const config::ModelSettings& model,
   scorer_options.memory_size = model.hidden_size;
   scorer_options.max_source_length = max_source_length;
   scorer_options.heads = attention.heads;
+  scorer_options.window = attention.window;
+  scorer_options.content = attention.score;
   auto scorer = attention::make_scorer(attention.name, scorer_options);
   DecoderOptions options;
   options.vocab_size = vocab_size;

@@ -137,6 +137,8 @@ std::string fused_engine_gap(const config::RunSettings& settings, const std::str
     options.query_size = options.memory_size = settings.model.hidden_size;
     options.max_source_length = 1;
     options.heads = settings.attention.heads;
+    options.window = settings.attention.window;
+    options.content = settings.attention.score;
     if (!attention::make_scorer(settings.attention.name, options)->has_fused()) {
       return "attention '" + settings.attention.name + "' has no fused score";
     }

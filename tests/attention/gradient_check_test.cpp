@@ -30,6 +30,7 @@ TEST_P(GradientCheck, AnalyticGradientsMatchCentralDifferences) {
   options.memory_size = kH;
   options.max_source_length = kS;
   options.heads = 2;
+  options.window = 1;  // local attention: a window that leaves positions out
   auto scorer = make_scorer(GetParam(), options);
   scorer->to(torch::kFloat64);
   const auto dtype = torch::TensorOptions().dtype(torch::kFloat64);
@@ -40,7 +41,7 @@ TEST_P(GradientCheck, AnalyticGradientsMatchCentralDifferences) {
   const auto probe_weights = torch::randn({kB, kS}, dtype);
   // A scalar that depends on both outputs of the read, with no symmetry.
   const auto objective = [&] {
-    const auto r = scorer->read(query, scorer->project_keys(memory), memory, mask);
+    const auto r = scorer->read(query, scorer->project_keys(memory), memory, mask, /*step=*/0);
     return (r.context * probe_context).sum() + (r.weights * probe_weights).sum();
   };
 

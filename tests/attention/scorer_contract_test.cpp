@@ -66,9 +66,13 @@ TEST_P(ScorerContract, WeightsSumToOneWithExactZerosOnPadding) {
   const auto energies = scorer->score(in.query, keys);
   EXPECT_EQ(energies.size(0), kB);
   EXPECT_EQ(energies.size(-1), kS);
-  const AttentionResult r = scorer->read(in.query, keys, in.memory, in.mask);
+  const AttentionResult r = scorer->read(in.query, keys, in.memory, in.mask, /*step=*/1);
   EXPECT_EQ(r.context.sizes(), (std::vector<std::int64_t>{kB, kH}));
-  EXPECT_TRUE(torch::allclose(r.weights.sum(1), torch::ones({kB})));
+  if (GetParam() == "local_p") {  // Luong's eq. 10 weighs a softmax by a Gaussian: at most one
+    EXPECT_TRUE(r.weights.sum(1).le(1 + 1e-6).all().item<bool>());
+  } else {
+    EXPECT_TRUE(torch::allclose(r.weights.sum(1), torch::ones({kB})));
+  }
   EXPECT_TRUE(r.weights.ge(0).all().item<bool>());
   // Exactly zero, not merely small.
   EXPECT_EQ(r.weights.masked_select(in.mask.logical_not()).abs().max().item<float>(), 0.0f);
@@ -79,7 +83,8 @@ TEST_P(ScorerContract, GradientsReachEveryParameter) {
   auto scorer = make();
   const Inputs in = make_inputs();
   const auto query = in.query.clone().requires_grad_(true);
-  const auto r = scorer->read(query, scorer->project_keys(in.memory), in.memory, in.mask);
+  const auto r =
+      scorer->read(query, scorer->project_keys(in.memory), in.memory, in.mask, /*step=*/1);
   r.context.pow(2).sum().backward();
   EXPECT_GT(query.grad().abs().sum().item<float>(), 0.0f);
   for (const auto& p : scorer->named_parameters()) {
@@ -177,6 +182,73 @@ TEST(LocationScorer, UsesOneWeightRowPerPositionAndChecksLength) {
   EXPECT_THROW(location->score(torch::tensor({{2.0f, 5.0f}}), torch::zeros({1, 4, 2})), c10::Error);
 }
 
+ScorerOptions local(int size, int window, const std::string& content) {
+  ScorerOptions o = options(size, size, 8);
+  o.window = window;
+  o.content = content;
+  return o;
+}
+
+TEST(LocalMScorer, AttendsWithinTheWindowAroundTheTargetPosition) {
+  auto local_m = make_scorer("local_m", local(1, 1, "dot"));
+  // Dot scores q h_s = s for q = 1 and h_s = s.
+  const auto memory = torch::arange(5, torch::kFloat32).view({1, 5, 1}).repeat({2, 1, 1});
+  const auto query = torch::ones({2, 1});
+  // Row 0 has 5 real tokens, row 1 has 2.
+  const auto mask = torch::arange(5).unsqueeze(0).lt(torch::tensor({5, 2}).unsqueeze(1));
+  const auto keys = local_m->project_keys(memory);
+  const auto r = local_m->read(query, keys, memory, mask, /*step=*/2);
+  // Row 0: p_t = 2, the window [1, 3]: softmax(1, 2, 3) there, exact zeros outside.
+  const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+  const std::vector<double> row0 = {0, std::exp(1.0) / z, std::exp(2.0) / z, std::exp(3.0) / z, 0};
+  for (int s = 0; s < 5; ++s)
+    EXPECT_NEAR(r.weights[0][s].item<double>(), row0[s], 1e-6) << s;
+  EXPECT_EQ(r.weights[0][0].item<float>(), 0.0f);
+  EXPECT_EQ(r.weights[0][4].item<float>(), 0.0f);
+  // Row 1: t = 2 is past its last token, so p_t = 1 and the window [0, 2]
+  // holds its two tokens.
+  const double e = std::exp(1.0);
+  EXPECT_NEAR(r.weights[1][0].item<double>(), 1 / (1 + e), 1e-6);
+  EXPECT_NEAR(r.weights[1][1].item<double>(), e / (1 + e), 1e-6);
+  EXPECT_NEAR(r.context[1][0].item<double>(), e / (1 + e), 1e-6);
+  // The first step looks at [0, 1] only.
+  const auto first = local_m->read(query, keys, memory, mask, 0);
+  EXPECT_NEAR(first.weights[0][1].item<double>(), e / (1 + e), 1e-6);
+  EXPECT_EQ(first.weights[0].slice(0, 2).abs().sum().item<float>(), 0.0f);
+  EXPECT_THROW(make_scorer("local_m", local(1, 0, "dot")), c10::Error);
+  EXPECT_THROW(make_scorer("local_m", local(1, 1, "location")), c10::Error);
+}
+
+TEST(LocalPScorer, PredictsThePositionAndWeighsTheWindowByAGaussian) {
+  auto local_p = make_scorer("local_p", local(1, 2, "dot"));
+  torch::NoGradGuard no_grad;
+  // v_p = 0: sigmoid(0) = 1/2, so p_t = (S - 1) / 2 whatever the state.
+  local_p->named_parameters()["v_p.weight"].zero_();
+  const auto memory = torch::ones({2, 5, 1});
+  const auto query = torch::zeros({2, 1});  // dot scores 0: a uniform softmax in the window
+  const auto mask = torch::arange(5).unsqueeze(0).lt(torch::tensor({5, 4}).unsqueeze(1));
+  const auto r = local_p->read(query, local_p->project_keys(memory), memory, mask, /*step=*/0);
+  // Row 0: p_t = 2, D = 2, sigma = 1: all 5 positions, each 1/5 exp(-(s - 2)^2 / 2).
+  // Row 1: p_t = 1.5, its 4 tokens, each 1/4 exp(-(s - 1.5)^2 / 2).
+  for (int s = 0; s < 5; ++s) {
+    EXPECT_NEAR(r.weights[0][s].item<double>(), std::exp(-(s - 2.0) * (s - 2.0) / 2) / 5, 1e-6);
+    const double row1 = s < 4 ? std::exp(-(s - 1.5) * (s - 1.5) / 2) / 4 : 0.0;
+    EXPECT_NEAR(r.weights[1][s].item<double>(), row1, 1e-6) << s;
+  }
+  EXPECT_EQ(r.weights[1][4].item<float>(), 0.0f);
+  // Not renormalised (eq. 10): the context is the weights' sum times h_s = 1.
+  EXPECT_NEAR(r.context[0][0].item<double>(), r.weights[0].sum().item<double>(), 1e-6);
+  EXPECT_LT(r.weights[0].sum().item<double>(), 1.0);
+  // A strongly positive v_p^T tanh(W_p h_t) puts p_t at the last position.
+  local_p->named_parameters()["v_p.weight"].fill_(100.0);
+  local_p->named_parameters()["w_p.weight"].fill_(1.0);
+  const auto late =
+      local_p->read(torch::ones({2, 1}), local_p->project_keys(memory), memory, mask, 0);
+  EXPECT_EQ(late.weights[0].argmax().item<std::int64_t>(), 4);
+  EXPECT_EQ(late.weights[1].argmax().item<std::int64_t>(), 3);
+  EXPECT_EQ(late.weights[0][1].item<float>(), 0.0f);  // |1 - 4| > D
+}
+
 TEST(AdditiveScorer, GoldenValuesWithSetWeights) {
   auto additive = make_scorer("additive", options(1, 1, 2));
   torch::NoGradGuard no_grad;
@@ -209,7 +281,7 @@ TEST(MultiheadScorer, GoldenValuesWithIdentityProjections) {
   const auto keys = multihead->project_keys(memory);
   EXPECT_TRUE(torch::allclose(multihead->score(query, keys),
                               torch::tensor({{{1.0f, 0.0f}, {0.0f, 2.0f}}})));
-  const auto r = multihead->read(query, keys, memory, torch::tensor({{true, true}}));
+  const auto r = multihead->read(query, keys, memory, torch::tensor({{true, true}}), 0);
   const float e1 = std::exp(1.0f), e2 = std::exp(2.0f);
   const float head1_first = e1 / (e1 + 1), head2_first = 1 / (1 + e2);
   EXPECT_NEAR(r.weights[0][0].item<float>(), (head1_first + head2_first) / 2, 1e-6);

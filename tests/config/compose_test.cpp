@@ -91,7 +91,7 @@ TEST(Compose, ErrorsNameTheKeyTheOptionAndTheValidChoices) {
             "batch_size, lr, clip_norm, log_every, eval_every");
   EXPECT_EQ(error_of({"attention=dott"}),
             "override 'attention=dott': Could not find 'attention/dott' (did you mean 'dot'?)\n"
-            "Available options in 'attention': additive, bogus, dot, multihead, none");
+            "Available options in 'attention': additive, bogus, dot, local_p, multihead, none");
   EXPECT_NE(error_of({"+seed=1"}).find("An item is already at 'seed'"), std::string::npos);
   EXPECT_NE(error_of({"~nothing"}).find("'nothing' does not exist"), std::string::npos);
   EXPECT_NE(error_of({"attention=none,dot"}).find("is a sweep; use `attnlab sweep`"),

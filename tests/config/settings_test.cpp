@@ -208,6 +208,23 @@ TEST(Settings, HeadsAreReadForMultiheadOnlyAndMustDivideTheHiddenSize) {
             std::string::npos);
 }
 
+TEST(Settings, LocalAttentionReadsItsWindowAndContentScore) {
+  const auto s = settings_with({"attention=local_p", "attention.window=5", "attention.score=dot"});
+  EXPECT_EQ(s.attention.window, 5);
+  EXPECT_EQ(s.attention.score, "dot");
+  EXPECT_EQ(error_of({"attention=local_p", "attention.score=location"}),
+            "override 'attention.score=location': attention.score: 'location' is not available; "
+            "valid: dot, general, concat");
+  EXPECT_NE(error_of({"attention=local_p", "attention.window=0"})
+                .find("attention.window: expected an integer in [1, 1000], got 0"),
+            std::string::npos);
+  // Other scorers neither read them nor change their hash by them.
+  EXPECT_NE(error_of({"+attention.window=4"}).find("attention.window: unknown key"),
+            std::string::npos);
+  EXPECT_NE(config_hash(s, "v"),
+            config_hash(settings_with({"attention=local_p", "attention.score=dot"}), "v"));
+}
+
 TEST(Settings, ChosDecoderTakesNoAttention) {
   EXPECT_EQ(settings_with({"model.decoder=cho", "attention=none"}).model.decoder, Decoder::kCho);
   EXPECT_EQ(error_of({"model.decoder=cho"}),
@@ -274,6 +291,7 @@ TEST(Explain, EveryKeyOfEveryShippedChoiceHasAMeaning) {
            {"task=tsv", "task.path=" + (kData / "corpora" / "pairs.tsv").string()},
            {"task=g2p_cmudict"},
            {"model=transformer", "attention=multihead"},
+           {"attention=local_p"},
            {"model=rnn", "attention=multihead", "+tags.note=x"}}) {
     ComposeRequest request;
     request.config_dir = shipped;
