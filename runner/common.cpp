@@ -2,6 +2,7 @@
 // expanding sweeps, and printing per-length tables.
 #include "runner/common.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -203,7 +204,7 @@ std::string experiment_text(const GlobalOptions& globals, const std::string& exp
 
 namespace {
 
-void print_scores(const store::Scores& s) {
+void print_scores(const store::Scores& s, bool alignment) {
   std::cout << std::setw(6) << s.n << std::fixed << std::setprecision(1) << std::setw(11)
             << 100 * s.token_accuracy << "%" << std::setw(13) << 100 * s.sequence_accuracy << "%"
             << std::setw(12) << 100 * s.error_rate << "%" << std::setw(8);
@@ -213,22 +214,34 @@ void print_scores(const store::Scores& s) {
     std::cout << s.bleu;
   }
   std::cout << std::setprecision(3) << std::setw(12) << s.perplexity;
+  if (!alignment) return;
+  std::cout << std::setprecision(1);
+  if (std::isnan(s.aer)) {
+    std::cout << std::setw(8) << "-" << std::setw(12) << "-";
+  } else {
+    std::cout << std::setw(7) << 100 * s.aer << "%" << std::setw(11) << 100 * s.alignment_accuracy
+              << "%";
+  }
 }
 
 }  // namespace
 
 void print_length_table(const std::vector<store::LengthEval>& evals, int train_min, int train_max,
                         const std::vector<store::SplitScores>& splits) {
-  std::cout << "  length     n   token acc   exact match  error rate    BLEU  perplexity\n";
+  // The alignment columns where the task has a gold alignment and the model attends.
+  const bool alignment = std::any_of(evals.begin(), evals.end(),
+                                     [](const store::Scores& e) { return !std::isnan(e.aer); });
+  std::cout << "  length     n   token acc   exact match  error rate    BLEU  perplexity"
+            << (alignment ? "     AER  on gold" : "") << "\n";
   for (const auto& e : evals) {
     const bool trained = e.length >= train_min && e.length <= train_max;
     std::cout << "  " << std::setw(6) << e.length;
-    print_scores(e);
+    print_scores(e, alignment);
     std::cout << (trained ? "" : "   (beyond training)") << "\n";
   }
   for (const auto& s : splits) {
     std::cout << "  " << std::setw(6) << s.split;
-    print_scores(s);
+    print_scores(s, alignment);
     std::cout << (s.split == "test" ? "   (all lengths above)" : "") << "\n";
   }
 }

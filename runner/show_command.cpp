@@ -78,9 +78,9 @@ Table rows_of(store::RunStore& store, const std::string& sql, const std::string&
 // The scores per length, then per whole split, one row each.
 const char* const kScoresSql =
     "SELECT 'length' AS bucket, length AS value, n, token_accuracy, sequence_accuracy, "
-    "error_rate, bleu, perplexity FROM evals WHERE run_id = ?1 UNION ALL SELECT 'split', split, "
-    "n, token_accuracy, sequence_accuracy, error_rate, bleu, perplexity FROM scores WHERE run_id "
-    "= ?1";
+    "error_rate, bleu, perplexity, aer, alignment_accuracy FROM evals WHERE run_id = ?1 "
+    "UNION ALL SELECT 'split', split, n, token_accuracy, sequence_accuracy, error_rate, bleu, "
+    "perplexity, aer, alignment_accuracy FROM scores WHERE run_id = ?1";
 
 // The whole run as one JSON object: its row of the runs table, settings,
 // tags, scores and metrics.

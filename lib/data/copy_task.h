@@ -9,6 +9,7 @@ namespace attnlab::data {
 class CopyTask : public SymbolTask {
  public:
   explicit CopyTask(const config::TaskSettings& settings) : SymbolTask(settings.vocab_size) {}
+  std::vector<std::vector<int>> gold_alignment(const Example& example) const override;
 
  protected:
   std::vector<std::int64_t> transform(const std::vector<std::int64_t>& source) const override;

@@ -6,4 +6,12 @@ std::vector<std::int64_t> ReverseTask::transform(const std::vector<std::int64_t>
   return {source.rbegin(), source.rend()};
 }
 
+std::vector<std::vector<int>> ReverseTask::gold_alignment(const Example& example) const {
+  const int n = static_cast<int>(example.source.size());
+  std::vector<std::vector<int>> links;
+  for (int i = 0; i < n; ++i)
+    links.push_back({n - 1 - i});
+  return links;
+}
+
 }  // namespace attnlab::data

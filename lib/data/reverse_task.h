@@ -10,6 +10,7 @@ namespace attnlab::data {
 class ReverseTask : public SymbolTask {
  public:
   explicit ReverseTask(const config::TaskSettings& settings) : SymbolTask(settings.vocab_size) {}
+  std::vector<std::vector<int>> gold_alignment(const Example& example) const override;
 
  protected:
   std::vector<std::int64_t> transform(const std::vector<std::int64_t>& source) const override;

@@ -67,6 +67,15 @@ class Task {
   // the seed alone decide them. Part of a run's identity.
   virtual std::string data_identity() const { return ""; }
 
+  // Where each target token of `example` comes from, where the task knows it
+  // by construction (Och and Ney's gold links): for each target position
+  // (no <eos>), the source positions it copies. The first is the sure link;
+  // any others are equally right (a sort may take a repeated symbol from
+  // either place). Empty: the task has no gold alignment.
+  virtual std::vector<std::vector<int>> gold_alignment(const Example& /*example*/) const {
+    return {};
+  }
+
   // Upper bounds on the source and target tokens of an example whose length
   // is at most `length` (position tables, decoding limits).
   virtual int max_source_tokens(int length) const = 0;

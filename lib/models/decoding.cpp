@@ -60,6 +60,17 @@ Decoded greedy_decode(Seq2SeqModelImpl& model, const data::Batch& batch, int max
   return decoded;
 }
 
+torch::Tensor forced_attention(Seq2SeqModelImpl& model, const data::Batch& batch) {
+  auto state = model.start(batch);
+  std::vector<torch::Tensor> weights;
+  for (std::int64_t t = 0; t < batch.target_in.size(1); ++t) {
+    const auto out = state->step(batch.target_in.select(1, t));
+    if (!out.weights.defined()) return {};
+    weights.push_back(out.weights);
+  }
+  return torch::stack(weights, 1);
+}
+
 namespace {
 
 // The beams of a batch: k live hypotheses per item (row r of item i is

@@ -35,6 +35,12 @@ Decoded greedy_decode(Seq2SeqModelImpl& model, const data::Batch& batch, int max
 Decoded beam_search(Seq2SeqModelImpl& model, const data::Batch& batch,
                     const DecodeOptions& options);
 
+// The attention weights [B, T, S] of teacher-forced decoding: step t is fed
+// the reference's token t - 1 (<bos> first), as in training, so the weights
+// of step t are those paid for target token t (batch.target_out). Undefined
+// without attention. Call under torch::NoGradGuard with the model in eval().
+torch::Tensor forced_attention(Seq2SeqModelImpl& model, const data::Batch& batch);
+
 // greedy_decode() for beam_size 1, beam_search() otherwise. Call under
 // torch::NoGradGuard with the model in eval().
 Decoded decode(Seq2SeqModelImpl& model, const data::Batch& batch, const DecodeOptions& options);

@@ -24,11 +24,14 @@ using base::join;
 const std::vector<std::string> kClaimKeys = {"text",    "where", "metric", "lengths",    "at_least",
                                              "at_most", "below", "above",  "by_at_least"};
 const std::vector<std::string> kRelationKeys = {"at_least", "at_most", "below", "above"};
-const base::Registry<Metric> kMetrics("metric", {{"token_accuracy", Metric::kTokenAccuracy},
-                                                 {"sequence_accuracy", Metric::kSequenceAccuracy},
-                                                 {"error_rate", Metric::kErrorRate},
-                                                 {"bleu", Metric::kBleu},
-                                                 {"perplexity", Metric::kPerplexity}});
+const base::Registry<Metric> kMetrics("metric",
+                                      {{"token_accuracy", Metric::kTokenAccuracy},
+                                       {"sequence_accuracy", Metric::kSequenceAccuracy},
+                                       {"error_rate", Metric::kErrorRate},
+                                       {"bleu", Metric::kBleu},
+                                       {"perplexity", Metric::kPerplexity},
+                                       {"aer", Metric::kAer},
+                                       {"alignment_accuracy", Metric::kAlignmentAccuracy}});
 const base::Registry<LengthSelection::Kind> kLengthNames(
     "length selection", {{"all", LengthSelection::Kind::kAll},
                          {"train", LengthSelection::Kind::kTrain},
@@ -356,6 +359,10 @@ double score(const store::Scores& scores, Metric metric) {
       return scores.bleu;
     case Metric::kPerplexity:
       return scores.perplexity;
+    case Metric::kAer:
+      return scores.aer;
+    case Metric::kAlignmentAccuracy:
+      return scores.alignment_accuracy;
   }
   return 0;
 }
@@ -401,10 +408,11 @@ std::optional<Sample> run_sample(const RunResult& run, Metric metric,
   long long n = 0;
   bool complete = true;
   // Perplexity is 0 where it was not measured (runs stored before it was);
-  // BLEU is NaN where it is undefined (no reference 4-grams).
+  // BLEU is NaN where it is undefined (no reference 4-grams), the alignment
+  // scores where there is no gold alignment or no attention.
   const auto measured = [metric](const store::Scores& s) {
     return s.n > 0 && (metric != Metric::kPerplexity || s.perplexity > 0) &&
-           (metric != Metric::kBleu || !std::isnan(s.bleu));
+           !std::isnan(score(s, metric));
   };
   for (const auto& eval : run.evals) {
     if (!measured(eval) || !selected(run, lengths, eval.length)) continue;
@@ -434,6 +442,8 @@ std::pair<double, double> metric_range(Metric metric) {
   switch (metric) {
     case Metric::kTokenAccuracy:
     case Metric::kSequenceAccuracy:
+    case Metric::kAer:
+    case Metric::kAlignmentAccuracy:
       return {0, 1};
     case Metric::kErrorRate:
       return {0, std::numeric_limits<double>::infinity()};

@@ -12,6 +12,8 @@
 //       where: {attention.name: additive}
 //       metric: sequence_accuracy   # token_accuracy | sequence_accuracy | error_rate | bleu
 //                                   # | perplexity (teacher-forced; lower is better)
+//                                   # | aer | alignment_accuracy (against the task's
+//                                   # gold alignment; runs without one are left out)
 //                                   # Default: sequence_accuracy
 //       lengths: train              # all | train | beyond | longest_train | [lo, hi]
 //                                   # Default: all
@@ -105,7 +107,15 @@ struct RunResult {
   std::vector<store::SplitScores> splits;  // whole splits: "test", maybe "dev"
 };
 
-enum class Metric { kTokenAccuracy, kSequenceAccuracy, kErrorRate, kBleu, kPerplexity };
+enum class Metric {
+  kTokenAccuracy,
+  kSequenceAccuracy,
+  kErrorRate,
+  kBleu,
+  kPerplexity,
+  kAer,
+  kAlignmentAccuracy
+};
 
 struct LengthSelection {
   enum class Kind { kAll, kTrain, kBeyond, kLongestTrain, kRange };

@@ -176,12 +176,36 @@ void training_marks(std::ostringstream& cmd, const std::set<std::pair<int, int>>
   }
 }
 
-// What one panel of the accuracy figure shows: its runs (those of the
-// facet's value `panel`, or all) and the line labels.
+// A score drawn against length: exact match, or the alignment error rate.
+struct LengthMetric {
+  std::string figure, title, axis;  // the file name, its title, the y axis
+  // One run's evidence at a length bucket; nothing where not measured.
+  std::optional<SeedEvidence> (*evidence)(const store::LengthEval& e);
+};
+
+std::optional<SeedEvidence> exact_match(const store::LengthEval& e) {
+  if (e.n <= 0) return std::nullopt;
+  return single(e.outcomes, e.sequence_accuracy);
+}
+
+std::optional<SeedEvidence> alignment_error(const store::LengthEval& e) {
+  if (e.n <= 0 || std::isnan(e.aer)) return std::nullopt;
+  return single("", e.aer);
+}
+
+const LengthMetric kExactMatch{"accuracy_by_length", "Exact match by input length",
+                               "exact match (%)", exact_match};
+const LengthMetric kAlignmentError{"alignment_error_by_length",
+                                   "Alignment error rate by input length",
+                                   "alignment error rate (%)", alignment_error};
+
+// What one panel of a by-length figure shows: its runs (those of the
+// facet's value `panel`, or all), the line labels and the metric.
 struct AccuracyPanel {
   std::vector<const StudyRun*> runs;
   std::vector<std::string> keys;  // what tells lines apart
   const std::vector<std::string>* lines = nullptr;
+  const LengthMetric* metric = nullptr;
 };
 
 // The panel's plot elements (bands first, behind the lines); its data go
@@ -194,7 +218,8 @@ std::vector<std::string> accuracy_series(const AccuracyPanel& panel, size_t p, P
     for (const auto* run : panel.runs) {
       if (label_over(*run, panel.keys) != lines[l]) continue;
       for (const auto& e : run->result.evals)
-        if (e.n > 0) by_length[e.length].push_back(single(e.outcomes, e.sequence_accuracy));
+        if (const auto evidence = panel.metric->evidence(e))
+          by_length[e.length].push_back(*evidence);
     }
     if (by_length.empty()) continue;
     std::string rows_text;
@@ -214,14 +239,15 @@ std::vector<std::string> accuracy_series(const AccuracyPanel& panel, size_t p, P
   return bands;
 }
 
-// Lengths lo to hi along x (a tic every `step`), exact match along y.
-void accuracy_axes(std::ostringstream& cmd, const Study& study, int lo, int hi, int step) {
+// Lengths lo to hi along x (a tic every `step`), a percentage along y.
+void accuracy_axes(std::ostringstream& cmd, const Study& study, int lo, int hi, int step,
+                   const std::string& axis) {
   cmd << "set xrange [" << lo - 0.5 << ":" << hi + 0.5 << "]\nset yrange [-2:102]\n"
       << "set xtics " << (lo % step == 0 ? lo : lo - lo % step + step) << "," << step
       << " nomirror out\nset ytics 0,20,100 nomirror out\nset border 3\n"
       << "set grid ytics lc rgb '#e0e0e0' lw 1 dt 1\n"
       << "set xlabel " << gnuplot_string("input length (" + study.length_unit + ")") << "\n"
-      << "set ylabel 'exact match (%)'\n";
+      << "set ylabel " << gnuplot_string(axis) << "\n";
 }
 
 // One panel (or up to three across, else two across), the legend below.
@@ -238,23 +264,27 @@ PanelLayout accuracy_layout(size_t panels, bool titled, const KeyEntries& key) {
   return layout;
 }
 
-std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir) {
-  const auto runs = finished_runs(study);
-  if (runs.empty()) return std::nullopt;
+// `metric` against input length; nothing where no run measured it.
+std::optional<Figure> by_length(const Study& study, const fs::path& dir, const LengthMetric& metric,
+                                const std::string& caption) {
   const auto keys = line_keys(study);
   const std::string& facet = study.spec.facets;
+  std::vector<const StudyRun*> runs;  // those that measured it
   std::vector<std::string> panels, lines;
   int lo = INT_MAX, hi = INT_MIN;
-  for (const auto* run : runs) {
-    add_unique(&panels, facet.empty() ? "" : run->value(facet));
-    add_unique(&lines, label_over(*run, keys));
+  for (const auto* run : finished_runs(study)) {
+    const size_t before = runs.size();
     for (const auto& e : run->result.evals) {
-      if (e.n <= 0) continue;
+      if (!metric.evidence(e)) continue;
       lo = std::min(lo, e.length);
       hi = std::max(hi, e.length);
+      if (runs.size() == before) runs.push_back(run);
     }
+    if (runs.size() == before) continue;
+    add_unique(&panels, facet.empty() ? "" : run->value(facet));
+    add_unique(&lines, label_over(*run, keys));
   }
-  if (lo > hi) return std::nullopt;
+  if (runs.empty()) return std::nullopt;
 
   KeyEntries key;
   for (size_t l = 0; l < lines.size(); ++l)
@@ -267,12 +297,12 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
   const int step = std::max(1, static_cast<int>(std::ceil(span / (layout.slot_width / 40.0))));
   std::ostringstream cmd;
   cmd << "set multiplot\nunset key\n";
-  accuracy_axes(cmd, study, lo, hi, step);
+  accuracy_axes(cmd, study, lo, hi, step, metric.axis);
   for (size_t p = 0; p < panels.size(); ++p) {
     cmd << "unset object\nunset label\nunset arrow\n" << panel_margins(layout, p);
     if (!facet.empty())
       cmd << "set title " << gnuplot_string(short_name(facet) + " = " + panels[p]) << "\n";
-    AccuracyPanel panel{{}, keys, &lines};
+    AccuracyPanel panel{{}, keys, &lines, &metric};
     std::set<std::pair<int, int>> trained;
     for (const auto* run : runs) {
       if (!facet.empty() && run->value(facet) != panels[p]) continue;
@@ -285,15 +315,28 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
   cmd << key_strip(layout, key);
   plot.commands = cmd.str();
   return drawn(plot, dir,
-               {"accuracy_by_length", "Exact match by input length",
-                "Exact match of free-running decoding (greedy unless the runs set "
-                "decode.beam_size) at each input length, one line per " +
+               {metric.figure, metric.title,
+                caption + " at each input length, one line per " +
                     (keys.empty() ? std::string("setting") : short_name(keys.front())) +
                     (facet.empty() ? "" : ", one panel per " + short_name(facet)) +
                     ". Lines are the mean over " + seeds_text(study.seeds.size()) +
                     "; the band is the " + interval_text(study) +
                     ". The shaded region (or dashed line) marks the lengths seen in training; "
                     "examples of every length are held out of training."});
+}
+
+std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir) {
+  return by_length(study, dir, kExactMatch,
+                   "Exact match of free-running decoding (greedy unless the runs set "
+                   "decode.beam_size)");
+}
+
+std::optional<Figure> alignment_error_by_length(const Study& study, const fs::path& dir) {
+  return by_length(study, dir, kAlignmentError,
+                   "Alignment error rate of the attention against the task's gold alignment "
+                   "(lower is better; the reference force-decoded, each output token linked to "
+                   "the source position of its strongest weight, Luong et al. 2015, section "
+                   "5.4)");
 }
 
 // --- alignments --------------------------------------------------------------
@@ -733,6 +776,9 @@ std::vector<Figure> draw_figures(const Study& study, const std::vector<Compariso
   std::vector<Figure> figures;
   if (spec.draws("accuracy_by_length")) {
     if (auto f = accuracy_by_length(study, dir)) figures.push_back(*f);
+  }
+  if (spec.draws("alignment_error_by_length")) {
+    if (auto f = alignment_error_by_length(study, dir)) figures.push_back(*f);
   }
   if (spec.draws("summary_grid")) {
     for (auto& f : summary_grids(study, dir))

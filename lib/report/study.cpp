@@ -109,8 +109,9 @@ bool varies(const std::vector<StudyRun>& runs, const std::string& key) {
 }  // namespace
 
 const std::vector<std::string>& figure_kinds() {
-  static const std::vector<std::string> kKinds = {"accuracy_by_length", "summary_grid",
-                                                  "comparisons", "learning_curves", "alignments"};
+  static const std::vector<std::string> kKinds = {"accuracy_by_length", "alignment_error_by_length",
+                                                  "summary_grid",       "comparisons",
+                                                  "learning_curves",    "alignments"};
   return kKinds;
 }
 

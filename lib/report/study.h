@@ -40,8 +40,9 @@ struct ReportSpec {
   bool draws(const std::string& kind) const;
 };
 
-// The figures a report can draw: accuracy_by_length, summary_grid,
-// comparisons, learning_curves, alignments.
+// The figures a report can draw: accuracy_by_length,
+// alignment_error_by_length, summary_grid, comparisons, learning_curves,
+// alignments.
 const std::vector<std::string>& figure_kinds();
 
 // Parses the `report` node of an experiment file (undefined or null: the

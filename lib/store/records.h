@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
@@ -96,6 +97,9 @@ struct Param {
 };
 
 // Scores of one evaluation set: a length bucket, or a whole split.
+// A score that was not measured (NULL in the database).
+inline constexpr double kUnmeasured = std::numeric_limits<double>::quiet_NaN();
+
 struct Scores {
   int n = 0;                     // examples
   double token_accuracy = 0;     // reference tokens predicted right, in [0, 1]
@@ -106,6 +110,12 @@ struct Scores {
   // exp of the mean teacher-forced cross-entropy per reference token (<eos>
   // included); 0 when not measured (runs stored before schema 8).
   double perplexity = 0;
+  // The attention against the task's gold alignment (data::Task::
+  // gold_alignment), teacher-forced, each output step linked to the source
+  // position of its strongest weight; NaN where not measured (a task without
+  // gold links, a model without attention, runs stored before schema 14).
+  double aer = kUnmeasured;                 // alignment error rate (Och and Ney 2003), in [0, 1]
+  double alignment_accuracy = kUnmeasured;  // steps whose strongest weight is on a gold position
 };
 
 struct LengthEval : Scores {

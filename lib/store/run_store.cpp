@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <ctime>
-#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "store/schema.h"
@@ -329,7 +328,8 @@ Value measured(double perplexity) {
 void insert_evals(Database& db, const std::string& run_id, const std::vector<LengthEval>& evals) {
   Statement insert = db.prepare(
       "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy, "
-      "error_rate, bleu, outcomes, perplexity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "error_rate, bleu, outcomes, perplexity, aer, alignment_accuracy) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   for (const auto& e : evals) {
     insert.bind(1, run_id)
         .bind(2, std::int64_t{e.length})
@@ -339,7 +339,9 @@ void insert_evals(Database& db, const std::string& run_id, const std::vector<Len
         .bind(6, e.error_rate)
         .bind(7, e.bleu)
         .bind(8, e.outcomes.empty() ? Value{} : Value{e.outcomes})
-        .bind(9, measured(e.perplexity));
+        .bind(9, measured(e.perplexity))
+        .bind(10, e.aer)  // NaN binds as NULL
+        .bind(11, e.alignment_accuracy);
     insert.step();
     insert.reset();
   }
@@ -349,7 +351,8 @@ void insert_scores(Database& db, const std::string& run_id,
                    const std::vector<SplitScores>& splits) {
   Statement score = db.prepare(
       "INSERT OR REPLACE INTO scores (run_id, split, n, token_accuracy, sequence_accuracy, "
-      "error_rate, bleu, perplexity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "error_rate, bleu, perplexity, aer, alignment_accuracy) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   for (const auto& s : splits) {
     score.bind(1, run_id)
         .bind(2, s.split)
@@ -358,7 +361,9 @@ void insert_scores(Database& db, const std::string& run_id,
         .bind(5, s.sequence_accuracy)
         .bind(6, s.error_rate)
         .bind(7, s.bleu)
-        .bind(8, measured(s.perplexity));
+        .bind(8, measured(s.perplexity))
+        .bind(9, s.aer)
+        .bind(10, s.alignment_accuracy);
     score.step();
     score.reset();
   }
@@ -709,17 +714,23 @@ std::vector<PlannedJob> RunStore::sweep_plan(const std::string& sweep_id) {
 
 namespace {
 
-// Scores from columns first..first+5 (n, token, sequence, error rate, BLEU, perplexity).
+// Column `i` of a row, NaN where it is NULL.
+double or_unmeasured(const Statement& s, int i) {
+  return std::holds_alternative<std::monostate>(s.column(i)) ? kUnmeasured : s.column_double(i);
+}
+
+// Scores from columns first..first+7 (n, token, sequence, error rate, BLEU,
+// perplexity, AER, alignment accuracy).
 Scores read_scores(const Statement& s, int first) {
   Scores out;
   out.n = static_cast<int>(s.column_int(first));
   out.token_accuracy = s.column_double(first + 1);
   out.sequence_accuracy = s.column_double(first + 2);
   out.error_rate = s.column_double(first + 3);
-  const Value bleu = s.column(first + 4);  // NULL: undefined (no 4-grams), or not measured
-  out.bleu = std::holds_alternative<std::monostate>(bleu) ? std::numeric_limits<double>::quiet_NaN()
-                                                          : s.column_double(first + 4);
+  out.bleu = or_unmeasured(s, first + 4);  // NULL: undefined (no 4-grams), or not measured
   out.perplexity = s.column_double(first + 5);
+  out.aer = or_unmeasured(s, first + 6);
+  out.alignment_accuracy = or_unmeasured(s, first + 7);
   return out;
 }
 
@@ -728,7 +739,7 @@ Scores read_scores(const Statement& s, int first) {
 std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
   Statement s = db_.prepare(
       "SELECT length, n, token_accuracy, sequence_accuracy, coalesce(error_rate, 0), "
-      "bleu, coalesce(perplexity, 0), coalesce(outcomes, '') FROM evals "
+      "bleu, coalesce(perplexity, 0), aer, alignment_accuracy, coalesce(outcomes, '') FROM evals "
       "WHERE run_id = ?1 ORDER BY length");
   s.bind(1, run_id);
   std::vector<LengthEval> out;
@@ -736,7 +747,7 @@ std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
     LengthEval e;
     static_cast<Scores&>(e) = read_scores(s, 1);
     e.length = static_cast<int>(s.column_int(0));
-    e.outcomes = s.column_text(7);
+    e.outcomes = s.column_text(9);
     out.push_back(e);
   }
   return out;
@@ -745,7 +756,8 @@ std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
 std::vector<SplitScores> RunStore::splits(const std::string& run_id) {
   Statement s = db_.prepare(
       "SELECT split, n, token_accuracy, sequence_accuracy, error_rate, bleu, "
-      "coalesce(perplexity, 0) FROM scores WHERE run_id = ?1 ORDER BY split DESC");
+      "coalesce(perplexity, 0), aer, alignment_accuracy FROM scores WHERE run_id = ?1 "
+      "ORDER BY split DESC");
   s.bind(1, run_id);
   std::vector<SplitScores> out;
   while (s.step()) {

@@ -348,6 +348,15 @@ INSERT INTO scores_v13 (run_id, split, n, token_accuracy, sequence_accuracy, err
 DROP TABLE scores;
 ALTER TABLE scores_v13 RENAME TO scores;
 )sql",
+      // 14: where the attention looks, against the task's gold alignment
+      // (copy, reverse, sort): alignment error rate and the share of steps
+      // whose strongest weight is on a gold position. NULL: not measured.
+      R"sql(
+ALTER TABLE evals ADD COLUMN aer REAL CHECK (aer BETWEEN 0 AND 1);
+ALTER TABLE evals ADD COLUMN alignment_accuracy REAL CHECK (alignment_accuracy BETWEEN 0 AND 1);
+ALTER TABLE scores ADD COLUMN aer REAL CHECK (aer BETWEEN 0 AND 1);
+ALTER TABLE scores ADD COLUMN alignment_accuracy REAL CHECK (alignment_accuracy BETWEEN 0 AND 1);
+)sql",
   };
   return kMigrations;
 }

@@ -47,6 +47,19 @@ store::DecodedExample describe(const data::Example& example, const torch::Tensor
   return d;
 }
 
+// The alignment counts of `part` (batched as `batch`), where the task has
+// gold links and the model attends; none otherwise.
+Counts alignment(models::Seq2SeqModelImpl& model, const data::Batch& batch, const data::Task& task,
+                 const std::vector<data::Example>& part) {
+  std::vector<std::vector<std::vector<int>>> gold;
+  for (const auto& e : part) {
+    gold.push_back(task.gold_alignment(e));
+    if (gold.back().size() != e.target.size()) return {};
+  }
+  const auto weights = models::forced_attention(model, batch);
+  return weights.defined() ? count_alignment(weights, gold) : Counts{};
+}
+
 struct Decoding {
   Counts counts;
   std::vector<store::DecodedExample> examples;
@@ -54,7 +67,7 @@ struct Decoding {
 
 Decoding decode_all(models::Seq2SeqModelImpl& model, const std::vector<data::Example>& examples,
                     const data::Task& task, const models::DecodeOptions& options,
-                    const torch::Device& device, int keep) {
+                    const torch::Device& device, int keep, bool align) {
   Decoding out;
   for (size_t begin = 0; begin < examples.size(); begin += kEvalBatch) {
     const size_t end = std::min(examples.size(), begin + kEvalBatch);
@@ -72,6 +85,7 @@ Decoding decode_all(models::Seq2SeqModelImpl& model, const std::vector<data::Exa
                                    .ignore_index(data::kPad)
                                    .reduction(torch::kSum))
                                .item<double>();
+    if (align) counts += alignment(model, on_device, task, part);
     out.counts += counts;
     const auto weights =
         decoded.weights.defined() ? decoded.weights.to(torch::kCPU) : decoded.weights;
@@ -115,7 +129,32 @@ Counts& Counts::operator+=(const Counts& other) {
   bleu += other.bleu;
   cross_entropy += other.cross_entropy;
   outcomes += other.outcomes;
+  aligned_steps += other.aligned_steps;
+  sure_links += other.sure_links;
+  gold_links += other.gold_links;
   return *this;
+}
+
+Counts count_alignment(const torch::Tensor& weights,
+                       const std::vector<std::vector<std::vector<int>>>& gold) {
+  const auto links = weights.argmax(2).to(torch::kCPU).contiguous();  // [B, T]
+  const auto* link = links.data_ptr<std::int64_t>();
+  const auto steps = links.size(1);
+  Counts counts;
+  for (size_t b = 0; b < gold.size(); ++b) {
+    TORCH_CHECK(static_cast<std::int64_t>(gold[b].size()) <= steps,
+                "count_alignment: ", gold[b].size(), " gold links but ", steps,
+                " steps of weights");
+    for (size_t t = 0; t < gold[b].size(); ++t) {
+      const auto& positions = gold[b][t];
+      const auto chosen = link[static_cast<std::int64_t>(b) * steps + static_cast<std::int64_t>(t)];
+      ++counts.aligned_steps;
+      if (!positions.empty() && positions.front() == chosen) ++counts.sure_links;
+      if (std::find(positions.begin(), positions.end(), chosen) != positions.end())
+        ++counts.gold_links;
+    }
+  }
+  return counts;
 }
 
 store::Scores Counts::scores() const {
@@ -131,6 +170,11 @@ store::Scores Counts::scores() const {
   s.bleu = bleu_defined(bleu) ? std::clamp(corpus_bleu(bleu), 0.0, 100.0)
                               : std::numeric_limits<double>::quiet_NaN();
   s.perplexity = tokens > 0 ? std::exp(cross_entropy / static_cast<double>(tokens)) : 0;
+  if (aligned_steps > 0) {
+    const auto steps = static_cast<double>(aligned_steps);
+    s.aer = 1 - static_cast<double>(sure_links + gold_links) / (2 * steps);
+    s.alignment_accuracy = static_cast<double>(gold_links) / steps;
+  }
   return s;
 }
 
@@ -206,7 +250,8 @@ store::Scores greedy_scores(models::Seq2SeqModelImpl& model,
   for (const auto& e : examples)
     longest = std::max(longest, e.length);
   options.max_length = decode_length_limit(task, longest);
-  const auto scores = decode_all(model, examples, task, options, device, 0).counts.scores();
+  const auto scores =
+      decode_all(model, examples, task, options, device, 0, /*align=*/false).counts.scores();
   model.train();
   return scores;
 }
@@ -232,7 +277,7 @@ Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
     if (examples.empty()) continue;
     options.max_length = decode_length_limit(task, length);
     const int keep = shown.count(length) != 0 ? kExamplesPerLength : 0;
-    Decoding d = decode_all(model, examples, task, options, device, keep);
+    Decoding d = decode_all(model, examples, task, options, device, keep, /*align=*/true);
     store::LengthEval e;
     static_cast<store::Scores&>(e) = d.counts.scores();
     e.length = length;
@@ -254,7 +299,7 @@ Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
     options.max_length = decode_length_limit(task, longest);
     store::SplitScores scores;
     static_cast<store::Scores&>(scores) =
-        decode_all(model, dev, task, options, device, 0).counts.scores();
+        decode_all(model, dev, task, options, device, 0, /*align=*/true).counts.scores();
     scores.split = "dev";
     result.splits.push_back(scores);
   }

@@ -5,7 +5,14 @@
 // distance over reference tokens: PER for phonemes, WER for words, CER for
 // characters) and corpus BLEU, with its number of examples, and the one
 // teacher-forced number: perplexity, exp of the mean cross-entropy of the
-// reference tokens (Luong et al. 2015 report it beside BLEU).
+// reference tokens (Luong et al. 2015 report it beside BLEU). Where the task
+// knows its gold alignment (copy, reverse, sort) and the model attends, also
+// how well the attention aligns, measured as Luong et al. (2015, section
+// 5.4) did: the reference is force-decoded (teacher forcing), each output
+// token is linked to the source position of its strongest weight, and those
+// links are scored against the gold ones by alignment error rate (Och and
+// Ney 2003), AER = 1 - (|A & S| + |A & P|) / (|A| + |S|), and by the share
+// of steps whose link is a gold one.
 #pragma once
 
 #include <torch/torch.h>
@@ -33,9 +40,22 @@ struct Counts {
   double cross_entropy = 0;  // teacher-forced, summed over reference tokens (<eos> included)
   std::string outcomes;      // '1' (exact) or '0' per example, in order
 
+  // Alignment (when measured): output steps linked (|A| = |S|, <eos>
+  // excluded), links on the sure gold position (|A & S|), links on any gold
+  // position (|A & P|).
+  std::int64_t aligned_steps = 0;
+  std::int64_t sure_links = 0;
+  std::int64_t gold_links = 0;
+
   Counts& operator+=(const Counts& other);
   store::Scores scores() const;
 };
+
+// The alignment counts of forced attention `weights` [B, T, S] (T covering
+// every target token) against each example's gold links
+// (data::Task::gold_alignment, one list per target token).
+Counts count_alignment(const torch::Tensor& weights,
+                       const std::vector<std::vector<std::vector<int>>>& gold);
 
 // Compares predictions [B, T'] with batch.target_out [B, T]. Everything
 // after a prediction's first <eos>, or past its end, counts as wrong.

@@ -54,6 +54,35 @@ TEST(SymbolTasks, TargetsFollowTheirRule) {
   }
 }
 
+TEST(SymbolTasks, GoldAlignmentsLinkEachTargetToTheSourcePositionItCopies) {
+  const Example e{{5, 3, 5, 4}, {}, 4};
+  auto with_target = [&](const std::string& name) {
+    Example x = e;
+    x.target = name == "copy"      ? e.source
+               : name == "reverse" ? std::vector<std::int64_t>{4, 5, 3, 5}
+                                   : std::vector<std::int64_t>{3, 4, 5, 5};
+    return make_task(small_settings(name).task)->gold_alignment(x);
+  };
+  using Links = std::vector<std::vector<int>>;
+  EXPECT_EQ(with_target("copy"), (Links{{0}, {1}, {2}, {3}}));
+  EXPECT_EQ(with_target("reverse"), (Links{{3}, {2}, {1}, {0}}));
+  // Sorted 3 4 5 5: the first 5 is sure at 0 (a stable sort), possible at 2.
+  EXPECT_EQ(with_target("sort"), (Links{{1}, {3}, {0, 2}, {2, 0}}));
+  // The other tasks know no alignment by construction.
+  EXPECT_TRUE(make_task(small_settings("addition").task)->gold_alignment(e).empty());
+  // Every generated example gets one link list per target token, each a real position.
+  for (const std::string name : {"copy", "reverse", "sort"}) {
+    const auto task = make_task(small_settings(name).task);
+    for (const auto& x : many_training_examples(*task, small_settings(name))) {
+      const auto links = task->gold_alignment(x);
+      ASSERT_EQ(links.size(), x.target.size()) << name;
+      for (size_t t = 0; t < links.size(); ++t)
+        for (const int s : links[t])
+          ASSERT_EQ(x.source[static_cast<size_t>(s)], x.target[t]);
+    }
+  }
+}
+
 // The decimal number written by `ids` from `first` to before `last`.
 long long number(const Vocabulary& v, const std::vector<std::int64_t>& ids, size_t first,
                  size_t last) {

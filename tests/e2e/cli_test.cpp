@@ -747,7 +747,10 @@ TEST_F(Cli, TagsLabelRunsAndRmRemovesRowsAndFoldersTogether) {
 // ls and show print tables, CSV or JSON at full precision; ls filters with
 // SQL over run_summary, sorts and picks columns, and names what is valid.
 TEST_F(Cli, LsAndShowFilterSortAndPrintTablesCsvAndJson) {
-  ASSERT_EQ(attnlab("run train.steps=30").exit_code, 0);
+  const Result first = attnlab("run train.steps=30");
+  ASSERT_EQ(first.exit_code, 0);
+  // Reverse has a gold alignment: the attention's alignment error is a column.
+  EXPECT_TRUE(contains(first.output, "perplexity     AER  on gold\n")) << first.output;
   ASSERT_EQ(attnlab("run attention=dot train.steps=30 seed=3").exit_code, 0);
   const std::string dot = attnlab(
                               "query --format csv \"SELECT run_id FROM runs WHERE attention "
@@ -772,7 +775,7 @@ TEST_F(Cli, LsAndShowFilterSortAndPrintTablesCsvAndJson) {
   r = attnlab("show " + dot + " --format csv");
   EXPECT_TRUE(contains(r.output,
                        "bucket,value,n,token_accuracy,sequence_accuracy,error_rate,bleu,"
-                       "perplexity\nlength,"))
+                       "perplexity,aer,alignment_accuracy\nlength,"))
       << r.output;
   EXPECT_TRUE(contains(r.output, "\nsplit,test,")) << r.output;
   r = attnlab("show " + dot + " --format json");

@@ -180,6 +180,41 @@ TEST(ClaimsTest, OtherMetricsHaveTheIntervalOfTheirRunsAlone) {
   EXPECT_EQ(outcome.verdict, Verdict::kPass);
 }
 
+TEST(ClaimsTest, AlignmentMetricsLeaveOutRunsThatDidNotMeasureThem) {
+  // AER where measured: seed 1 length 1 0.1, length 2 0.3 (100 examples each)
+  // = 0.2; seed 2 length 1 0.3, length 2 unmeasured = 0.3; a third run
+  // without any gold alignment is left out. Mean 0.25, se 0.05, t(1) 12.706.
+  auto runs = additive_seeds();
+  runs[0].evals[0].aer = 0.1;
+  runs[0].evals[1].aer = 0.3;
+  runs[1].evals[0].aer = 0.3;
+  runs[0].evals[0].alignment_accuracy = 0.9;
+  runs.push_back(make_run("additive", 3, {1, 3}, {bucket(1, 100, 1.0)}));
+  auto outcome = check_one(R"(
+- text: additive aligns well
+  where: {attention.name: additive}
+  metric: aer
+  lengths: train
+  at_most: 0.9
+)",
+                           runs);
+  ASSERT_EQ(outcome.groups.size(), 1u);
+  EXPECT_NEAR(outcome.groups[0].value, 0.25, 1e-12);
+  EXPECT_EQ(outcome.detail, "additive: 0.250 [0.000, 0.885] (2 of 3 runs) <= 0.900");
+  EXPECT_EQ(outcome.verdict, Verdict::kPass);
+  outcome = check_one(R"(
+- text: on gold
+  where: {attention.name: additive}
+  metric: alignment_accuracy
+  at_least: 0.5
+)",
+                      runs);
+  ASSERT_EQ(outcome.groups.size(), 1u);
+  EXPECT_NEAR(outcome.groups[0].value, 0.9, 1e-12);  // seed 1 alone measured it
+  EXPECT_THROW(check_one("- {text: t, where: {seed: 1}, metric: aer, at_most: 2}", runs),
+               std::invalid_argument);
+}
+
 TEST(ClaimsTest, LengthSelectionsFollowEachRunsOwnTrainingRange) {
   // Run A trains on 1..2, run B on 1..3; both in the group 'dot'.
   const std::vector<RunResult> runs = {
@@ -548,7 +583,8 @@ TEST(ClaimsTest, ParseErrorsNamePositionKeyAndWhatIsValid) {
     at_least: 0.5
 )"),
             "exp.yaml:7:13: claims[1].metric: 'accuracy' is not a metric; valid: "
-            "token_accuracy, sequence_accuracy, error_rate, bleu, perplexity");
+            "token_accuracy, sequence_accuracy, error_rate, bleu, perplexity, aer, "
+            "alignment_accuracy");
   EXPECT_EQ(parse_error(R"(claims:
   - text: t
     where: {attention.name: dot}

@@ -114,6 +114,7 @@ class StudyTest : public ::testing::Test {
       e.sequence_accuracy =
           static_cast<double>(std::count(outcomes[i].begin(), outcomes[i].end(), '1')) / e.n;
       e.token_accuracy = e.sequence_accuracy;
+      if (attention != "none") e.aer = 1 - e.sequence_accuracy;  // measured where it attends
       evals.push_back(e);
     }
     store::DecodedExample example;
@@ -190,13 +191,19 @@ TEST_F(StudyTest, ReportHasEveryFigureInEveryFormatAndBothPages) {
   std::vector<std::string> names;
   for (const auto& f : files.figures)
     names.push_back(f.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"accuracy_by_length", "grid_lengths", "comparisons",
-                                             "learning_curves", "alignment_L3"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"accuracy_by_length", "alignment_error_by_length",
+                                             "grid_lengths", "comparisons", "learning_curves",
+                                             "alignment_L3"}));
   for (const auto& name : names) {
     EXPECT_EQ(read(dir_ / "out" / (name + ".png")).substr(1, 3), "PNG") << name;
     EXPECT_EQ(read(dir_ / "out" / (name + ".pdf")).substr(0, 5), "%PDF-") << name;
     EXPECT_TRUE(contains(read(dir_ / "out" / (name + ".svg")), "<svg")) << name;
   }
+  // The alignment error: the runs that attend, none of the runs without attention.
+  const std::string aer = read(dir_ / "out" / "alignment_error_by_length.svg");
+  EXPECT_TRUE(contains(aer, "alignment error rate (%)"));
+  EXPECT_FALSE(contains(aer, ">none<"));
+  EXPECT_TRUE(contains(read(dir_ / "out" / "accuracy_by_length.svg"), ">none<"));
   const std::string figure = read(dir_ / "out" / "accuracy_by_length.svg");
   EXPECT_TRUE(contains(figure, ">additive<"));
   EXPECT_TRUE(contains(figure, "trained on 1-3"));
@@ -306,7 +313,9 @@ TEST_F(StudyTest, FacetsAndGridsFollowTheSweptSettings) {
   std::vector<std::string> names;
   for (const auto& f : files.figures)
     names.push_back(f.name);
-  EXPECT_EQ(names[1], "grid_attention_hidden_size");
+  ASSERT_GE(names.size(), 3u);
+  EXPECT_EQ(names[1], "alignment_error_by_length");
+  EXPECT_EQ(names[2], "grid_attention_hidden_size");
   const std::string figure = read(dir_ / "f" / "accuracy_by_length.svg");
   EXPECT_TRUE(contains(figure, "hidden_size = 128"));
   EXPECT_TRUE(contains(read(dir_ / "f" / "grid_attention_hidden_size.svg"), ">50.0<"));
@@ -332,7 +341,7 @@ TEST(ReportSpec, ErrorsNameTheLineAndTheValidChoices) {
             "e.yaml:1:9: report: must be a map with keys lines, facets, headline, figures");
   EXPECT_EQ(error_of("report:\n  figures: [heatmap]\n"),
             "e.yaml:2:13: report.figures: 'heatmap' is not a figure; valid: accuracy_by_length, "
-            "summary_grid, comparisons, learning_curves, alignments");
+            "alignment_error_by_length, summary_grid, comparisons, learning_curves, alignments");
   EXPECT_EQ(error_of("claims: []\n"), "no error");
   const ReportSpec spec =
       parse_report_spec(YAML::Load("report: {lines: [a, b], facets: none}")["report"], "");

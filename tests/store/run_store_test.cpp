@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -90,6 +91,8 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   LengthEval longest = at(15, 200, 0.9, 0.75);
   longest.error_rate = 0.125;
   longest.bleu = 61.5;
+  longest.aer = 0.375;
+  longest.alignment_accuracy = 0.625;
   SplitScores test;
   test.split = "test";
   test.n = 400;
@@ -126,6 +129,16 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   EXPECT_DOUBLE_EQ(evals[1].sequence_accuracy, 0.75);
   EXPECT_DOUBLE_EQ(evals[1].error_rate, 0.125);
   EXPECT_DOUBLE_EQ(evals[1].bleu, 61.5);
+  EXPECT_DOUBLE_EQ(evals[1].aer, 0.375);
+  EXPECT_DOUBLE_EQ(evals[1].alignment_accuracy, 0.625);
+  EXPECT_TRUE(std::isnan(evals[0].aer));  // not measured: NULL, read back as NaN
+  EXPECT_TRUE(std::isnan(evals[0].alignment_accuracy));
+  Statement aer = store.database().prepare(
+      "SELECT count(*) FROM evals WHERE run_id = ?1 AND aer IS NULL AND alignment_accuracy IS "
+      "NULL");
+  aer.bind(1, id);
+  ASSERT_TRUE(aer.step());
+  EXPECT_EQ(aer.column_int(0), 1);
   const auto splits = store.splits(id);
   ASSERT_EQ(splits.size(), 1u);
   EXPECT_EQ(splits[0].split, "test");

@@ -75,6 +75,28 @@ TEST(Count, BleuOfCharacterTokensCountsTheCharactersNotWords) {
   EXPECT_EQ(bleu_stats("abcde", "abcde").totals[3], 0);
 }
 
+TEST(CountAlignment, LinksEachStepToItsStrongestWeightAndScoresAerAgainstSureAndPossible) {
+  // Two examples, three steps (the last <eos>, not linked), three source positions.
+  const auto weights =
+      torch::tensor({{{0.7f, 0.2f, 0.1f}, {0.1f, 0.3f, 0.6f}, {1.0f, 0.0f, 0.0f}},
+                     {{0.2f, 0.5f, 0.3f}, {0.0f, 0.0f, 1.0f}, {0.0f, 1.0f, 0.0f}}});
+  // Row 0 links 0, 2; row 1 links 1 (of a one-token target: its <eos> is step 2).
+  const std::vector<std::vector<std::vector<int>>> gold = {{{0}, {1, 2}}, {{2}}};
+  const Counts c = count_alignment(weights, gold);
+  EXPECT_EQ(c.aligned_steps, 3);
+  EXPECT_EQ(c.sure_links, 1);  // row 0 step 0
+  EXPECT_EQ(c.gold_links, 2);  // and row 0 step 1, on a possible position
+  const auto s = c.scores();
+  EXPECT_NEAR(s.aer, 1 - (1 + 2) / 6.0, 1e-12);  // 1 - (|A&S| + |A&P|) / (|A| + |S|)
+  EXPECT_NEAR(s.alignment_accuracy, 2 / 3.0, 1e-12);
+  // Nothing linked: not measured.
+  EXPECT_TRUE(std::isnan(Counts{}.scores().aer));
+  EXPECT_TRUE(std::isnan(Counts{}.scores().alignment_accuracy));
+  Counts twice = c;
+  twice += c;
+  EXPECT_NEAR(twice.scores().aer, s.aer, 1e-12);
+}
+
 TEST(Counts, ScoresStayInRangeAndAddUp) {
   // A perfect match: sacreBLEU's own arithmetic gives 100.00000000000004
   // (exp of the mean of four log(100)s); the stored score is at most 100.

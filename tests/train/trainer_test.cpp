@@ -117,6 +117,28 @@ TEST_P(EveryScorerLearns, WithTheLuongDecoder) {
 INSTANTIATE_TEST_SUITE_P(Training, EveryScorerLearns, ::testing::ValuesIn(scorers()),
                          [](const auto& p) { return p.param; });
 
+// Reverse knows its gold alignment; a model that attends gets an alignment
+// error per length, one without attention none. local-p has to learn
+// p_t = S - 1 - t from the decoder state to look at the right place at all.
+TEST(Trainer, MeasuresAlignmentWhereTheTaskKnowsItAndTheModelAttends) {
+  torch::set_num_threads(1);
+  const TrainResult local_p = Trainer(short_reverse("local_p"), torch::kCPU).run({});
+  ASSERT_FALSE(local_p.evals.empty());
+  for (const auto& e : local_p.evals) {
+    ASSERT_FALSE(std::isnan(e.aer)) << e.length;
+    EXPECT_GE(e.aer, 0.0);
+    EXPECT_LE(e.aer, 1.0);
+    // One gold position per token: AER is exactly the share off it.
+    EXPECT_NEAR(e.aer, 1 - e.alignment_accuracy, 1e-12);
+  }
+  ASSERT_EQ(local_p.splits.size(), 1u);
+  EXPECT_GT(local_p.splits[0].alignment_accuracy, 0.5);  // chance is 1 in 3 at these lengths
+  const TrainResult none = Trainer(short_reverse("none"), torch::kCPU).run({});
+  for (const auto& e : none.evals)
+    EXPECT_TRUE(std::isnan(e.aer) && std::isnan(e.alignment_accuracy)) << e.length;
+  EXPECT_TRUE(std::isnan(none.splits[0].aer));
+}
+
 TEST(Trainer, BahdanauDecoderLearns) {
   torch::set_num_threads(1);
   auto settings = short_reverse("additive");
