@@ -179,6 +179,7 @@ void training_marks(std::ostringstream& cmd, const std::set<std::pair<int, int>>
 // A score drawn against length: exact match, or the alignment error rate.
 struct LengthMetric {
   std::string figure, title, axis;  // the file name, its title, the y axis
+  bool per_example = true;          // its intervals take the test examples' sampling into account
   // One run's evidence at a length bucket; nothing where not measured.
   std::optional<SeedEvidence> (*evidence)(const store::LengthEval& e);
 };
@@ -194,10 +195,10 @@ std::optional<SeedEvidence> alignment_error(const store::LengthEval& e) {
 }
 
 const LengthMetric kExactMatch{"accuracy_by_length", "Exact match by input length",
-                               "exact match (%)", exact_match};
+                               "exact match (%)", true, exact_match};
 const LengthMetric kAlignmentError{"alignment_error_by_length",
                                    "Alignment error rate by input length",
-                                   "alignment error rate (%)", alignment_error};
+                                   "alignment error rate (%)", false, alignment_error};
 
 // What one panel of a by-length figure shows: its runs (those of the
 // facet's value `panel`, or all), the line labels and the metric.
@@ -264,6 +265,13 @@ PanelLayout accuracy_layout(size_t panels, bool titled, const KeyEntries& key) {
   return layout;
 }
 
+// What the band of a by-length figure is, for its caption.
+std::string band_text(const Study& study, const LengthMetric& metric) {
+  if (metric.per_example) return "; the band is the " + interval_text(study);
+  return study.seeds.size() > 1 ? "; the band is the 95 % Student-t interval over the seeds"
+                                : " (one seed: no interval)";
+}
+
 // `metric` against input length; nothing where no run measured it.
 std::optional<Figure> by_length(const Study& study, const fs::path& dir, const LengthMetric& metric,
                                 const std::string& caption) {
@@ -320,7 +328,7 @@ std::optional<Figure> by_length(const Study& study, const fs::path& dir, const L
                     (keys.empty() ? std::string("setting") : short_name(keys.front())) +
                     (facet.empty() ? "" : ", one panel per " + short_name(facet)) +
                     ". Lines are the mean over " + seeds_text(study.seeds.size()) +
-                    "; the band is the " + interval_text(study) +
+                    band_text(study, metric) +
                     ". The shaded region (or dashed line) marks the lengths seen in training; "
                     "examples of every length are held out of training."});
 }

@@ -863,7 +863,7 @@ TEST_F(Cli, SweepDryRunPrintsOneLinePerJob) {
             "#2 : attention=dot model.hidden_size=4\n#3 : attention=dot model.hidden_size=12\n");
   EXPECT_FALSE(fs::exists(dir_ / "results/t.db"));
   const Result functions = attnlab(
-      "sweep 'attention=glob(*,exclude=[bogus,multihead,none])' "
+      "sweep 'attention=glob(*,exclude=[bogus,local_p,multihead,none])' "
       "'train.steps=sort(range(10,31,10),reverse=true)' --dry-run");
   EXPECT_EQ(functions.exit_code, 0) << functions.output;
   EXPECT_EQ(functions.output,

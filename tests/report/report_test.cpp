@@ -222,6 +222,13 @@ TEST_F(StudyTest, ReportHasEveryFigureInEveryFormatAndBothPages) {
   EXPECT_FALSE(contains(html, "src=\"/"));  // relative links only
   EXPECT_FALSE(contains(html, "<script"));
   const std::string md = read(files.markdown);
+  // The alignment error has no per-example outcomes: its band is over seeds alone.
+  const auto aer_caption = md.find("Alignment error rate of the attention");
+  ASSERT_NE(aer_caption, std::string::npos);
+  const std::string caption = md.substr(aer_caption, md.find('\n', aer_caption) - aer_caption);
+  EXPECT_TRUE(contains(caption, "the band is the 95 % Student-t interval over the seeds."))
+      << caption;
+  EXPECT_FALSE(contains(caption, "never narrower")) << caption;
   EXPECT_TRUE(contains(md, "![Exact match by input length](accuracy_by_length.svg)"));
   EXPECT_TRUE(contains(md, "| additive | none | 2 | 56.2 |"));
   // The summary: additive on lengths 2-3 is 93.8 % on average.
