@@ -11,39 +11,11 @@
 
 namespace attnlab::config {
 
-const std::map<std::string, std::string>& key_meanings() {
+namespace {
+
+// The keys of train:, decode: and the top level.
+const std::map<std::string, std::string>& run_meanings() {
   static const std::map<std::string, std::string> kMeanings = {
-      {"task.name", "the task (a file in configs/task/)"},
-      {"task.train_lengths", "[min, max] task lengths seen in training"},
-      {"task.test_lengths", "[min, max] task lengths evaluated, each on its own"},
-      {"task.eval_examples", "evaluation examples per length (at most)"},
-      {"task.vocab_size", "copy, reverse, sort: distinct content symbols, besides pad/bos/eos"},
-      {"task.locales", "dates: the ICU locales whose date formats are drawn"},
-      {"task.years", "dates: [first, last] year drawn"},
-      {"task.size", "dates: examples generated before the train/dev/test split"},
-      {"task.language", "numbers: the ICU locale whose number words are used"},
-      {"task.direction", "numbers: words to digits, or digits to words"},
-      {"task.path", "g2p_cmudict, tsv: the data file (null: the packaged one, where there is one)"},
-      {"task.tokenize", "tsv: characters, or whitespace-separated words"},
-      {"task.min_frequency", "tsv: symbols seen fewer times become <unk>"},
-      {"model.name", "rnn (a recurrent encoder-decoder) or transformer (Vaswani et al. 2017)"},
-      {"model.hidden_size", "H: the recurrent state; the Transformer's model size d_model"},
-      {"model.layers", "rnn: encoder layers; transformer: layers of the encoder and the decoder"},
-      {"model.dropout", "dropout probability (embeddings, between layers, sublayer outputs)"},
-      {"model.cell", "rnn: the recurrent cell of encoder and decoder"},
-      {"model.decoder",
-       "rnn: luong (attention on the current state, then the attentional vector), bahdanau "
-       "(attention on the previous state), or cho (Cho et al. 2014's RNNencdec: no attention, "
-       "the source's summary fed at every step)"},
-      {"model.input_feeding", "rnn, luong: feed the last attentional vector into the next step"},
-      {"model.embedding_size", "rnn: E, the size of token embeddings"},
-      {"model.bidirectional", "rnn: a bidirectional encoder (H/2 per direction) with a bridge"},
-      {"model.ff_size", "transformer: the inner size of the feed-forward blocks"},
-      {"model.positions", "transformer: sinusoidal or learned position embeddings"},
-      {"attention.name", "the scoring function (a file in configs/attention/); none: no attention"},
-      {"attention.heads", "multihead: heads, dividing model.hidden_size"},
-      {"attention.window", "local_m, local_p: D, the window [p_t - D, p_t + D] attended"},
-      {"attention.score", "local_m, local_p: the content score within the window"},
       {"train.steps", "optimiser steps"},
       {"train.batch_size", "examples per step"},
       {"train.lr", "Adam's learning rate (the schedule's peak)"},
@@ -71,6 +43,51 @@ const std::map<std::string, std::string>& key_meanings() {
       {"device", "cpu, cuda, cuda:N (GPU N) or auto (cuda when a GPU is usable)"},
       {"tags", "free-form labels (tags.KEY=VALUE), stored with the run, never in its identity"},
   };
+  return kMeanings;
+}
+
+}  // namespace
+
+const std::map<std::string, std::string>& key_meanings() {
+  static const std::map<std::string, std::string> kMeanings = [] {
+    std::map<std::string, std::string> meanings = {
+        {"task.name", "the task (a file in configs/task/)"},
+        {"task.train_lengths", "[min, max] task lengths seen in training"},
+        {"task.test_lengths", "[min, max] task lengths evaluated, each on its own"},
+        {"task.eval_examples", "evaluation examples per length (at most)"},
+        {"task.vocab_size", "copy, reverse, sort: distinct content symbols, besides pad/bos/eos"},
+        {"task.locales", "dates: the ICU locales whose date formats are drawn"},
+        {"task.years", "dates: [first, last] year drawn"},
+        {"task.size", "dates: examples generated before the train/dev/test split"},
+        {"task.language", "numbers: the ICU locale whose number words are used"},
+        {"task.direction", "numbers: words to digits, or digits to words"},
+        {"task.path",
+         "g2p_cmudict, tsv: the data file (null: the packaged one, where there is one)"},
+        {"task.tokenize", "tsv: characters, or whitespace-separated words"},
+        {"task.min_frequency", "tsv: symbols seen fewer times become <unk>"},
+        {"model.name", "rnn (a recurrent encoder-decoder) or transformer (Vaswani et al. 2017)"},
+        {"model.hidden_size", "H: the recurrent state; the Transformer's model size d_model"},
+        {"model.layers", "rnn: encoder layers; transformer: layers of the encoder and the decoder"},
+        {"model.dropout", "dropout probability (embeddings, between layers, sublayer outputs)"},
+        {"model.cell", "rnn: the recurrent cell of encoder and decoder"},
+        {"model.decoder",
+         "rnn: luong (attention on the current state, then the attentional vector), bahdanau "
+         "(attention on the previous state), or cho (Cho et al. 2014's RNNencdec: no attention, "
+         "the source's summary fed at every step)"},
+        {"model.input_feeding", "rnn, luong: feed the last attentional vector into the next step"},
+        {"model.embedding_size", "rnn: E, the size of token embeddings"},
+        {"model.bidirectional", "rnn: a bidirectional encoder (H/2 per direction) with a bridge"},
+        {"model.ff_size", "transformer: the inner size of the feed-forward blocks"},
+        {"model.positions", "transformer: sinusoidal or learned position embeddings"},
+        {"attention.name",
+         "the scoring function (a file in configs/attention/); none: no attention"},
+        {"attention.heads", "multihead: heads, dividing model.hidden_size"},
+        {"attention.window", "local_m, local_p: D, the window [p_t - D, p_t + D] attended"},
+        {"attention.score", "local_m, local_p: the content score within the window"},
+    };
+    meanings.insert(run_meanings().begin(), run_meanings().end());
+    return meanings;
+  }();
   return kMeanings;
 }
 
