@@ -1,21 +1,23 @@
 // Luong's local-m attention; the equations are in local_m.h.
 #include "attention/local_m.h"
 
-#include "attention/concat.h"
-#include "attention/dot.h"
-#include "attention/general.h"
+#include <algorithm>
+
+#include "attention/registry.h"
 #include "base/text.h"
 #include "config/settings.h"
 
 namespace attnlab::attention {
 namespace {
 
+// One of the registry's scorers, limited to the content scores Luong et al.
+// combine with a window.
 std::shared_ptr<ScorerImpl> make_content(const ScorerOptions& options) {
-  if (options.content == "dot") return std::make_shared<DotScorerImpl>(options);
-  if (options.content == "general") return std::make_shared<GeneralScorerImpl>(options);
-  if (options.content == "concat") return std::make_shared<ConcatScorerImpl>(options);
-  TORCH_CHECK(false, "local attention: unknown content score '", options.content,
-              "'; valid: ", base::join(config::local_score_names()));
+  const auto& valid = config::local_score_names();
+  TORCH_CHECK(std::find(valid.begin(), valid.end(), options.content) != valid.end(),
+              "local attention: unknown content score '", options.content,
+              "'; valid: ", base::join(valid));
+  return make_scorer(options.content, options);
 }
 
 }  // namespace

@@ -47,6 +47,18 @@ std::vector<std::string> attention_names() {
   return registry().names();
 }
 
+ScorerOptions scorer_options(const config::AttentionSettings& attention, int hidden_size,
+                             int max_source_length) {
+  ScorerOptions options;
+  options.query_size = hidden_size;
+  options.memory_size = hidden_size;
+  options.max_source_length = max_source_length;
+  options.heads = attention.heads;
+  options.window = attention.window;
+  options.content = attention.score;
+  return options;
+}
+
 std::shared_ptr<ScorerImpl> make_scorer(const std::string& name, const ScorerOptions& options) {
   return registry().at(name)(options);
 }

@@ -97,14 +97,8 @@ RecurrentModelImpl::RecurrentModelImpl(const config::ModelSettings& model,
   if (model.bidirectional) {
     bridge_ = register_module("bridge", torch::nn::Linear(model.hidden_size, model.hidden_size));
   }
-  attention::ScorerOptions scorer_options;
-  scorer_options.query_size = model.hidden_size;
-  scorer_options.memory_size = model.hidden_size;
-  scorer_options.max_source_length = max_source_length;
-  scorer_options.heads = attention.heads;
-  scorer_options.window = attention.window;
-  scorer_options.content = attention.score;
-  auto scorer = attention::make_scorer(attention.name, scorer_options);
+  auto scorer = attention::make_scorer(
+      attention.name, attention::scorer_options(attention, model.hidden_size, max_source_length));
   DecoderOptions options;
   options.vocab_size = vocab_size;
   options.embedding_size = model.embedding_size;

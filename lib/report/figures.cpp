@@ -281,14 +281,15 @@ std::optional<Figure> by_length(const Study& study, const fs::path& dir, const L
   std::vector<std::string> panels, lines;
   int lo = INT_MAX, hi = INT_MIN;
   for (const auto* run : finished_runs(study)) {
-    const size_t before = runs.size();
+    bool measured = false;
     for (const auto& e : run->result.evals) {
       if (!metric.evidence(e)) continue;
       lo = std::min(lo, e.length);
       hi = std::max(hi, e.length);
-      if (runs.size() == before) runs.push_back(run);
+      measured = true;
     }
-    if (runs.size() == before) continue;
+    if (!measured) continue;
+    runs.push_back(run);
     add_unique(&panels, facet.empty() ? "" : run->value(facet));
     add_unique(&lines, label_over(*run, keys));
   }

@@ -133,12 +133,8 @@ std::string fused_engine_gap(const config::RunSettings& settings, const std::str
   if (settings.model.name != "rnn") return "the Transformer trains on modules";
   if (settings.model.decoder == config::Decoder::kCho) return "model.decoder=cho trains on modules";
   if (settings.attention.name != "none") {
-    attention::ScorerOptions options;
-    options.query_size = options.memory_size = settings.model.hidden_size;
-    options.max_source_length = 1;
-    options.heads = settings.attention.heads;
-    options.window = settings.attention.window;
-    options.content = settings.attention.score;
+    const auto options =
+        attention::scorer_options(settings.attention, settings.model.hidden_size, 1);
     if (!attention::make_scorer(settings.attention.name, options)->has_fused()) {
       return "attention '" + settings.attention.name + "' has no fused score";
     }
