@@ -1119,7 +1119,13 @@ TEST_F(Cli, EightWritersAndTwoReadersAtOnceMeetNoLockErrors) {
             "done) > read-$reader.log 2>&1 & done; "
             "wait; grep -l 'finished in' run-*.log | wc -l; "
             "cat run-*.log read-*.log | grep -ci 'locked\\|FAILED' || true");
-  EXPECT_EQ(r.output, "8\n0\n");
+  std::string logs;  // on a failure, what the writers and readers said
+  if (r.output != "8\n0\n") {
+    for (const auto& entry : fs::directory_iterator(dir_))
+      if (entry.path().extension() == ".log")
+        logs += "== " + entry.path().filename().string() + "\n" + read_file(entry.path());
+  }
+  EXPECT_EQ(r.output, "8\n0\n") << logs;
   EXPECT_EQ(attnlab("query --format csv \"SELECT count(*) AS runs, count(DISTINCT seed) AS seeds, "
                     "sum(status = 'finished') AS finished FROM runs\"")
                 .output,
