@@ -300,16 +300,27 @@ void write_dates(const TaskSettings& t, nlohmann::ordered_json* j) {
 void read_numbers(Reader& r, TaskSettings* t) {
   t->language = r.text("language", t->language);
   t->direction = r.one_of("direction", t->direction, directions());
+  t->tokenize = r.one_of("tokenize", t->tokenize, tokenizations());
 }
 void write_numbers(const TaskSettings& t, nlohmann::ordered_json* j) {
   (*j)["language"] = t.language;
   (*j)["direction"] = name(t.direction);
+  // Written only when words: runs from before the key keep their ids.
+  if (t.tokenize != Tokenize::kCharacters) (*j)["tokenize"] = name(t.tokenize);
 }
 void read_path(Reader& r, TaskSettings* t) {
   t->path = r.optional_text("path");
 }
 void write_path(const TaskSettings& t, nlohmann::ordered_json* j) {
   (*j)["path"] = t.path;
+}
+void read_g2p(Reader& r, TaskSettings* t) {
+  read_path(r, t);
+  t->phonemes = r.choice("phonemes", t->phonemes, phoneme_set_names());
+}
+void write_g2p(const TaskSettings& t, nlohmann::ordered_json* j) {
+  write_path(t, j);
+  (*j)["phonemes"] = t.phonemes;
 }
 void read_tsv(Reader& r, TaskSettings* t) {
   read_path(r, t);
@@ -337,7 +348,7 @@ const base::Registry<OwnKeys<TaskSettings>>& tasks() {
                {"addition", {}},
                {"dates", {read_dates, write_dates, nullptr}},
                {"numbers", {read_numbers, write_numbers, nullptr}},
-               {"g2p_cmudict", {read_path, write_path, nullptr}},
+               {"g2p_cmudict", {read_g2p, write_g2p, nullptr}},
                {"tsv", {read_tsv, write_tsv, nullptr}}});
   return kTasks;
 }
@@ -470,6 +481,11 @@ const base::Registry<Precision>& precisions() {
 
 const std::vector<std::string>& task_names() {
   static const std::vector<std::string> kNames = tasks().names();
+  return kNames;
+}
+
+const std::vector<std::string>& phoneme_set_names() {
+  static const std::vector<std::string> kNames = {"festival", "cmu39"};
   return kNames;
 }
 

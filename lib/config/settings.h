@@ -66,10 +66,14 @@ struct TaskSettings {
   // numbers:
   std::string language = "en";  // ICU locale of the words
   Direction direction = Direction::kToDigits;
+  // numbers: char, or whitespace (one token per word on the words side)
+  // tsv: char, or whitespace-separated words
+  Tokenize tokenize = Tokenize::kCharacters;
   // g2p_cmudict, tsv:
   std::string path;  // the data file
+  // g2p_cmudict: "festival" (Festival's 40 phonemes) or "cmu39" (ax merged into ah)
+  std::string phonemes = "festival";
   // tsv:
-  Tokenize tokenize = Tokenize::kCharacters;
   int min_frequency = 1;  // rarer symbols become <unk>
 };
 
@@ -132,6 +136,9 @@ struct TrainSettings {
   // reads); false keeps none.
   bool keep_weights = true;
 };
+
+// The phoneme sets g2p_cmudict takes (task.phonemes): festival, cmu39.
+const std::vector<std::string>& phoneme_set_names();
 
 // The content scores local attention takes (attention.score).
 const std::vector<std::string>& local_score_names();

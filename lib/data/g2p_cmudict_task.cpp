@@ -66,6 +66,7 @@ G2pCmudictTask::G2pCmudictTask(const config::TaskSettings& settings) : CorpusTas
                                    : ""));
   }
   digest_ = digest_of(bytes);
+  const bool merge_ax = settings.phonemes == "cmu39";
   std::istringstream in(bytes);
   Vocabulary& vocabulary = mutable_vocabulary();
   std::string line;
@@ -86,7 +87,7 @@ G2pCmudictTask::G2pCmudictTask(const config::TaskSettings& settings) : CorpusTas
     for (const auto& letter : utf8_characters(entry->word))
       e.source.push_back(vocabulary.add(letter));
     for (const auto& phoneme : entry->phonemes)
-      e.target.push_back(vocabulary.add(phoneme));
+      e.target.push_back(vocabulary.add(merge_ax && phoneme == "ax" ? "ah" : phoneme));
     e.length = static_cast<int>(e.source.size());
     add(entry->word, std::move(e));
   }

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -131,19 +132,21 @@ class NumbersTask::Speller {
 };
 
 NumbersTask::NumbersTask(const config::TaskSettings& settings)
-    : speller_(std::make_unique<const Speller>(settings.language)) {
+    : speller_(std::make_unique<const Speller>(settings.language)),
+      words_(settings.tokenize == config::Tokenize::kWhitespace),
+      vocabulary_(words_ ? " " : "") {
   to_digits_ = settings.direction == config::Direction::kToDigits;
   zero_ = vocabulary_.add("0");
   for (char c = '1'; c <= '9'; ++c)
     vocabulary_.add(std::string(1, c));
 
   // The lengths whose every covering number ICU spells in words, from 1 up;
-  // their characters join the vocabulary in code point order.
-  std::set<char32_t> alphabet;
+  // their tokens join the vocabulary in code point order.
+  std::set<std::string> alphabet;
   longest_words_.assign(kMaxDigits + 1, 0);
   max_digits_ = 0;
   for (int digits = 1; digits <= kMaxDigits; ++digits) {
-    std::set<char32_t> characters;
+    std::set<std::string> tokens;
     int longest = longest_words_[static_cast<size_t>(digits - 1)];
     bool in_words = true;
     for (const auto number : covering_numbers(digits)) {
@@ -152,20 +155,22 @@ NumbersTask::NumbersTask(const config::TaskSettings& settings)
         in_words = false;
         break;
       }
-      characters.insert(words.characters.begin(), words.characters.end());
-      longest = std::max(longest, static_cast<int>(words.characters.size()));
+      const auto split = split_words(words.characters);
+      tokens.insert(split.begin(), split.end());
+      longest = std::max(longest, static_cast<int>(split.size()));
     }
     if (!in_words) break;
     max_digits_ = digits;
-    alphabet.insert(characters.begin(), characters.end());
+    alphabet.insert(tokens.begin(), tokens.end());
     longest_words_[static_cast<size_t>(digits)] = longest;
   }
-  for (const char32_t c : alphabet)
-    vocabulary_.add(utf8(std::u32string(1, c)));
+  for (const auto& token : alphabet)
+    vocabulary_.add(token);
   if (max_digits_ == 0) {
     throw base::KeyError("task.language", "ICU writes even one-digit numbers in '" +
                                               settings.language + "' with digits");
   }
+  if (words_) check_closed_vocabulary(settings.language);
 
   for (const auto& [key, lengths] : {std::make_pair("task.train_lengths", settings.train_lengths),
                                      std::make_pair("task.test_lengths", settings.test_lengths)}) {
@@ -212,25 +217,77 @@ int NumbersTask::max_target_tokens(int length) const {
   return to_digits_ ? std::max(length, 1) : words_bound(length);
 }
 
-std::vector<std::int64_t> NumbersTask::word_ids(std::int64_t number) const {
+std::vector<std::string> NumbersTask::split_words(const std::u32string& characters) const {
+  std::vector<std::string> tokens;
+  if (!words_) {
+    for (const char32_t c : characters)
+      tokens.push_back(utf8(std::u32string(1, c)));
+    return tokens;
+  }
+  std::u32string word;
+  for (const char32_t c : characters) {
+    if (c != U' ') {
+      word.push_back(c);
+    } else if (!word.empty()) {
+      tokens.push_back(utf8(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) tokens.push_back(utf8(word));
+  return tokens;
+}
+
+std::optional<std::string> NumbersTask::missing_token(std::int64_t number,
+                                                      std::vector<std::int64_t>* ids) const {
   const Speller::Words words = speller_->spell(number);
   if (words.has_digits) {
     throw std::logic_error("numbers: ICU wrote " + std::to_string(number) +
                            " with digits: " + utf8(words.characters));
   }
+  for (const auto& token : split_words(words.characters)) {
+    const auto id = vocabulary_.find(token);
+    if (!id) return token;
+    ids->push_back(*id);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::int64_t> NumbersTask::word_ids(std::int64_t number) const {
   std::vector<std::int64_t> ids;
-  ids.reserve(words.characters.size());
-  for (const char32_t c : words.characters) {
-    const std::string character = utf8(std::u32string(1, c));
-    const auto id = vocabulary_.find(character);
-    if (!id) {
-      throw std::logic_error("numbers: the words for " + std::to_string(number) + " ('" +
-                             utf8(words.characters) + "') hold '" + character +
-                             "', which the vocabulary built at construction lacks");
-    }
-    ids.push_back(*id);
+  if (const auto token = missing_token(number, &ids)) {
+    throw std::logic_error("numbers: the words for " + std::to_string(number) + " ('" +
+                           words_of(number) + "') hold '" + *token +
+                           "', which the vocabulary built at construction lacks");
   }
   return ids;
+}
+
+void NumbersTask::check_closed_vocabulary(const std::string& language) const {
+  // Whole words come from a closed list in languages that write numbers as
+  // separate words ("two hundred forty-one"), not in those that join them
+  // ("zweihunderteinundvierzig"): a second sample of every length finds no
+  // new word in the first kind.
+  for (int digits = 1; digits <= max_digits_; ++digits) {
+    const std::int64_t low = digits == 1 ? 0 : power_of_ten(digits - 1);
+    const std::uint64_t count = digits == 1 ? 10 : static_cast<std::uint64_t>(9 * low);
+    Rng rng(derive_seed(1, "numbers words", static_cast<std::uint64_t>(digits)));
+    for (int i = 0; i < kRandomPerLength; ++i) {
+      const std::int64_t number = low + static_cast<std::int64_t>(rng.below(count));
+      std::vector<std::int64_t> ids;
+      const auto token = missing_token(number, &ids);
+      if (!token) continue;
+      throw base::KeyError("task.tokenize",
+                           "whitespace needs number words from a closed list, but '" + language +
+                               "' joins them into new words ('" + words_of(number) + "' for " +
+                               std::to_string(number) + " holds '" + *token +
+                               "', unseen before); use task.tokenize=char, or a language that "
+                               "writes numbers as separate words (en)");
+    }
+  }
+}
+
+std::string NumbersTask::words_of(std::int64_t number) const {
+  return utf8(speller_->spell(number).characters);
 }
 
 Example NumbersTask::generate(Rng& rng, int length) const {

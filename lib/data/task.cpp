@@ -121,31 +121,33 @@ CorpusTask::Split CorpusTask::split_of(const std::string& key) {
 }
 
 void CorpusTask::add(const std::string& key, Example example) {
-  if (!keys_.insert(key).second) return;
   const auto l = static_cast<size_t>(example.length);
   if (most_source_tokens_.size() <= l) {
     most_source_tokens_.resize(l + 1, 0);
     most_target_tokens_.resize(l + 1, 0);
   }
-  most_source_tokens_[l] =
-      std::max(most_source_tokens_[l], static_cast<int>(example.source.size()));
   most_target_tokens_[l] =
       std::max(most_target_tokens_[l], static_cast<int>(example.target.size()));
-  switch (split_of(key)) {
-    case Split::kTrain:
-      if (train_by_length_.size() <= static_cast<size_t>(example.length)) {
-        train_by_length_.resize(static_cast<size_t>(example.length) + 1);
-      }
-      train_by_length_[static_cast<size_t>(example.length)].push_back(train_.size());
-      train_.push_back(std::move(example));
-      break;
-    case Split::kDev:
-      dev_.push_back(std::move(example));
-      break;
-    case Split::kTest:
-      test_.push_back(std::move(example));
-      break;
+  if (const auto seen = keys_.find(key); seen != keys_.end()) {
+    const auto [split, index] = seen->second;
+    Example& first = (split == Split::kTrain ? train_ : split == Split::kDev ? dev_ : test_)[index];
+    const auto& alternatives = first.alternatives;
+    if (example.target != first.target &&
+        std::find(alternatives.begin(), alternatives.end(), example.target) == alternatives.end()) {
+      first.alternatives.push_back(std::move(example.target));
+    }
+    return;
   }
+  most_source_tokens_[l] =
+      std::max(most_source_tokens_[l], static_cast<int>(example.source.size()));
+  const Split split = split_of(key);
+  auto& examples = split == Split::kTrain ? train_ : split == Split::kDev ? dev_ : test_;
+  keys_.emplace(key, std::make_pair(split, examples.size()));
+  if (split == Split::kTrain) {
+    if (train_by_length_.size() <= l) train_by_length_.resize(l + 1);
+    train_by_length_[l].push_back(train_.size());
+  }
+  examples.push_back(std::move(example));
 }
 
 size_t CorpusTask::size(Split split) const {

@@ -16,7 +16,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "config/settings.h"
@@ -28,12 +29,24 @@ namespace attnlab::data {
 enum class Split { kTrain, kDev, kTest };
 
 struct Example {
+  Example() = default;
+  Example(std::vector<std::int64_t> source_ids, std::vector<std::int64_t> target_ids,
+          int task_length = 0, std::vector<std::vector<std::int64_t>> other_targets = {})
+      : source(std::move(source_ids)),
+        target(std::move(target_ids)),
+        length(task_length),
+        alternatives(std::move(other_targets)) {}
+
   std::vector<std::int64_t> source;  // symbol ids, no specials
   std::vector<std::int64_t> target;  // symbol ids, without <bos>/<eos>
   int length = 0;                    // the task's length of this example
+  // Other targets that are equally right (a dictionary listing a word with
+  // two pronunciations); training uses `target`, scoring the closest of all.
+  std::vector<std::vector<std::int64_t>> alternatives;
 
   bool operator==(const Example& other) const {
-    return source == other.source && target == other.target && length == other.length;
+    return source == other.source && target == other.target && length == other.length &&
+           alternatives == other.alternatives;
   }
 };
 
@@ -123,8 +136,9 @@ class CorpusTask : public Task {
  protected:
   explicit CorpusTask(Vocabulary vocabulary) : vocabulary_(std::move(vocabulary)) {}
   Vocabulary& mutable_vocabulary() { return vocabulary_; }
-  // Adds one example, split by `key`. Examples whose key was added before are
-  // dropped (a corpus may list a word twice; one pronunciation is kept).
+  // Adds one example, split by `key`. An example whose key was added before
+  // lends its target to the first one's alternatives (a corpus may list a
+  // word with two pronunciations: the first is trained on, either is right).
   void add(const std::string& key, Example example);
   // Fails (std::invalid_argument naming `what`) when no training example
   // has a length in `lengths`.
@@ -136,7 +150,8 @@ class CorpusTask : public Task {
   std::vector<std::vector<size_t>> train_by_length_;  // indices into train_, by length
   // The most source and target tokens of any example, by length.
   std::vector<int> most_source_tokens_, most_target_tokens_;
-  std::unordered_set<std::string> keys_;
+  // Where each key's example is: its split and index there.
+  std::unordered_map<std::string, std::pair<Split, size_t>> keys_;
 };
 
 // The task named in settings. Throws std::invalid_argument for an unknown

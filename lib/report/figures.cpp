@@ -176,7 +176,7 @@ void training_marks(std::ostringstream& cmd, const std::set<std::pair<int, int>>
   }
 }
 
-// A score drawn against length: exact match, or the alignment error rate.
+// A score drawn against length: exact match, BLEU or the alignment error rate.
 struct LengthMetric {
   std::string figure, title, axis;  // the file name, its title, the y axis
   bool per_example = true;          // its intervals take the test examples' sampling into account
@@ -194,8 +194,15 @@ std::optional<SeedEvidence> alignment_error(const store::LengthEval& e) {
   return single("", e.aer);
 }
 
+// BLEU in [0, 1] like the other scores; NaN (no reference 4-gram) is unmeasured.
+std::optional<SeedEvidence> bleu(const store::LengthEval& e) {
+  if (e.n <= 0 || std::isnan(e.bleu)) return std::nullopt;
+  return single("", e.bleu / 100);
+}
+
 const LengthMetric kExactMatch{"accuracy_by_length", "Exact match by input length",
                                "exact match (%)", true, exact_match};
+const LengthMetric kBleu{"bleu_by_length", "BLEU by input length", "BLEU", false, bleu};
 const LengthMetric kAlignmentError{"alignment_error_by_length",
                                    "Alignment error rate by input length",
                                    "alignment error rate (%)", false, alignment_error};
@@ -338,6 +345,14 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
   return by_length(study, dir, kExactMatch,
                    "Exact match of free-running decoding (greedy unless the runs set "
                    "decode.beam_size)");
+}
+
+std::optional<Figure> bleu_by_length(const Study& study, const fs::path& dir) {
+  return by_length(study, dir, kBleu,
+                   "Corpus BLEU of free-running decoding over each length's test examples "
+                   "(sacreBLEU's computation on the task's tokens, as Bahdanau et al. 2015, "
+                   "Fig. 2, draw it; lengths whose references hold no 4-gram have no BLEU and "
+                   "are left out)");
 }
 
 std::optional<Figure> alignment_error_by_length(const Study& study, const fs::path& dir) {
@@ -785,6 +800,9 @@ std::vector<Figure> draw_figures(const Study& study, const std::vector<Compariso
   std::vector<Figure> figures;
   if (spec.draws("accuracy_by_length")) {
     if (auto f = accuracy_by_length(study, dir)) figures.push_back(*f);
+  }
+  if (spec.draws("bleu_by_length")) {
+    if (auto f = bleu_by_length(study, dir)) figures.push_back(*f);
   }
   if (spec.draws("alignment_error_by_length")) {
     if (auto f = alignment_error_by_length(study, dir)) figures.push_back(*f);

@@ -3,6 +3,8 @@
 //   accuracy_by_length  exact match against input length, one line per
 //                       setting (mean over seeds, 95 % t-interval band), the
 //                       training lengths marked, one panel per facet value
+//   bleu_by_length      the same for BLEU, at the lengths where it is
+//                       defined (Bahdanau et al. 2015, Fig. 2)
 //   alignment_error_by_length  the same for the alignment error rate, where
 //                       the task has a gold alignment and the runs attend
 //   alignment_L<n>      attention weights of one decoded example of length n,

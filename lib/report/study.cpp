@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -109,9 +110,10 @@ bool varies(const std::vector<StudyRun>& runs, const std::string& key) {
 }  // namespace
 
 const std::vector<std::string>& figure_kinds() {
-  static const std::vector<std::string> kKinds = {"accuracy_by_length", "alignment_error_by_length",
-                                                  "summary_grid",       "comparisons",
-                                                  "learning_curves",    "alignments"};
+  static const std::vector<std::string> kKinds = {
+      "accuracy_by_length", "bleu_by_length", "alignment_error_by_length",
+      "summary_grid",       "comparisons",    "learning_curves",
+      "alignments"};
   return kKinds;
 }
 
@@ -241,6 +243,22 @@ void choose_lines_and_facets(const std::string& file, Study* study) {
   }
 }
 
+// Settings the report's lines or facets name that vary join the swept ones,
+// first: a swept group whose options share a name (model=rnnencdec,rnnsearch,
+// both "rnn") is told apart by the keys the experiment names (model.decoder).
+void add_named_settings(Study* study) {
+  std::vector<std::string> named = study->spec.lines;
+  if (!study->spec.facets.empty()) named.push_back(study->spec.facets);
+  auto at = study->swept.begin();
+  for (const auto& key : named) {
+    if (std::find(study->swept.begin(), study->swept.end(), key) != study->swept.end() ||
+        !varies(study->runs, key)) {
+      continue;
+    }
+    at = std::next(study->swept.insert(at, key));
+  }
+}
+
 // Each run's setting: its values of the swept settings ("dot, hidden_size=64").
 void label_settings(Study* study) {
   for (auto& run : study->runs) {
@@ -299,6 +317,7 @@ Study load_study(store::RunStore& store, const std::string& sweep_id, const YAML
   for (const auto& key : overridden_settings(study.runs)) {
     if (key != "seed" && varies(study.runs, key)) study.swept.push_back(key);
   }
+  add_named_settings(&study);
   choose_lines_and_facets(restyled ? kCommandLine : file, &study);
   label_settings(&study);
   const auto claims =

@@ -40,7 +40,7 @@ struct ReportSpec {
   bool draws(const std::string& kind) const;
 };
 
-// The figures a report can draw: accuracy_by_length,
+// The figures a report can draw: accuracy_by_length, bleu_by_length,
 // alignment_error_by_length, summary_grid, comparisons, learning_curves,
 // alignments.
 const std::vector<std::string>& figure_kinds();

@@ -23,6 +23,33 @@ std::vector<std::int64_t> until_eos(const torch::Tensor& row) {
   return out;
 }
 
+// The reference positions (<eos> included) a decoded row predicts right, as
+// count_correct() counts them: nothing after the row's first <eos> is right.
+std::int64_t position_matches(const torch::Tensor& row,
+                              const std::vector<std::int64_t>& reference) {
+  const auto* p = row.data_ptr<std::int64_t>();
+  std::int64_t right = 0;
+  for (size_t j = 0; j <= reference.size() && static_cast<std::int64_t>(j) < row.size(0); ++j) {
+    if (p[j] == (j < reference.size() ? reference[j] : data::kEos)) ++right;
+    if (p[j] == data::kEos) break;
+  }
+  return right;
+}
+
+// Moves example `i`'s accuracy counts (count_correct's, against `target`)
+// onto `reference`, the alternative its prediction `row` is closest to.
+void rescore_against(const torch::Tensor& row, const std::vector<std::int64_t>& target,
+                     const std::vector<std::int64_t>& reference, size_t i, Counts* counts) {
+  const std::int64_t right = position_matches(row, reference);
+  const auto tokens = static_cast<std::int64_t>(reference.size()) + 1;
+  counts->tokens += tokens - (static_cast<std::int64_t>(target.size()) + 1);
+  counts->correct_tokens += right - position_matches(row, target);
+  if (right == tokens && counts->outcomes[i] == '0') {
+    ++counts->exact;
+    counts->outcomes[i] = '1';
+  }
+}
+
 store::DecodedExample describe(const data::Example& example, const torch::Tensor& tokens,
                                const torch::Tensor& weights, const data::Vocabulary& vocabulary) {
   store::DecodedExample d;
@@ -208,11 +235,21 @@ Counts count(const torch::Tensor& predictions, const data::Batch& batch,
   Counts counts = count_correct(predictions, batch);
   const auto predicted = predictions.to(torch::kCPU).contiguous();
   for (size_t i = 0; i < examples.size(); ++i) {
-    const auto hypothesis = until_eos(predicted[static_cast<std::int64_t>(i)]);
-    const auto& reference = examples[i].target;
-    counts.edits += edit_distance(hypothesis, reference);
-    counts.reference_tokens += static_cast<std::int64_t>(reference.size());
-    counts.bleu += bleu_stats(hypothesis, reference);
+    const auto row = predicted[static_cast<std::int64_t>(i)];
+    const auto hypothesis = until_eos(row);
+    const auto& target = examples[i].target;
+    const std::vector<std::int64_t>* reference = &target;
+    std::int64_t edits = edit_distance(hypothesis, target);
+    for (const auto& alternative : examples[i].alternatives) {
+      const std::int64_t distance = edit_distance(hypothesis, alternative);
+      if (distance >= edits) continue;
+      reference = &alternative;
+      edits = distance;
+    }
+    if (reference != &target) rescore_against(row, target, *reference, i, &counts);
+    counts.edits += edits;
+    counts.reference_tokens += static_cast<std::int64_t>(reference->size());
+    counts.bleu += bleu_stats(hypothesis, *reference);
   }
   return counts;
 }

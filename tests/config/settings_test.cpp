@@ -252,6 +252,37 @@ TEST(Settings, SettingsAModelDoesNotUseLeaveItsHashAlone) {
   EXPECT_NE(hash({}), hash({"+model.input_feeding=false"}));
 }
 
+TEST(Settings, NumbersTokensAndG2pPhonemesAreTheirTasksOwnKeys) {
+  const auto hash = [](std::vector<std::string> overrides) {
+    overrides.insert(overrides.begin(), {"task.name=numbers", "~task.vocab_size"});
+    return config_hash(settings_with(overrides), "v");
+  };
+  // Characters, the default, leave the hashes of earlier numbers runs alone.
+  EXPECT_EQ(hash({}), hash({"+task.tokenize=char"}));
+  EXPECT_NE(hash({}), hash({"+task.tokenize=whitespace"}));
+  EXPECT_EQ(settings_with({"task.name=numbers", "~task.vocab_size", "+task.tokenize=whitespace"})
+                .task.tokenize,
+            Tokenize::kWhitespace);
+  EXPECT_EQ(error_of({"task.name=numbers", "~task.vocab_size", "+task.tokenize=words"}),
+            "override '+task.tokenize=words': task.tokenize: 'words' is not available; valid: "
+            "char, whitespace");
+  const std::vector<std::string> g2p = {"task.name=g2p_cmudict", "~task.vocab_size"};
+  EXPECT_EQ(settings_with(g2p).task.phonemes, "festival");
+  auto cmu39 = g2p;
+  cmu39.push_back("+task.phonemes=cmu39");
+  EXPECT_EQ(settings_with(cmu39).task.phonemes, "cmu39");
+  EXPECT_NE(config_hash(settings_with(g2p), "v"), config_hash(settings_with(cmu39), "v"));
+  auto arpabet = g2p;
+  arpabet.push_back("+task.phonemes=arpabet");
+  EXPECT_EQ(error_of(arpabet),
+            "override '+task.phonemes=arpabet': task.phonemes: 'arpabet' is not available; "
+            "valid: festival, cmu39");
+  // Other tasks have neither key.
+  EXPECT_NE(error_of({"+task.phonemes=cmu39"}).find("task.phonemes: unknown key"),
+            std::string::npos)
+      << error_of({"+task.phonemes=cmu39"});
+}
+
 TEST(Settings, DevicesPrecisionAndDeterminism) {
   EXPECT_EQ(settings_with({}).device, "cpu");
   EXPECT_EQ(settings_with({"device=cuda:1"}).device, "cuda:1");

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "config/sha256.h"
@@ -68,11 +69,57 @@ TEST(G2pCmudict, ReadsFestivalEntriesLowerCasedWithoutStress) {
     for (const auto& e : task.training_batch(rng, {8, 8}, 4)) {
       if (e.source != word) continue;
       EXPECT_EQ(v.render(e.target), "aa r d v aa r k");
+      // The second entry's pronunciation is right too.
+      ASSERT_EQ(e.alternatives.size(), 1u);
+      EXPECT_EQ(v.render(e.alternatives[0]), "ae r d v aa r k");
       EXPECT_EQ(e.length, 8);
       found = true;
     }
   }
   EXPECT_TRUE(found);
+}
+
+TEST(G2pCmudict, Cmu39MergesTheReducedVowelIntoAh) {
+  auto settings = g2p_settings((kCorpora / "cmudict_small.out").string());
+  const G2pCmudictTask festival(settings);
+  EXPECT_TRUE(festival.vocabulary().find("ax").has_value());
+  settings.phonemes = "cmu39";
+  const G2pCmudictTask task(settings);
+  const Vocabulary& v = task.vocabulary();
+  EXPECT_FALSE(v.find("ax").has_value());
+  EXPECT_EQ(v.size(), festival.vocabulary().size() - 1);
+  // "a" and "abacus", wherever they fell.
+  const Seen seen = everything(task);
+  std::map<std::string, std::pair<std::string, std::vector<std::string>>> found;
+  for (const auto* held : {&seen.test, &seen.dev}) {
+    for (const auto& e : *held) {
+      std::vector<std::string> alternatives;
+      for (const auto& a : e.alternatives)
+        alternatives.push_back(v.render(a));
+      found[v.render(e.source)] = {v.render(e.target), alternatives};
+    }
+  }
+  const auto pronounced = [&](const std::string& word) {
+    if (found.count(word) != 0) return found[word];
+    Rng rng(1);
+    const auto source = v.ids(utf8_characters(word));
+    const int length = static_cast<int>(source.size());
+    for (int i = 0; i < 5000; ++i) {
+      for (const auto& e : task.training_batch(rng, {length, length}, 8)) {
+        if (e.source != source) continue;
+        std::vector<std::string> alternatives;
+        for (const auto& a : e.alternatives)
+          alternatives.push_back(v.render(a));
+        return std::make_pair(v.render(e.target), alternatives);
+      }
+    }
+    return std::make_pair(std::string("not found"), std::vector<std::string>{});
+  };
+  EXPECT_EQ(pronounced("a").first, "ah");
+  EXPECT_EQ(pronounced("abacus").first, "ae b ah k ah s");
+  // Both of "aardvark"'s pronunciations, neither of them reduced.
+  EXPECT_EQ(pronounced("aardvark"), std::make_pair(std::string("aa r d v aa r k"),
+                                                   std::vector<std::string>{"ae r d v aa r k"}));
 }
 
 TEST(G2pCmudict, SplitIsByWordAndDisjoint) {
@@ -119,6 +166,15 @@ TEST(G2pCmudict, TheRealDictionaryWhenInstalled) {
   EXPECT_EQ(task.max_source_tokens(100), 22);  // the longest word
   // 26 letters and 40 phonemes, 16 of which are spelled like a letter.
   EXPECT_EQ(task.vocabulary().size(), 3 + 26 + 40 - 16);
+  // Words listed with two different pronunciations (one per part of speech).
+  size_t listed_twice = 0;
+  for (const auto& e : task.dev_split())
+    listed_twice += e.alternatives.size();
+  EXPECT_GT(listed_twice, 5u);
+  EXPECT_LT(listed_twice, 60u);
+  auto settings = g2p_settings("");
+  settings.phonemes = "cmu39";
+  EXPECT_EQ(G2pCmudictTask(settings).vocabulary().size(), 3 + 26 + 39 - 16);
 }
 
 config::TaskSettings tsv_settings(const std::string& file, int min_frequency = 1) {

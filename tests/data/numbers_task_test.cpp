@@ -107,6 +107,43 @@ TEST(NumbersTask, KnownGermanAndEnglishExamples) {
   EXPECT_EQ(f->length, 4);
 }
 
+TEST(NumbersTask, WhitespaceTokensAreWholeWordsFromAClosedList) {
+  config::TaskSettings s = numbers_settings("en", "to_words");
+  s.tokenize = config::Tokenize::kWhitespace;
+  s.test_lengths = {1, 12};
+  const NumbersTask task(s);
+  const Vocabulary& v = task.vocabulary();
+  EXPECT_EQ(v.separator(), " ");
+  // The digits, zero to nineteen, eight tens, 72 hyphenated tens and units,
+  // and hundred, thousand, million, billion, trillion, quadrillion.
+  EXPECT_EQ(v.size(), 3 + 10 + 20 + 8 + 72 + 6);
+  const auto f = find_example(task, v.ids({"1", "2", "3", "4"}), 4);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->target, v.ids({"one", "thousand", "two", "hundred", "thirty-four"}));
+  std::vector<Example> examples = trained(task, {1, 6}, 5);
+  for (int length = 1; length <= 12; ++length) {
+    for (auto& e : task.test_examples(length, 50, 1))
+      examples.push_back(std::move(e));
+  }
+  for (const auto& e : examples) {
+    std::string digits;
+    for (const auto id : e.source)
+      digits += v.name(id);
+    EXPECT_EQ(text(task, e.target), NumbersTask::spell_out("en", std::stoll(digits)));
+    EXPECT_LE(static_cast<int>(e.target.size()), task.max_target_tokens(e.length)) << digits;
+    EXPECT_EQ(static_cast<int>(e.source.size()), e.length);
+  }
+  // German joins number words into new ones: no closed list of words.
+  s.language = "de";
+  const std::string m = message_of([&] { NumbersTask german(s); });
+  EXPECT_EQ(m.rfind("task.tokenize: whitespace needs number words from a closed list, but 'de' "
+                    "joins them",
+                    0),
+            0u)
+      << m;
+  EXPECT_NE(m.find("use task.tokenize=char"), std::string::npos) << m;
+}
+
 TEST(NumbersTask, ItsDataIdentityNamesTheIcuAndCldrVersions) {
   // ICU's rule-based spell-out comes from CLDR data: another version may
   // spell numbers differently, so a run's identity includes both.

@@ -115,6 +115,7 @@ class StudyTest : public ::testing::Test {
           static_cast<double>(std::count(outcomes[i].begin(), outcomes[i].end(), '1')) / e.n;
       e.token_accuracy = e.sequence_accuracy;
       if (attention != "none") e.aer = 1 - e.sequence_accuracy;  // measured where it attends
+      e.bleu = e.length >= 2 ? 80 * e.sequence_accuracy : std::nan("");  // undefined on 1
       evals.push_back(e);
     }
     store::DecodedExample example;
@@ -191,9 +192,9 @@ TEST_F(StudyTest, ReportHasEveryFigureInEveryFormatAndBothPages) {
   std::vector<std::string> names;
   for (const auto& f : files.figures)
     names.push_back(f.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"accuracy_by_length", "alignment_error_by_length",
-                                             "grid_lengths", "comparisons", "learning_curves",
-                                             "alignment_L3"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"accuracy_by_length", "bleu_by_length",
+                                             "alignment_error_by_length", "grid_lengths",
+                                             "comparisons", "learning_curves", "alignment_L3"}));
   for (const auto& name : names) {
     EXPECT_EQ(read(dir_ / "out" / (name + ".png")).substr(1, 3), "PNG") << name;
     EXPECT_EQ(read(dir_ / "out" / (name + ".pdf")).substr(0, 5), "%PDF-") << name;
@@ -204,6 +205,10 @@ TEST_F(StudyTest, ReportHasEveryFigureInEveryFormatAndBothPages) {
   EXPECT_TRUE(contains(aer, "alignment error rate (%)"));
   EXPECT_FALSE(contains(aer, ">none<"));
   EXPECT_TRUE(contains(read(dir_ / "out" / "accuracy_by_length.svg"), ">none<"));
+  // BLEU: from length 2 on, where it is defined; its axis in BLEU points.
+  const std::string bleu = read(dir_ / "out" / "bleu_by_length.svg");
+  EXPECT_TRUE(contains(bleu, ">BLEU<"));
+  EXPECT_TRUE(contains(read(dir_ / "out" / "bleu_by_length.dat"), "$p0l0 << EOD\n2 "));
   const std::string figure = read(dir_ / "out" / "accuracy_by_length.svg");
   EXPECT_TRUE(contains(figure, ">additive<"));
   EXPECT_TRUE(contains(figure, "trained on 1-3"));
@@ -320,12 +325,28 @@ TEST_F(StudyTest, FacetsAndGridsFollowTheSweptSettings) {
   std::vector<std::string> names;
   for (const auto& f : files.figures)
     names.push_back(f.name);
-  ASSERT_GE(names.size(), 3u);
-  EXPECT_EQ(names[1], "alignment_error_by_length");
-  EXPECT_EQ(names[2], "grid_attention_hidden_size");
+  ASSERT_GE(names.size(), 4u);
+  EXPECT_EQ(names[2], "alignment_error_by_length");
+  EXPECT_EQ(names[3], "grid_attention_hidden_size");
   const std::string figure = read(dir_ / "f" / "accuracy_by_length.svg");
   EXPECT_TRUE(contains(figure, "hidden_size = 128"));
   EXPECT_TRUE(contains(read(dir_ / "f" / "grid_attention_hidden_size.svg"), ">50.0<"));
+}
+
+TEST_F(StudyTest, SettingsTheLinesNameLabelRunsThatTheOverridesDoNot) {
+  // As with model=rnnencdec,rnnsearch (both "rnn"): the runs differ in a key
+  // no override names, and the report's lines name it.
+  store_->database().exec(
+      "INSERT INTO params (run_id, key, value) SELECT run_id, 'model.decoder', "
+      "CASE WHEN attention = 'none' THEN 'cho' ELSE 'bahdanau' END FROM runs;");
+  YAML::Node report;
+  report["lines"].push_back("model.decoder");
+  const Study study = load_study(*store_, sweep_, report);
+  EXPECT_EQ(study.swept, (std::vector<std::string>{"model.decoder", "attention.name"}));
+  EXPECT_EQ(study.settings,
+            (std::vector<std::string>{"cho, attention=none", "bahdanau, attention=additive"}));
+  // Unnamed, it is no swept setting.
+  EXPECT_EQ(load_study(*store_, sweep_).swept, (std::vector<std::string>{"attention.name"}));
 }
 
 TEST(ReportSpec, ErrorsNameTheLineAndTheValidChoices) {
@@ -348,7 +369,8 @@ TEST(ReportSpec, ErrorsNameTheLineAndTheValidChoices) {
             "e.yaml:1:9: report: must be a map with keys lines, facets, headline, figures");
   EXPECT_EQ(error_of("report:\n  figures: [heatmap]\n"),
             "e.yaml:2:13: report.figures: 'heatmap' is not a figure; valid: accuracy_by_length, "
-            "alignment_error_by_length, summary_grid, comparisons, learning_curves, alignments");
+            "bleu_by_length, alignment_error_by_length, summary_grid, comparisons, "
+            "learning_curves, alignments");
   EXPECT_EQ(error_of("claims: []\n"), "no error");
   const ReportSpec spec =
       parse_report_spec(YAML::Load("report: {lines: [a, b], facets: none}")["report"], "");

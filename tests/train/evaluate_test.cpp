@@ -75,6 +75,32 @@ TEST(Count, BleuOfCharacterTokensCountsTheCharactersNotWords) {
   EXPECT_EQ(bleu_stats("abcde", "abcde").totals[3], 0);
 }
 
+TEST(Count, AnyListedTargetIsRightAndErrorsCountAgainstTheClosest) {
+  // "read": target "r iy d", alternative "r eh d" (ids 3 4 5 / 3 6 5). Row 0
+  // predicts the alternative exactly; row 1 "r eh t" is one substitution
+  // from the alternative, two from the target; row 2 predicts the target.
+  const data::Example read{{7, 8, 9, 10}, {3, 4, 5}, 4, {{3, 6, 5}}};
+  const std::vector<data::Example> examples = {read, read, read};
+  const data::Batch batch = data::make_batch(examples);
+  const auto predictions =
+      torch::tensor({{3, 6, 5, 2}, {3, 6, 11, 2}, {3, 4, 5, 2}}, torch::kInt64);
+  const Counts c = count(predictions, batch, examples);
+  EXPECT_EQ(c.exact, 2);
+  EXPECT_EQ(c.outcomes, "101");
+  EXPECT_EQ(c.edits, 0 + 1 + 0);
+  EXPECT_EQ(c.reference_tokens, 9);
+  EXPECT_EQ(c.tokens, 12);
+  EXPECT_EQ(c.correct_tokens, 4 + 3 + 4);
+  // Without the alternative, rows 0 and 1 are wrong against the target.
+  std::vector<data::Example> single = examples;
+  for (auto& e : single)
+    e.alternatives.clear();
+  const Counts one = count(predictions, batch, single);
+  EXPECT_EQ(one.exact, 1);
+  EXPECT_EQ(one.edits, 1 + 2 + 0);
+  EXPECT_EQ(one.correct_tokens, 3 + 2 + 4);
+}
+
 TEST(CountAlignment, LinksEachStepToItsStrongestWeightAndScoresAerAgainstSureAndPossible) {
   // Two examples, three steps (the last <eos>, not linked), three source positions.
   const auto weights =
