@@ -61,6 +61,13 @@ std::vector<std::int64_t> covering_numbers(int digits) {
   return numbers;
 }
 
+// A number of exactly `digits` digits, uniform over them (0 to 9 for one).
+std::int64_t random_number(Rng& rng, int digits) {
+  const std::int64_t low = digits == 1 ? 0 : power_of_ten(digits - 1);
+  const std::uint64_t count = digits == 1 ? 10 : static_cast<std::uint64_t>(9 * low);
+  return low + static_cast<std::int64_t>(rng.below(count));
+}
+
 std::string utf8(const std::u32string& characters) {
   icu::UnicodeString text;
   for (const char32_t c : characters)
@@ -268,11 +275,9 @@ void NumbersTask::check_closed_vocabulary(const std::string& language) const {
   // ("zweihunderteinundvierzig"): a second sample of every length finds no
   // new word in the first kind.
   for (int digits = 1; digits <= max_digits_; ++digits) {
-    const std::int64_t low = digits == 1 ? 0 : power_of_ten(digits - 1);
-    const std::uint64_t count = digits == 1 ? 10 : static_cast<std::uint64_t>(9 * low);
     Rng rng(derive_seed(1, "numbers words", static_cast<std::uint64_t>(digits)));
     for (int i = 0; i < kRandomPerLength; ++i) {
-      const std::int64_t number = low + static_cast<std::int64_t>(rng.below(count));
+      const std::int64_t number = random_number(rng, digits);
       std::vector<std::int64_t> ids;
       const auto token = missing_token(number, &ids);
       if (!token) continue;
@@ -295,9 +300,7 @@ Example NumbersTask::generate(Rng& rng, int length) const {
     throw std::invalid_argument("numbers: no numbers of " + std::to_string(length) +
                                 " digits; the task has 1 to " + std::to_string(max_digits_));
   }
-  const std::int64_t low = length == 1 ? 0 : power_of_ten(length - 1);
-  const std::uint64_t count = length == 1 ? 10 : static_cast<std::uint64_t>(9 * low);
-  const std::int64_t number = low + static_cast<std::int64_t>(rng.below(count));
+  const std::int64_t number = random_number(rng, length);
   std::vector<std::int64_t> digits;
   for (const char c : std::to_string(number))
     digits.push_back(zero_ + (c - '0'));

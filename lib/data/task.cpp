@@ -121,6 +121,9 @@ CorpusTask::Split CorpusTask::split_of(const std::string& key) {
 }
 
 void CorpusTask::add(const std::string& key, Example example) {
+  const auto examples_in = [this](Split split) -> std::vector<Example>& {
+    return split == Split::kTrain ? train_ : split == Split::kDev ? dev_ : test_;
+  };
   const auto l = static_cast<size_t>(example.length);
   if (most_source_tokens_.size() <= l) {
     most_source_tokens_.resize(l + 1, 0);
@@ -130,7 +133,7 @@ void CorpusTask::add(const std::string& key, Example example) {
       std::max(most_target_tokens_[l], static_cast<int>(example.target.size()));
   if (const auto seen = keys_.find(key); seen != keys_.end()) {
     const auto [split, index] = seen->second;
-    Example& first = (split == Split::kTrain ? train_ : split == Split::kDev ? dev_ : test_)[index];
+    Example& first = examples_in(split)[index];
     const auto& alternatives = first.alternatives;
     if (example.target != first.target &&
         std::find(alternatives.begin(), alternatives.end(), example.target) == alternatives.end()) {
@@ -141,7 +144,7 @@ void CorpusTask::add(const std::string& key, Example example) {
   most_source_tokens_[l] =
       std::max(most_source_tokens_[l], static_cast<int>(example.source.size()));
   const Split split = split_of(key);
-  auto& examples = split == Split::kTrain ? train_ : split == Split::kDev ? dev_ : test_;
+  auto& examples = examples_in(split);
   keys_.emplace(key, std::make_pair(split, examples.size()));
   if (split == Split::kTrain) {
     if (train_by_length_.size() <= l) train_by_length_.resize(l + 1);
