@@ -349,10 +349,10 @@ std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir
 
 std::optional<Figure> bleu_by_length(const Study& study, const fs::path& dir) {
   return by_length(study, dir, kBleu,
-                   "Corpus BLEU of free-running decoding over each length's test examples "
-                   "(sacreBLEU's computation on the task's tokens, as Bahdanau et al. 2015, "
-                   "Fig. 2, draw it; lengths whose references hold no 4-gram have no BLEU and "
-                   "are left out)");
+                   "Corpus BLEU of free-running decoding over each length's test examples, as "
+                   "Bahdanau et al. (2015, Fig. 2) draw it (computed as sacreBLEU does, on the "
+                   "task's tokens; lengths whose references hold no 4-gram have no BLEU and are "
+                   "left out)");
 }
 
 std::optional<Figure> alignment_error_by_length(const Study& study, const fs::path& dir) {
