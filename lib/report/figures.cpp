@@ -182,6 +182,7 @@ struct LengthMetric {
   bool per_example = true;          // its intervals take the test examples' sampling into account
   // One run's evidence at a length bucket; nothing where not measured.
   std::optional<SeedEvidence> (*evidence)(const store::LengthEval& e);
+  std::string caption;  // what is drawn, the start of the figure's caption
 };
 
 std::optional<SeedEvidence> exact_match(const store::LengthEval& e) {
@@ -200,12 +201,19 @@ std::optional<SeedEvidence> bleu(const store::LengthEval& e) {
   return single("", e.bleu / 100);
 }
 
-const LengthMetric kExactMatch{"accuracy_by_length", "Exact match by input length",
-                               "exact match (%)", true, exact_match};
-const LengthMetric kBleu{"bleu_by_length", "BLEU by input length", "BLEU", false, bleu};
-const LengthMetric kAlignmentError{"alignment_error_by_length",
-                                   "Alignment error rate by input length",
-                                   "alignment error rate (%)", false, alignment_error};
+// The by-length figures, in the order a report draws them.
+const LengthMetric kLengthMetrics[] = {
+    {"accuracy_by_length", "Exact match by input length", "exact match (%)", true, exact_match,
+     "Exact match of free-running decoding (greedy unless the runs set decode.beam_size)"},
+    {"bleu_by_length", "BLEU by input length", "BLEU", false, bleu,
+     "Corpus BLEU of free-running decoding over each length's test examples, as Bahdanau et "
+     "al. (2015, Fig. 2) draw it (computed as sacreBLEU does, on the task's tokens; lengths "
+     "whose references hold no 4-gram have no BLEU and are left out)"},
+    {"alignment_error_by_length", "Alignment error rate by input length",
+     "alignment error rate (%)", false, alignment_error,
+     "Alignment error rate of the attention against the task's gold alignment (lower is "
+     "better; the reference force-decoded, each output token linked to the source position of "
+     "its strongest weight, Luong et al. 2015, section 5.4)"}};
 
 // What one panel of a by-length figure shows: its runs (those of the
 // facet's value `panel`, or all), the line labels and the metric.
@@ -280,8 +288,8 @@ std::string band_text(const Study& study, const LengthMetric& metric) {
 }
 
 // `metric` against input length; nothing where no run measured it.
-std::optional<Figure> by_length(const Study& study, const fs::path& dir, const LengthMetric& metric,
-                                const std::string& caption) {
+std::optional<Figure> by_length(const Study& study, const fs::path& dir,
+                                const LengthMetric& metric) {
   const auto keys = line_keys(study);
   const std::string& facet = study.spec.facets;
   std::vector<const StudyRun*> runs;  // those that measured it
@@ -332,35 +340,13 @@ std::optional<Figure> by_length(const Study& study, const fs::path& dir, const L
   plot.commands = cmd.str();
   return drawn(plot, dir,
                {metric.figure, metric.title,
-                caption + " at each input length, one line per " +
+                metric.caption + " at each input length, one line per " +
                     (keys.empty() ? std::string("setting") : short_name(keys.front())) +
                     (facet.empty() ? "" : ", one panel per " + short_name(facet)) +
                     ". Lines are the mean over " + seeds_text(study.seeds.size()) +
                     band_text(study, metric) +
                     ". The shaded region (or dashed line) marks the lengths seen in training; "
                     "examples of every length are held out of training."});
-}
-
-std::optional<Figure> accuracy_by_length(const Study& study, const fs::path& dir) {
-  return by_length(study, dir, kExactMatch,
-                   "Exact match of free-running decoding (greedy unless the runs set "
-                   "decode.beam_size)");
-}
-
-std::optional<Figure> bleu_by_length(const Study& study, const fs::path& dir) {
-  return by_length(study, dir, kBleu,
-                   "Corpus BLEU of free-running decoding over each length's test examples, as "
-                   "Bahdanau et al. (2015, Fig. 2) draw it (computed as sacreBLEU does, on the "
-                   "task's tokens; lengths whose references hold no 4-gram have no BLEU and are "
-                   "left out)");
-}
-
-std::optional<Figure> alignment_error_by_length(const Study& study, const fs::path& dir) {
-  return by_length(study, dir, kAlignmentError,
-                   "Alignment error rate of the attention against the task's gold alignment "
-                   "(lower is better; the reference force-decoded, each output token linked to "
-                   "the source position of its strongest weight, Luong et al. 2015, section "
-                   "5.4)");
 }
 
 // --- alignments --------------------------------------------------------------
@@ -798,14 +784,9 @@ std::vector<Figure> draw_figures(const Study& study, const std::vector<Compariso
                                  const fs::path& dir) {
   const ReportSpec& spec = study.spec;
   std::vector<Figure> figures;
-  if (spec.draws("accuracy_by_length")) {
-    if (auto f = accuracy_by_length(study, dir)) figures.push_back(*f);
-  }
-  if (spec.draws("bleu_by_length")) {
-    if (auto f = bleu_by_length(study, dir)) figures.push_back(*f);
-  }
-  if (spec.draws("alignment_error_by_length")) {
-    if (auto f = alignment_error_by_length(study, dir)) figures.push_back(*f);
+  for (const auto& metric : kLengthMetrics) {
+    if (!spec.draws(metric.figure)) continue;
+    if (auto f = by_length(study, dir, metric)) figures.push_back(*f);
   }
   if (spec.draws("summary_grid")) {
     for (auto& f : summary_grids(study, dir))
