@@ -40,6 +40,13 @@ std::int64_t power_of_ten(int exponent) {
   return p;
 }
 
+// A number of exactly `digits` digits, uniform over them (0 to 9 for one).
+std::int64_t random_number(Rng& rng, int digits) {
+  const std::int64_t low = digits == 1 ? 0 : power_of_ten(digits - 1);
+  const std::uint64_t count = digits == 1 ? 10 : static_cast<std::uint64_t>(9 * low);
+  return low + static_cast<std::int64_t>(rng.below(count));
+}
+
 // The numbers of the covering set with exactly `digits` digits.
 std::vector<std::int64_t> covering_numbers(int digits) {
   std::vector<std::int64_t> numbers;
@@ -54,18 +61,9 @@ std::vector<std::int64_t> covering_numbers(int digits) {
     numbers.push_back(d * low);
   numbers.push_back(high);
   Rng rng(derive_seed(0, "numbers", static_cast<std::uint64_t>(digits)));
-  for (int i = 0; i < kRandomPerLength; ++i) {
-    numbers.push_back(low +
-                      static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(9 * low))));
-  }
+  for (int i = 0; i < kRandomPerLength; ++i)
+    numbers.push_back(random_number(rng, digits));
   return numbers;
-}
-
-// A number of exactly `digits` digits, uniform over them (0 to 9 for one).
-std::int64_t random_number(Rng& rng, int digits) {
-  const std::int64_t low = digits == 1 ? 0 : power_of_ten(digits - 1);
-  const std::uint64_t count = digits == 1 ? 10 : static_cast<std::uint64_t>(9 * low);
-  return low + static_cast<std::int64_t>(rng.below(count));
 }
 
 std::string utf8(const std::u32string& characters) {
