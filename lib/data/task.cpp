@@ -121,9 +121,6 @@ CorpusTask::Split CorpusTask::split_of(const std::string& key) {
 }
 
 void CorpusTask::add(const std::string& key, Example example) {
-  const auto examples_in = [this](Split split) -> std::vector<Example>& {
-    return split == Split::kTrain ? train_ : split == Split::kDev ? dev_ : test_;
-  };
   const auto l = static_cast<size_t>(example.length);
   if (most_source_tokens_.size() <= l) {
     most_source_tokens_.resize(l + 1, 0);
@@ -133,7 +130,7 @@ void CorpusTask::add(const std::string& key, Example example) {
       std::max(most_target_tokens_[l], static_cast<int>(example.target.size()));
   if (const auto seen = keys_.find(key); seen != keys_.end()) {
     const auto [split, index] = seen->second;
-    Example& first = examples_in(split)[index];
+    Example& first = examples(split)[index];
     const auto& alternatives = first.alternatives;
     if (example.target != first.target &&
         std::find(alternatives.begin(), alternatives.end(), example.target) == alternatives.end()) {
@@ -144,28 +141,29 @@ void CorpusTask::add(const std::string& key, Example example) {
   most_source_tokens_[l] =
       std::max(most_source_tokens_[l], static_cast<int>(example.source.size()));
   const Split split = split_of(key);
-  auto& examples = examples_in(split);
-  keys_.emplace(key, std::make_pair(split, examples.size()));
+  auto& in_split = examples(split);
+  keys_.emplace(key, std::make_pair(split, in_split.size()));
   if (split == Split::kTrain) {
     if (train_by_length_.size() <= l) train_by_length_.resize(l + 1);
-    train_by_length_[l].push_back(train_.size());
+    train_by_length_[l].push_back(in_split.size());
   }
-  examples.push_back(std::move(example));
+  in_split.push_back(std::move(example));
 }
 
 size_t CorpusTask::size(Split split) const {
-  return split == Split::kTrain ? train_.size() : split == Split::kDev ? dev_.size() : test_.size();
+  return examples(split).size();
 }
 
 void CorpusTask::require_training_examples(std::array<int, 2> lengths,
                                            const std::string& what) const {
-  for (const auto& e : train_) {
+  for (const auto& e : examples(Split::kTrain)) {
     if (e.length >= lengths[0] && e.length <= lengths[1]) return;
   }
   throw base::KeyError("task.train_lengths",
                        "no training examples of " + what + " with " + std::to_string(lengths[0]) +
                            " to " + std::to_string(lengths[1]) + " " + length_unit() +
-                           " (the training split holds " + std::to_string(train_.size()) + ")");
+                           " (the training split holds " +
+                           std::to_string(examples(Split::kTrain).size()) + ")");
 }
 
 std::vector<Example> CorpusTask::training_batch(Rng& rng, std::array<int, 2> lengths,
@@ -185,7 +183,7 @@ std::vector<Example> CorpusTask::training_batch(Rng& rng, std::array<int, 2> len
     int l = lo;
     while (pick >= train_by_length_[static_cast<size_t>(l)].size())
       pick -= train_by_length_[static_cast<size_t>(l++)].size();
-    batch.push_back(train_[train_by_length_[static_cast<size_t>(l)][pick]]);
+    batch.push_back(examples(Split::kTrain)[train_by_length_[static_cast<size_t>(l)][pick]]);
   }
   return batch;
 }
@@ -193,7 +191,7 @@ std::vector<Example> CorpusTask::training_batch(Rng& rng, std::array<int, 2> len
 std::vector<Example> CorpusTask::held_out(Split split, int length, int max_examples,
                                           std::uint64_t seed) const {
   std::vector<Example> out;
-  for (const auto& e : split == Split::kDev ? dev_ : test_) {
+  for (const auto& e : examples(split)) {
     if (e.length == length) out.push_back(e);
   }
   if (static_cast<int>(out.size()) > max_examples) {

@@ -127,7 +127,7 @@ class CorpusTask : public Task {
                                       int batch_size) const override;
   std::vector<Example> held_out(Split split, int length, int max_examples,
                                 std::uint64_t seed) const override;
-  std::vector<Example> dev_split() const override { return dev_; }
+  std::vector<Example> dev_split() const override { return examples(Split::kDev); }
   int max_source_tokens(int length) const override;
   int max_target_tokens(int length) const override;
 
@@ -145,9 +145,14 @@ class CorpusTask : public Task {
   void require_training_examples(std::array<int, 2> lengths, const std::string& what) const;
 
  private:
+  std::vector<Example>& examples(Split split) { return splits_[static_cast<size_t>(split)]; }
+  const std::vector<Example>& examples(Split split) const {
+    return splits_[static_cast<size_t>(split)];
+  }
+
   Vocabulary vocabulary_;
-  std::vector<Example> train_, dev_, test_;
-  std::vector<std::vector<size_t>> train_by_length_;  // indices into train_, by length
+  std::array<std::vector<Example>, 3> splits_;        // by Split
+  std::vector<std::vector<size_t>> train_by_length_;  // indices into the training split, by length
   // The most source and target tokens of any example, by length.
   std::vector<int> most_source_tokens_, most_target_tokens_;
   // Where each key's example is: its split and index there.

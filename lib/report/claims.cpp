@@ -389,13 +389,14 @@ bool selected(const RunResult& run, const LengthSelection& lengths, int length) 
 
 namespace {
 
-// One run's number for a claim: its metric over the selected lengths, and
-// for exact match its per-example outcomes over them ("" when a length's
-// were not recorded).
+// One run's number for a claim: its metric over the selected lengths, for
+// exact match its per-example outcomes over them ("" when a length's were not
+// recorded), and for the error rate its edit sums (all 0 when not recorded).
 struct Sample {
   std::string seed;
   double value = 0;
   std::string outcomes;
+  store::EditSums edit_sums;
 };
 
 // The run's sample; nothing when none of its lengths was selected.
@@ -406,7 +407,7 @@ std::optional<Sample> run_sample(const RunResult& run, Metric metric,
   sample.seed = seed == run.params.end() ? run.run_id : seed->second;
   double weighted = 0;
   long long n = 0;
-  bool complete = true;
+  bool complete = true, summed = true;
   // Perplexity is 0 where it was not measured (runs stored before it was);
   // BLEU is NaN where it is undefined (no reference 4-grams), the alignment
   // scores where there is no gold alignment or no attention.
@@ -420,14 +421,18 @@ std::optional<Sample> run_sample(const RunResult& run, Metric metric,
     n += eval.n;
     complete = complete && static_cast<int>(eval.outcomes.size()) == eval.n;
     sample.outcomes += eval.outcomes;
+    summed = summed && eval.edit_sums.examples == eval.n;
+    sample.edit_sums += eval.edit_sums;
   }
   if (!complete || metric != Metric::kSequenceAccuracy) sample.outcomes.clear();
+  if (!summed || metric != Metric::kErrorRate) sample.edit_sums = {};
   if (lengths.kind == LengthSelection::Kind::kAll) {
     // The whole split is scored at once: exact corpus BLEU, not a mean of buckets.
     for (const auto& split : run.splits) {
       if (split.split == "test" && measured(split)) {
         sample.value = score(split, metric);
         if (static_cast<int>(sample.outcomes.size()) != split.n) sample.outcomes.clear();
+        if (sample.edit_sums.examples != split.n) sample.edit_sums = {};
         return sample;
       }
     }
@@ -474,14 +479,19 @@ std::vector<double> values_of(const std::vector<Sample>& samples) {
   return out;
 }
 
-// The variance example sampling alone gives a group's mean; 0 when unknown.
+// The variance example sampling alone gives a group's mean: from exact
+// match's outcomes or the error rate's edit sums; 0 when unknown.
 double floor_of(const std::vector<Sample>& samples) {
-  return all_have_outcomes(samples) ? accuracy_floor(evidence_of(samples)) : 0;
+  if (all_have_outcomes(samples)) return accuracy_floor(evidence_of(samples));
+  std::vector<store::EditSums> sums;
+  for (const auto& x : samples)
+    sums.push_back(x.edit_sums);
+  return error_rate_floor(sums);
 }
 
 Interval group_interval(const std::vector<Sample>& samples, Metric metric) {
   if (all_have_outcomes(samples)) return accuracy_interval(evidence_of(samples));
-  Interval i = t_interval(values_of(samples), 0);
+  Interval i = t_interval(values_of(samples), floor_of(samples));
   const auto [lo, hi] = metric_range(metric);
   i.lo = std::clamp(i.lo, lo, hi);
   i.hi = std::clamp(i.hi, lo, hi);

@@ -56,9 +56,11 @@
 // runs that have selected lengths (usually its seeds), so every seed counts
 // the same, with a 95 % interval (report/statistics.h): a t-interval over
 // its runs, never narrower than the sampling of its test examples allows
-// (exact match). A comparison's interval is that of the difference: paired
-// by seed where both groups have the seed (per example too, for exact match
-// on the same examples), Welch's otherwise.
+// (exact match from per-example outcomes, the error rate from per-example
+// edit sums; one run has that interval alone). A comparison's interval is
+// that of the difference: paired by seed where both groups have the seed
+// (per example too, for exact match on the same examples), Welch's
+// otherwise.
 //
 // Exactly one comparison:
 //   at_least: X   every `where` group's value >= X

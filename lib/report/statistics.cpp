@@ -173,6 +173,24 @@ double accuracy_floor(const std::vector<SeedEvidence>& seeds) {
   return per_seed_sum(seeds, p * (1 - p));
 }
 
+double error_rate_floor(const std::vector<store::EditSums>& seeds) {
+  if (seeds.empty()) return 0;
+  double sum = 0;
+  for (const auto& s : seeds) {
+    if (s.examples < 2 || s.reference <= 0) return 0;
+    const auto n = static_cast<double>(s.examples);
+    const auto total = static_cast<double>(s.reference);
+    const double rate = static_cast<double>(s.edits) / total;
+    // sum (e - rate r)^2, expanded into the stored sums.
+    const double residual = static_cast<double>(s.edits_squared) -
+                            2 * rate * static_cast<double>(s.edits_by_reference) +
+                            rate * rate * static_cast<double>(s.reference_squared);
+    sum += n / (n - 1) * std::max(residual, 0.0) / (total * total);
+  }
+  const auto k = static_cast<double>(seeds.size());
+  return sum / (k * k);
+}
+
 Interval accuracy_interval(const std::vector<SeedEvidence>& seeds) {
   return clamped(t_interval(means(seeds), accuracy_floor(seeds)), 0, 1);
 }

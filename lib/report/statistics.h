@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "store/records.h"
+
 namespace attnlab::report {
 
 // One seed's evidence about a mean of per-example values in {-1, 0, +1}:
@@ -75,6 +77,14 @@ Interval welch_interval(const std::vector<double>& a, double a_floor, const std:
 // The variance that example sampling alone gives the mean of these seeds'
 // accuracies (Agresti-Coull); 0 when a seed lacks outcomes.
 double accuracy_floor(const std::vector<SeedEvidence>& seeds);
+
+// The variance that example sampling alone gives the mean of these seeds'
+// error rates (edits over reference tokens, a ratio of two sums). Each seed's
+// is the ratio estimator's (by the delta method), n / (n - 1) *
+// sum (e_i - rate * r_i)^2 / (sum r_i)^2 over its n examples; 0 when a seed
+// lacks its sums (or has fewer than two examples), or when every example
+// has the same error rate (all right, say), where nothing can be said.
+double error_rate_floor(const std::vector<store::EditSums>& seeds);
 
 // A paired seed: `a` and `b` are one seed's exact-match outcomes ('1'/'0')
 // under two settings, over the same examples in the same order. When either

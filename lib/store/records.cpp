@@ -2,6 +2,25 @@
 
 namespace attnlab::store {
 
+void EditSums::add(std::int64_t e, std::int64_t r) {
+  ++examples;
+  edits += e;
+  reference += r;
+  edits_squared += e * e;
+  edits_by_reference += e * r;
+  reference_squared += r * r;
+}
+
+EditSums& EditSums::operator+=(const EditSums& other) {
+  examples += other.examples;
+  edits += other.edits;
+  reference += other.reference;
+  edits_squared += other.edits_squared;
+  edits_by_reference += other.edits_by_reference;
+  reference_squared += other.reference_squared;
+  return *this;
+}
+
 const base::Registry<RunStatus>& run_statuses() {
   static const base::Registry<RunStatus> kStatuses("run status",
                                                    {{"running", RunStatus::kRunning},

@@ -118,12 +118,30 @@ struct Scores {
   double alignment_accuracy = kUnmeasured;  // steps whose strongest weight is on a gold position
 };
 
+// Sums over examples of the edits e (edit distance to the closest reference)
+// and the reference tokens r (<eos> excluded) of each: the error rate is
+// edits / reference, and the other three sums give its sampling variance
+// (report/statistics.h). All 0 when not recorded (runs stored before schema 15).
+struct EditSums {
+  std::int64_t examples = 0;
+  std::int64_t edits = 0;               // sum e
+  std::int64_t reference = 0;           // sum r
+  std::int64_t edits_squared = 0;       // sum e^2
+  std::int64_t edits_by_reference = 0;  // sum e r
+  std::int64_t reference_squared = 0;   // sum r^2
+
+  // Adds one example.
+  void add(std::int64_t e, std::int64_t r);
+  EditSums& operator+=(const EditSums& other);
+};
+
 struct LengthEval : Scores {
   int length = 0;  // the task's length of the bucket's examples
   // '1' or '0' per example (decoded exactly or not), in evaluation order: the
   // same examples, in the same order, for every run of a seed and task. Empty
   // when not recorded (runs stored before schema 5).
   std::string outcomes;
+  EditSums edit_sums;
 };
 
 // A whole split at once ('test' over every evaluated length, or 'dev').

@@ -328,9 +328,15 @@ Value measured(double perplexity) {
 void insert_evals(Database& db, const std::string& run_id, const std::vector<LengthEval>& evals) {
   Statement insert = db.prepare(
       "INSERT OR REPLACE INTO evals (run_id, length, n, token_accuracy, sequence_accuracy, "
-      "error_rate, bleu, outcomes, perplexity, aer, alignment_accuracy) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "error_rate, bleu, outcomes, perplexity, aer, alignment_accuracy, edits, reference_tokens, "
+      "edits_squared, edits_by_reference, reference_squared) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   for (const auto& e : evals) {
+    // Sums over other than every example of the bucket were not recorded.
+    const auto& sums = e.edit_sums;
+    const auto sum = [&sums, &e](std::int64_t value) {
+      return sums.examples == e.n && e.n > 0 ? Value{value} : Value{};
+    };
     insert.bind(1, run_id)
         .bind(2, std::int64_t{e.length})
         .bind(3, std::int64_t{e.n})
@@ -341,7 +347,12 @@ void insert_evals(Database& db, const std::string& run_id, const std::vector<Len
         .bind(8, e.outcomes.empty() ? Value{} : Value{e.outcomes})
         .bind(9, measured(e.perplexity))
         .bind(10, e.aer)  // NaN binds as NULL
-        .bind(11, e.alignment_accuracy);
+        .bind(11, e.alignment_accuracy)
+        .bind(12, sum(sums.edits))
+        .bind(13, sum(sums.reference))
+        .bind(14, sum(sums.edits_squared))
+        .bind(15, sum(sums.edits_by_reference))
+        .bind(16, sum(sums.reference_squared));
     insert.step();
     insert.reset();
   }
@@ -739,7 +750,8 @@ Scores read_scores(const Statement& s, int first) {
 std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
   Statement s = db_.prepare(
       "SELECT length, n, token_accuracy, sequence_accuracy, coalesce(error_rate, 0), "
-      "bleu, coalesce(perplexity, 0), aer, alignment_accuracy, coalesce(outcomes, '') FROM evals "
+      "bleu, coalesce(perplexity, 0), aer, alignment_accuracy, coalesce(outcomes, ''), edits, "
+      "reference_tokens, edits_squared, edits_by_reference, reference_squared FROM evals "
       "WHERE run_id = ?1 ORDER BY length");
   s.bind(1, run_id);
   std::vector<LengthEval> out;
@@ -748,6 +760,14 @@ std::vector<LengthEval> RunStore::evals(const std::string& run_id) {
     static_cast<Scores&>(e) = read_scores(s, 1);
     e.length = static_cast<int>(s.column_int(0));
     e.outcomes = s.column_text(9);
+    if (!std::holds_alternative<std::monostate>(s.column(10))) {
+      e.edit_sums = {e.n,
+                     s.column_int(10),
+                     s.column_int(11),
+                     s.column_int(12),
+                     s.column_int(13),
+                     s.column_int(14)};
+    }
     out.push_back(e);
   }
   return out;

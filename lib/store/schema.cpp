@@ -357,6 +357,16 @@ ALTER TABLE evals ADD COLUMN alignment_accuracy REAL CHECK (alignment_accuracy B
 ALTER TABLE scores ADD COLUMN aer REAL CHECK (aer BETWEEN 0 AND 1);
 ALTER TABLE scores ADD COLUMN alignment_accuracy REAL CHECK (alignment_accuracy BETWEEN 0 AND 1);
 )sql",
+      // 15: the per-example sums an error rate's interval needs (edits e and
+      // reference tokens r of each example): sum e, sum r, sum e^2, sum e r,
+      // sum r^2. NULL: not recorded.
+      R"sql(
+ALTER TABLE evals ADD COLUMN edits INTEGER CHECK (edits >= 0);
+ALTER TABLE evals ADD COLUMN reference_tokens INTEGER CHECK (reference_tokens >= 0);
+ALTER TABLE evals ADD COLUMN edits_squared INTEGER CHECK (edits_squared >= 0);
+ALTER TABLE evals ADD COLUMN edits_by_reference INTEGER CHECK (edits_by_reference >= 0);
+ALTER TABLE evals ADD COLUMN reference_squared INTEGER CHECK (reference_squared >= 0);
+)sql",
   };
   return kMigrations;
 }

@@ -151,8 +151,7 @@ Counts& Counts::operator+=(const Counts& other) {
   exact += other.exact;
   tokens += other.tokens;
   correct_tokens += other.correct_tokens;
-  edits += other.edits;
-  reference_tokens += other.reference_tokens;
+  edit_sums += other.edit_sums;
   bleu += other.bleu;
   cross_entropy += other.cross_entropy;
   outcomes += other.outcomes;
@@ -192,7 +191,7 @@ store::Scores Counts::scores() const {
   };
   s.token_accuracy = ratio(correct_tokens, tokens);
   s.sequence_accuracy = ratio(exact, examples);
-  s.error_rate = ratio(edits, reference_tokens);
+  s.error_rate = ratio(edit_sums.edits, edit_sums.reference);
   // exp(mean of logs) of 100 % precisions can round to a hair above 100.
   s.bleu = bleu_defined(bleu) ? std::clamp(corpus_bleu(bleu), 0.0, 100.0)
                               : std::numeric_limits<double>::quiet_NaN();
@@ -247,8 +246,7 @@ Counts count(const torch::Tensor& predictions, const data::Batch& batch,
       edits = distance;
     }
     if (reference != &target) rescore_against(row, target, *reference, i, &counts);
-    counts.edits += edits;
-    counts.reference_tokens += static_cast<std::int64_t>(reference->size());
+    counts.edit_sums.add(edits, static_cast<std::int64_t>(reference->size()));
     counts.bleu += bleu_stats(hypothesis, *reference);
   }
   return counts;
@@ -319,6 +317,7 @@ Evaluation evaluate(models::Seq2SeqModelImpl& model, const data::Task& task,
     static_cast<store::Scores&>(e) = d.counts.scores();
     e.length = length;
     e.outcomes = d.counts.outcomes;
+    e.edit_sums = d.counts.edit_sums;
     result.lengths.push_back(e);
     all += d.counts;
     for (auto& x : d.examples)

@@ -31,11 +31,10 @@ namespace attnlab::train {
 
 struct Counts {
   std::int64_t examples = 0;
-  std::int64_t exact = 0;             // predictions equal to the reference, <eos> included
-  std::int64_t tokens = 0;            // reference tokens, <eos> included
-  std::int64_t correct_tokens = 0;    // reference positions predicted right
-  std::int64_t edits = 0;             // edit distance to the references, <eos> excluded
-  std::int64_t reference_tokens = 0;  // reference tokens, <eos> excluded
+  std::int64_t exact = 0;           // predictions equal to the reference, <eos> included
+  std::int64_t tokens = 0;          // reference tokens, <eos> included
+  std::int64_t correct_tokens = 0;  // reference positions predicted right
+  store::EditSums edit_sums;        // edit distance to the closest reference, per example
   BleuStats bleu;
   double cross_entropy = 0;  // teacher-forced, summed over reference tokens (<eos> included)
   std::string outcomes;      // '1' (exact) or '0' per example, in order

@@ -180,6 +180,62 @@ TEST(ClaimsTest, OtherMetricsHaveTheIntervalOfTheirRunsAlone) {
   EXPECT_EQ(outcome.verdict, Verdict::kPass);
 }
 
+// A bucket of 100 examples at error rate 0.1: 50 with 4 reference tokens and
+// no edit, 50 with 6 tokens and one edit each.
+store::LengthEval with_edit_sums(int length) {
+  store::LengthEval e = bucket(length, 100, 0.5);
+  e.error_rate = 0.1;
+  for (int i = 0; i < 50; ++i) {
+    e.edit_sums.add(0, 4);
+    e.edit_sums.add(1, 6);
+  }
+  return e;
+}
+
+TEST(ClaimsTest, ErrorRateHasAnIntervalFromItsEditSums) {
+  // sum (e - 0.1 r)^2 = 50 - 2 * 0.1 * 300 + 0.01 * 2600 = 16; the ratio
+  // estimator's variance 100 / 99 * 16 / 500^2 = 6.4646e-5, se 0.0080403,
+  // +- 1.959964 se = 0.015759 for one run.
+  const std::string yaml = R"(
+- text: at most 12 % of the tokens wrong
+  where: {attention.name: additive}
+  metric: error_rate
+  at_most: 0.12
+)";
+  const auto one = make_run("additive", 1, {1, 3}, {with_edit_sums(3)});
+  auto outcome = check_one(yaml, {one});
+  EXPECT_EQ(outcome.verdict, Verdict::kPass);
+  EXPECT_NEAR(outcome.groups[0].interval.lo, 0.1 - 0.015759, 1e-6);
+  EXPECT_NEAR(outcome.groups[0].interval.hi, 0.1 + 0.015759, 1e-6);
+  EXPECT_EQ(outcome.detail, "additive: 0.100 [0.084, 0.116] (1 run; test examples only) <= 0.120");
+
+  // Two seeds that agree exactly: no spread, but never narrower than their
+  // examples allow, 2 * 6.4646e-5 / 4 = 3.2323e-5, se 0.0056854, t(1) 12.706.
+  const auto two = make_run("additive", 2, {1, 3}, {with_edit_sums(3)});
+  outcome = check_one(yaml, {one, two});
+  EXPECT_NEAR(outcome.groups[0].interval.hi, 0.1 + 12.7062047 * 0.0056854, 1e-5);
+  EXPECT_EQ(outcome.verdict, Verdict::kInconclusive);
+
+  // A bucket without its sums (a run stored before they were) leaves the run without an interval.
+  auto partial = one;
+  partial.evals.push_back(bucket(4, 100, 0.5));
+  outcome = check_one(yaml, {partial});
+  EXPECT_EQ(outcome.groups[0].interval.basis, Interval::Basis::kNone);
+  EXPECT_EQ(outcome.verdict, Verdict::kInconclusive);
+
+  // Over the whole test split, the sums must cover the split's examples.
+  auto with_split = one;
+  store::SplitScores test;
+  test.split = "test";
+  test.n = 100;
+  test.error_rate = 0.1;
+  with_split.splits = {test};
+  std::string all = yaml + "  lengths: all\n";
+  EXPECT_EQ(check_one(all, {with_split}).verdict, Verdict::kPass);
+  with_split.splits[0].n = 120;
+  EXPECT_EQ(check_one(all, {with_split}).groups[0].interval.basis, Interval::Basis::kNone);
+}
+
 TEST(ClaimsTest, AlignmentMetricsLeaveOutRunsThatDidNotMeasureThem) {
   // AER where measured: seed 1 length 1 0.1, length 2 0.3 (100 examples each)
   // = 0.2; seed 2 length 1 0.3, length 2 unmeasured = 0.3; a third run

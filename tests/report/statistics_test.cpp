@@ -1,7 +1,7 @@
 // Intervals: Student's t against published quantiles, worked examples, Holm's
 // adjustment, and the coverage of the intervals by simulation: seeds whose
 // accuracies vary around a known mean, each scored on its own test examples,
-// as a study's runs are.
+// as a study's runs are, and one seed's error rate over its examples.
 #include "report/statistics.h"
 
 #include <gtest/gtest.h>
@@ -137,6 +137,28 @@ TEST(Statistics, HolmAdjustsInStepDownOrder) {
   EXPECT_NEAR(adjusted[3], 0.02, 1e-12);
   EXPECT_DOUBLE_EQ(holm_adjust({0.9, 0.8})[0], 1.0);  // capped at 1
 }
+TEST(Statistics, ErrorRateFloorIsTheRatioEstimatorsVariance) {
+  // 50 examples of 4 tokens without an edit and 50 of 6 with one: rate 0.1,
+  // sum (e - 0.1 r)^2 = 50 * 0.16 + 50 * 0.16 = 16, variance 100 / 99 * 16 / 500^2.
+  store::EditSums s;
+  for (int i = 0; i < 50; ++i) {
+    s.add(0, 4);
+    s.add(1, 6);
+  }
+  const double one = 100.0 / 99 * 16 / (500.0 * 500.0);
+  EXPECT_NEAR(error_rate_floor({s}), one, 1e-15);
+  EXPECT_NEAR(error_rate_floor({s, s}), 2 * one / 4, 1e-15);  // the mean of two seeds
+  const Interval one_seed = t_interval({0.1}, error_rate_floor({s}));
+  EXPECT_EQ(one_seed.basis, Interval::Basis::kExamples);
+  EXPECT_NEAR(one_seed.hi - one_seed.lo, 2 * 1.959964 * std::sqrt(one), 1e-6);
+  // A seed without its sums, or examples that all err alike: no floor.
+  EXPECT_EQ(error_rate_floor({s, store::EditSums{}}), 0);
+  store::EditSums perfect;
+  for (int i = 0; i < 10; ++i)
+    perfect.add(0, 5);
+  EXPECT_EQ(error_rate_floor({perfect}), 0);
+  EXPECT_EQ(error_rate_floor({}), 0);
+}
 
 // --- coverage ------------------------------------------------------------------
 
@@ -207,6 +229,39 @@ TEST(Coverage, HoldsForThreeToTenSeedsThatVaryModerately) {
       EXPECT_GT(c, 0.915) << "mu " << s.mu << " sigma " << s.sigma << ", " << seeds << " seeds";
       EXPECT_LT(c, 0.99) << "mu " << s.mu << " sigma " << s.sigma << ", " << seeds << " seeds";
     }
+  }
+}
+
+// One seed's error rate over `examples` examples of 3 to 10 reference tokens
+// each, 30 % of them hard (each token wrong with probability 0.3) and the
+// rest easy (0.02): errors cluster in words, as a G2P model's do. The true
+// rate is 0.3 * 0.3 + 0.7 * 0.02 = 0.104, whatever the lengths.
+double error_rate_coverage(int examples, int trials) {
+  Stream stream(0xe7707 + static_cast<std::uint64_t>(examples));
+  constexpr double kTruth = 0.104;
+  int covered = 0;
+  for (int trial = 0; trial < trials; ++trial) {
+    store::EditSums sums;
+    for (int e = 0; e < examples; ++e) {
+      const int tokens = 3 + static_cast<int>(stream.uniform() * 8);
+      const double p = stream.uniform() < 0.3 ? 0.3 : 0.02;
+      int edits = 0;
+      for (int t = 0; t < tokens; ++t)
+        edits += stream.uniform() < p;
+      sums.add(edits, tokens);
+    }
+    const double rate = static_cast<double>(sums.edits) / static_cast<double>(sums.reference);
+    const Interval i = t_interval({rate}, error_rate_floor({sums}));
+    covered += i.lo <= kTruth && kTruth <= i.hi;
+  }
+  return static_cast<double>(covered) / trials;
+}
+
+TEST(Coverage, HoldsForOneSeedsErrorRateOverItsExamples) {
+  for (const int examples : {200, 2000}) {
+    const double c = error_rate_coverage(examples, 2000);
+    EXPECT_GT(c, 0.935) << examples << " examples";
+    EXPECT_LT(c, 0.965) << examples << " examples";
   }
 }
 

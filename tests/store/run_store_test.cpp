@@ -93,6 +93,10 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   longest.bleu = 61.5;
   longest.aer = 0.375;
   longest.alignment_accuracy = 0.625;
+  for (int i = 0; i < 100; ++i) {
+    longest.edit_sums.add(1, 4);
+    longest.edit_sums.add(0, 4);
+  }
   SplitScores test;
   test.split = "test";
   test.n = 400;
@@ -139,6 +143,20 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   aer.bind(1, id);
   ASSERT_TRUE(aer.step());
   EXPECT_EQ(aer.column_int(0), 1);
+  const EditSums& sums = evals[1].edit_sums;
+  EXPECT_EQ(sums.examples, 200);
+  EXPECT_EQ(sums.edits, 100);
+  EXPECT_EQ(sums.reference, 800);
+  EXPECT_EQ(sums.edits_squared, 100);
+  EXPECT_EQ(sums.edits_by_reference, 400);
+  EXPECT_EQ(sums.reference_squared, 3200);
+  EXPECT_EQ(evals[0].edit_sums.examples, 0);  // not recorded: NULL, read back as none
+  Statement edits = store.database().prepare(
+      "SELECT count(*) FROM evals WHERE run_id = ?1 AND edits IS NULL AND reference_squared IS "
+      "NULL");
+  edits.bind(1, id);
+  ASSERT_TRUE(edits.step());
+  EXPECT_EQ(edits.column_int(0), 1);
   const auto splits = store.splits(id);
   ASSERT_EQ(splits.size(), 1u);
   EXPECT_EQ(splits[0].split, "test");

@@ -46,8 +46,13 @@ TEST(Count, EditDistanceAndBleuComeFromTheTokensBeforeEos) {
   const data::Batch batch = data::make_batch(examples);
   const auto predictions = torch::tensor({{3, 5, 2, 4}, {6, 7, 7, 0}}, torch::kInt64);
   const Counts c = count(predictions, batch, examples);
-  EXPECT_EQ(c.edits, 1 + 2);
-  EXPECT_EQ(c.reference_tokens, 3 + 1);
+  EXPECT_EQ(c.edit_sums.examples, 2);
+  EXPECT_EQ(c.edit_sums.edits, 1 + 2);
+  EXPECT_EQ(c.edit_sums.reference, 3 + 1);
+  // The sums an interval needs: e^2, e r and r^2 per example.
+  EXPECT_EQ(c.edit_sums.edits_squared, 1 + 4);
+  EXPECT_EQ(c.edit_sums.edits_by_reference, 1 * 3 + 2 * 1);
+  EXPECT_EQ(c.edit_sums.reference_squared, 9 + 1);
   EXPECT_EQ(c.exact, 0);
   // BLEU counts the tokens themselves: hypothesis unigrams 2 + 3, of which
   // a, c and d match; bigrams 1 + 2, none matching.
@@ -87,8 +92,8 @@ TEST(Count, AnyListedTargetIsRightAndErrorsCountAgainstTheClosest) {
   const Counts c = count(predictions, batch, examples);
   EXPECT_EQ(c.exact, 2);
   EXPECT_EQ(c.outcomes, "101");
-  EXPECT_EQ(c.edits, 0 + 1 + 0);
-  EXPECT_EQ(c.reference_tokens, 9);
+  EXPECT_EQ(c.edit_sums.edits, 0 + 1 + 0);
+  EXPECT_EQ(c.edit_sums.reference, 9);
   EXPECT_EQ(c.tokens, 12);
   EXPECT_EQ(c.correct_tokens, 4 + 3 + 4);
   // Without the alternative, rows 0 and 1 are wrong against the target.
@@ -97,7 +102,7 @@ TEST(Count, AnyListedTargetIsRightAndErrorsCountAgainstTheClosest) {
     e.alternatives.clear();
   const Counts one = count(predictions, batch, single);
   EXPECT_EQ(one.exact, 1);
-  EXPECT_EQ(one.edits, 1 + 2 + 0);
+  EXPECT_EQ(one.edit_sums.edits, 1 + 2 + 0);
   EXPECT_EQ(one.correct_tokens, 3 + 2 + 4);
 }
 
@@ -131,8 +136,8 @@ TEST(Counts, ScoresStayInRangeAndAddUp) {
   c.exact = 1;
   c.tokens = 8;
   c.correct_tokens = 6;
-  c.edits = 1;
-  c.reference_tokens = 4;
+  c.edit_sums.add(0, 1);
+  c.edit_sums.add(1, 3);
   c.bleu = bleu_stats("2024 - 01 - 05 x", "2024 - 01 - 05 x");
   ASSERT_GT(corpus_bleu(c.bleu), 100.0);
   store::Scores s = c.scores();
@@ -145,6 +150,9 @@ TEST(Counts, ScoresStayInRangeAndAddUp) {
   sum += c;
   EXPECT_EQ(sum.scores().n, 4);
   EXPECT_DOUBLE_EQ(sum.scores().error_rate, 0.25);
+  EXPECT_EQ(sum.edit_sums.examples, 4);
+  EXPECT_EQ(sum.edit_sums.edits_by_reference, 2 * 3);
+  EXPECT_EQ(sum.edit_sums.reference_squared, 2 * (1 + 9));
 }
 
 }  // namespace
