@@ -137,12 +137,15 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   EXPECT_DOUBLE_EQ(evals[1].alignment_accuracy, 0.625);
   EXPECT_TRUE(std::isnan(evals[0].aer));  // not measured: NULL, read back as NaN
   EXPECT_TRUE(std::isnan(evals[0].alignment_accuracy));
-  Statement aer = store.database().prepare(
-      "SELECT count(*) FROM evals WHERE run_id = ?1 AND aer IS NULL AND alignment_accuracy IS "
-      "NULL");
-  aer.bind(1, id);
-  ASSERT_TRUE(aer.step());
-  EXPECT_EQ(aer.column_int(0), 1);
+  // The run's evals rows where `condition` holds.
+  const auto rows_where = [&store, &id](const std::string& condition) {
+    Statement s =
+        store.database().prepare("SELECT count(*) FROM evals WHERE run_id = ?1 AND " + condition);
+    s.bind(1, id);
+    EXPECT_TRUE(s.step());
+    return s.column_int(0);
+  };
+  EXPECT_EQ(rows_where("aer IS NULL AND alignment_accuracy IS NULL"), 1);
   const EditSums& sums = evals[1].edit_sums;
   EXPECT_EQ(sums.examples, 200);
   EXPECT_EQ(sums.edits, 100);
@@ -151,12 +154,7 @@ TEST_F(RunStoreTest, RoundTripsACompletedRun) {
   EXPECT_EQ(sums.edits_by_reference, 400);
   EXPECT_EQ(sums.reference_squared, 3200);
   EXPECT_EQ(evals[0].edit_sums.examples, 0);  // not recorded: NULL, read back as none
-  Statement edits = store.database().prepare(
-      "SELECT count(*) FROM evals WHERE run_id = ?1 AND edits IS NULL AND reference_squared IS "
-      "NULL");
-  edits.bind(1, id);
-  ASSERT_TRUE(edits.step());
-  EXPECT_EQ(edits.column_int(0), 1);
+  EXPECT_EQ(rows_where("edits IS NULL AND reference_squared IS NULL"), 1);
   const auto splits = store.splits(id);
   ASSERT_EQ(splits.size(), 1u);
   EXPECT_EQ(splits[0].split, "test");
